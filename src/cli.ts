@@ -1,0 +1,90 @@
+import { parseCommand } from "./commands/parse.js";
+import { type CommandResult, everyHostAnswered, renderText, runCommand } from "./commands/run.js";
+import { loadConfig } from "./config/load.js";
+import { SecretResolver } from "./config/secrets.js";
+import type { ConnectionFactory } from "./docker/connection.js";
+import { tlsConnectionFactory } from "./docker/connection.js";
+import {
+  ConfigError,
+  DvolError,
+  describeError,
+  InvalidVolumeNameError,
+  UnknownHostError,
+  UsageError,
+} from "./errors.js";
+
+export const EXIT_OK = 0;
+export const EXIT_HOST_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Replaces the TLS connection factory (tests, benchmarks). */
+  connect?: ConnectionFactory;
+}
+
+const CLI_USAGE = "usage: dvol [--config FILE] [--json] <command> [args...]   (dvol help)";
+
+/** Splits the CLI's own options (--config, --json) from the command's words. */
+export function splitGlobalOptions(argv: readonly string[]): {
+  config?: string;
+  json: boolean;
+  words: string[];
+} {
+  let config: string | undefined;
+  let json = false;
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === "--json") json = true;
+    else if (a === "--config") {
+      config = argv[++i];
+      if (config === undefined) throw new UsageError("--config needs a file", { usage: CLI_USAGE });
+    } else if (a.startsWith("--config=")) config = a.slice("--config=".length);
+    else words.push(a);
+  }
+  return { config, json, words };
+}
+
+/** The dvol command: returns the exit status (0 all hosts answered, 1 a host failed, 2 usage). */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let json = false;
+  try {
+    const opts = splitGlobalOptions(argv);
+    json = opts.json;
+    const cmd = parseCommand(opts.words.length ? opts.words : ["help"]);
+    const config = await loadConfig({ file: opts.config, env: io.env, cwd: io.cwd });
+    const connect =
+      io.connect ?? tlsConnectionFactory(new SecretResolver({ baseDir: config.baseDir, env: io.env }));
+    const result: CommandResult = await runCommand(cmd, { config, connect, now: () => new Date() });
+    io.stdout(json ? JSON.stringify(result) : renderText(result));
+    return everyHostAnswered(result) ? EXIT_OK : EXIT_HOST_FAILED;
+  } catch (err) {
+    // The command could not run as given: nothing was asked of any host.
+    const usage =
+      err instanceof UsageError ||
+      err instanceof InvalidVolumeNameError ||
+      err instanceof UnknownHostError ||
+      err instanceof ConfigError;
+    if (json) {
+      const e = err instanceof DvolError ? err : undefined;
+      io.stdout(
+        JSON.stringify({ ok: false, error: e?.message ?? describeError(err), kind: e?.kind ?? "internal" }),
+      );
+    }
+    const lines = [`dvol: ${describeError(err)}`];
+    if (err instanceof UsageError && err.usage) lines.push(`usage:\n${indent(err.usage)}`);
+    io.stderr(lines.join("\n"));
+    return usage ? EXIT_USAGE : EXIT_HOST_FAILED;
+  }
+}
+
+function indent(s: string): string {
+  return s
+    .split("\n")
+    .map((l) => `  ${l}`)
+    .join("\n");
+}

@@ -1,0 +1,58 @@
+import { describeEndpoint } from "../config/load.js";
+import { Engine } from "../docker/engine.js";
+import { forEachConnection, type HostResult } from "../docker/fanout.js";
+import { type CommandContext, failureLines, table } from "./context.js";
+
+export interface HostRow {
+  endpoint: string;
+  labels: Record<string, string>;
+  engineVersion: string;
+  apiVersion: string;
+  engineApiVersion: string;
+  storageDriver: string;
+  volumeCount: number;
+}
+
+export interface HostsResult {
+  command: "hosts";
+  hosts: HostResult<HostRow>[];
+}
+
+/** Every registered host, asked concurrently, each in one round trip. */
+export async function runHosts(ctx: CommandContext): Promise<HostsResult> {
+  const hosts = await forEachConnection(ctx.config.hosts, ctx.connect, async (conn, host) => {
+    const o = await Engine.overview(conn);
+    return {
+      endpoint: describeEndpoint(host.endpoint),
+      labels: host.labels,
+      engineVersion: o.version.engineVersion,
+      apiVersion: o.version.apiVersion,
+      engineApiVersion: o.version.engineApiVersion,
+      storageDriver: o.storage.storageDriver,
+      volumeCount: o.volumeCount,
+    };
+  });
+  return { command: "hosts", hosts };
+}
+
+export function renderHostsText(r: HostsResult): string {
+  const rows = [["HOST", "STATUS", "ENGINE", "API", "STORAGE DRIVER", "VOLUMES", "ENDPOINT"]];
+  const failures: string[] = [];
+  for (const h of r.hosts) {
+    if (h.ok) {
+      rows.push([
+        h.host,
+        "ok",
+        h.engineVersion,
+        h.apiVersion,
+        h.storageDriver,
+        String(h.volumeCount),
+        h.endpoint,
+      ]);
+    } else {
+      rows.push([h.host, "unreachable", "-", "-", "-", "-", "-"]);
+      failures.push(...failureLines(h));
+    }
+  }
+  return [...table(rows), ...(failures.length ? ["", ...failures] : [])].join("\n");
+}

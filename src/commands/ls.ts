@@ -1,0 +1,109 @@
+import { forEachHost, type HostResult } from "../docker/fanout.js";
+import { isDangling, projectOf, type Volume } from "../docker/model.js";
+import { bar, humanSize, shortTime } from "../format.js";
+import { type CommandContext, perHostText, table } from "./context.js";
+import type { Command } from "./parse.js";
+import { resolveTarget } from "./targets.js";
+
+export type LsCommand = Extract<Command, { name: "ls" }>;
+
+/** One volume as `ls` reports it (SPEC §2's JSON). */
+export interface VolumeRow {
+  name: string;
+  driver: string;
+  sizeBytes: number | null;
+  refCount: number | null;
+  dangling: boolean | null;
+  createdAt: string | null;
+  project: string | null;
+  labels: Record<string, string>;
+}
+
+export interface LsData {
+  /** Volumes that matched the filters, before --limit. */
+  matched: number;
+  volumes: VolumeRow[];
+}
+
+export interface LsResult {
+  command: "ls";
+  hosts: HostResult<LsData>[];
+}
+
+export async function runLs(cmd: LsCommand, ctx: CommandContext): Promise<LsResult> {
+  const targets = resolveTarget(ctx.config, cmd.target);
+  const hosts = await forEachHost(targets, ctx.connect, async (engine) =>
+    selectVolumes(await engine.volumesWithUsage(), cmd),
+  );
+  return { command: "ls", hosts };
+}
+
+export function toRow(v: Volume): VolumeRow {
+  return {
+    name: v.name,
+    driver: v.driver,
+    sizeBytes: v.sizeBytes,
+    refCount: v.refCount,
+    dangling: isDangling(v),
+    createdAt: v.createdAt,
+    project: projectOf(v),
+    labels: v.labels,
+  };
+}
+
+/** Applies ls's filters, sort and limit. */
+export function selectVolumes(volumes: readonly Volume[], cmd: LsCommand): LsData {
+  const needle = cmd.nameContains?.toLowerCase();
+  const rows = volumes
+    .map(toRow)
+    .filter(
+      (v) =>
+        (!cmd.dangling || v.dangling === true) &&
+        (cmd.project === null || v.project === cmd.project) &&
+        (cmd.driver === null || v.driver === cmd.driver) &&
+        (needle === undefined || v.name.toLowerCase().includes(needle)) &&
+        cmd.labels.every((l) => (l.value === undefined ? l.key in v.labels : v.labels[l.key] === l.value)),
+    );
+  rows.sort(COMPARE[cmd.sort]);
+  return { matched: rows.length, volumes: cmd.limit === null ? rows : rows.slice(0, cmd.limit) };
+}
+
+const byName = (a: VolumeRow, b: VolumeRow) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+const COMPARE: Record<LsCommand["sort"], (a: VolumeRow, b: VolumeRow) => number> = {
+  name: byName,
+  size: (a, b) => (b.sizeBytes ?? -1) - (a.sizeBytes ?? -1) || byName(a, b),
+  created: (a, b) => (b.createdAt ?? "").localeCompare(a.createdAt ?? "") || byName(a, b),
+};
+
+export function totalSize(volumes: readonly VolumeRow[]): number {
+  return volumes.reduce((a, v) => a + (v.sizeBytes ?? 0), 0);
+}
+
+const yesNo = (b: boolean | null) => (b === null ? "?" : b ? "yes" : "no");
+
+export function renderLsText(r: LsResult): string {
+  const body = perHostText(r.hosts, (h) => {
+    const shown = h.volumes.length < h.matched ? ` (showing ${h.volumes.length})` : "";
+    const head = `${h.host}: ${h.matched} volume${h.matched === 1 ? "" : "s"}${shown}, ${humanSize(totalSize(h.volumes))}`;
+    if (h.volumes.length === 0) return [head];
+    const rows = h.volumes.map((v) => [
+      v.name,
+      v.driver,
+      humanSize(v.sizeBytes),
+      v.refCount === null ? "?" : String(v.refCount),
+      v.project ?? "-",
+      shortTime(v.createdAt),
+      yesNo(v.dangling),
+    ]);
+    return [head, ...table([["NAME", "DRIVER", "SIZE", "REFS", "PROJECT", "CREATED", "DANGLING"], ...rows])];
+  });
+  const ok = r.hosts.filter((h) => h.ok);
+  if (r.hosts.length < 2 || ok.length === 0) return body;
+  const sizes = ok.map((h) => (h.ok ? totalSize(h.volumes) : 0));
+  const all = sizes.reduce((a, b) => a + b, 0);
+  const summary = ok.map((h, i) => {
+    const size = sizes[i] ?? 0;
+    return [h.host, humanSize(size), bar(all > 0 ? size / all : 0)];
+  });
+  return `${body}\n\n${table([["HOST", "SIZE", "SHARE"], ...summary]).join("\n")}`;
+}

@@ -1,0 +1,52 @@
+/** A reference to secret material: never the secret itself. */
+export interface SecretRef {
+  scheme: "file" | "env" | "ssm";
+  /** Path, variable name or SSM parameter name. */
+  target: string;
+}
+
+export interface TlsConfig {
+  ca: SecretRef;
+  cert: SecretRef;
+  key: SecretRef;
+  /** Name to verify the server certificate against, when the URL holds an address. */
+  serverName: string | undefined;
+}
+
+export type Endpoint =
+  | { kind: "tcp"; host: string; port: number; tls: TlsConfig }
+  | { kind: "socket"; path: string };
+
+export interface HostConfig {
+  name: string;
+  endpoint: Endpoint;
+  labels: Record<string, string>;
+  /** Deadline of one command on this host: connect, TLS and every answer included. */
+  timeoutMs: number;
+}
+
+export interface LabelRule {
+  key: string;
+  /** undefined: any value matches. */
+  value: string | undefined;
+}
+
+export interface Config {
+  /** The file the config came from; null for the built-in default. */
+  source: string | null;
+  /** Directory that relative `file:` references are resolved from. */
+  baseDir: string;
+  hosts: HostConfig[];
+  access: {
+    channels: string[];
+    viewers: string[];
+    requesters: string[];
+    approvers: string[];
+    allowSelfApproval: boolean;
+  };
+  report: { channel: string | null };
+  protect: { names: string[]; labels: LabelRule[] };
+  requests: { ttlHours: number };
+}
+
+export const DEFAULT_TIMEOUT_MS = 20_000;

@@ -1,0 +1,225 @@
+import { ConfigError } from "../errors.js";
+import {
+  type Config,
+  DEFAULT_TIMEOUT_MS,
+  type Endpoint,
+  type HostConfig,
+  type LabelRule,
+  type SecretRef,
+  type TlsConfig,
+} from "./types.js";
+
+/** Host names are used in commands, globs and comma lists: keep them to a safe alphabet. */
+export const HOST_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+const RESERVED_HOST_NAMES = new Set(["all"]);
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  return typeof v === "object" ? "a mapping" : `${typeof v} ${JSON.stringify(v)}`;
+}
+
+function expectObj(v: unknown, key: string): Obj {
+  if (!isObj(v)) throw new ConfigError(`expected a mapping, got ${describe(v)}`, { key });
+  return v;
+}
+
+function onlyKeys(o: Obj, allowed: readonly string[], at: string): void {
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) {
+      throw new ConfigError(`unknown key (allowed here: ${allowed.join(", ")})`, {
+        key: at ? `${at}.${k}` : k,
+      });
+    }
+  }
+}
+
+function str(v: unknown, key: string): string {
+  if (typeof v !== "string" || v.trim() === "") {
+    throw new ConfigError(`expected a non-empty string, got ${describe(v)}`, { key });
+  }
+  return v;
+}
+
+function optStr(v: unknown, key: string): string | undefined {
+  return v === undefined || v === null ? undefined : str(v, key);
+}
+
+function strList(v: unknown, key: string, fallback: string[]): string[] {
+  if (v === undefined || v === null) return fallback;
+  if (!Array.isArray(v)) throw new ConfigError(`expected a list of strings, got ${describe(v)}`, { key });
+  return v.map((item, i) => str(item, `${key}[${i}]`));
+}
+
+function bool(v: unknown, key: string, fallback: boolean): boolean {
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== "boolean") throw new ConfigError(`expected true or false, got ${describe(v)}`, { key });
+  return v;
+}
+
+function positive(v: unknown, key: string, fallback: number): number {
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
+    throw new ConfigError(`expected a positive number, got ${describe(v)}`, { key });
+  }
+  return v;
+}
+
+export function parseSecretRef(v: unknown, key: string): SecretRef {
+  const s = str(v, key);
+  const m = /^(file|env|ssm):(.+)$/.exec(s);
+  if (!m) {
+    throw new ConfigError("expected a reference file:PATH, env:VAR or ssm:/param/name", {
+      key,
+      hint: "Secrets are never written in the config: point to where they are kept.",
+    });
+  }
+  const scheme = m[1] as SecretRef["scheme"];
+  const target = m[2] as string;
+  if (scheme === "ssm" && !target.startsWith("/")) {
+    throw new ConfigError("an ssm: reference names a parameter path starting with /", { key });
+  }
+  if (scheme === "env" && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(target)) {
+    throw new ConfigError(`"${target}" is not an environment variable name`, { key });
+  }
+  return { scheme, target };
+}
+
+function parseTls(v: unknown, key: string): TlsConfig {
+  const o = expectObj(v, key);
+  onlyKeys(o, ["ca", "cert", "key", "serverName"], key);
+  return {
+    ca: parseSecretRef(o.ca, `${key}.ca`),
+    cert: parseSecretRef(o.cert, `${key}.cert`),
+    key: parseSecretRef(o.key, `${key}.key`),
+    serverName: optStr(o.serverName, `${key}.serverName`),
+  };
+}
+
+/** Parses `tcp://host:port`; the port defaults to Docker's TLS port 2376. */
+export function parseTcpUrl(url: string, key: string): { host: string; port: number } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch (cause) {
+    throw new ConfigError(`"${url}" is not a URL`, { key, cause });
+  }
+  if (u.protocol !== "tcp:") {
+    throw new ConfigError(
+      `unsupported scheme "${u.protocol}" (use tcp://HOST:PORT, or socket: for a unix socket)`,
+      {
+        key,
+      },
+    );
+  }
+  if (u.pathname && u.pathname !== "/" && u.pathname !== "") {
+    throw new ConfigError(`"${url}" has a path; give tcp://HOST:PORT only`, { key });
+  }
+  const host = u.hostname.replace(/^\[(.*)\]$/, "$1");
+  if (!host) throw new ConfigError(`"${url}" has no host`, { key });
+  return { host, port: u.port ? Number(u.port) : 2376 };
+}
+
+function parseHost(v: unknown, i: number): HostConfig {
+  const at = `hosts[${i}]`;
+  const o = expectObj(v, at);
+  onlyKeys(o, ["name", "url", "socket", "tls", "labels", "timeoutSeconds"], at);
+  const name = str(o.name, `${at}.name`);
+  if (!HOST_NAME_RE.test(name) || RESERVED_HOST_NAMES.has(name)) {
+    throw new ConfigError(
+      `"${name}" is not a usable host name: letters, digits, "_", "." and "-", starting with a letter or digit, not "all"`,
+      { key: `${at}.name` },
+    );
+  }
+  const hat = `hosts[${i}] (${name})`;
+  let endpoint: Endpoint;
+  if (o.url !== undefined && o.socket !== undefined) {
+    throw new ConfigError("give either url or socket, not both", { key: hat });
+  } else if (o.url !== undefined) {
+    const { host, port } = parseTcpUrl(str(o.url, `${hat}.url`), `${hat}.url`);
+    if (o.tls === undefined || o.tls === null) {
+      throw new ConfigError(
+        "a tcp:// host needs tls (ca, cert, key): dvol only talks to remote engines over mutual TLS",
+        {
+          key: `${hat}.tls`,
+          hint: "See the README section on giving a host a TLS endpoint.",
+        },
+      );
+    }
+    endpoint = { kind: "tcp", host, port, tls: parseTls(o.tls, `${hat}.tls`) };
+  } else if (o.socket !== undefined) {
+    if (o.tls !== undefined) throw new ConfigError("tls applies to tcp:// hosts only", { key: `${hat}.tls` });
+    const path = str(o.socket, `${hat}.socket`).replace(/^unix:\/\//, "");
+    endpoint = { kind: "socket", path };
+  } else {
+    throw new ConfigError("each host needs url (tcp://HOST:PORT) or socket (a unix socket path)", {
+      key: hat,
+    });
+  }
+  const labels: Record<string, string> = {};
+  if (o.labels !== undefined && o.labels !== null) {
+    for (const [k, val] of Object.entries(expectObj(o.labels, `${hat}.labels`))) {
+      if (typeof val !== "string" && typeof val !== "number" && typeof val !== "boolean") {
+        throw new ConfigError(`expected a scalar, got ${describe(val)}`, { key: `${hat}.labels.${k}` });
+      }
+      labels[k] = String(val);
+    }
+  }
+  const timeoutMs = positive(o.timeoutSeconds, `${hat}.timeoutSeconds`, DEFAULT_TIMEOUT_MS / 1000) * 1000;
+  return { name, endpoint, labels, timeoutMs };
+}
+
+export function parseLabelRule(s: string): LabelRule {
+  const eq = s.indexOf("=");
+  return eq < 0 ? { key: s, value: undefined } : { key: s.slice(0, eq), value: s.slice(eq + 1) };
+}
+
+/** Validates a parsed YAML document; every error names the offending key. */
+export function validateConfig(doc: unknown, source: string | null, baseDir: string): Config {
+  const o = doc === null || doc === undefined ? {} : expectObj(doc, "");
+  onlyKeys(o, ["hosts", "access", "report", "protect", "requests"], "");
+  if (!Array.isArray(o.hosts) || o.hosts.length === 0) {
+    throw new ConfigError("expected a non-empty list of hosts", { key: "hosts" });
+  }
+  const hosts = o.hosts.map(parseHost);
+  const seen = new Set<string>();
+  hosts.forEach((h, i) => {
+    if (seen.has(h.name))
+      throw new ConfigError(`duplicate host name "${h.name}"`, { key: `hosts[${i}].name` });
+    seen.add(h.name);
+  });
+
+  const access = o.access === undefined ? {} : expectObj(o.access, "access");
+  onlyKeys(access, ["channels", "viewers", "requesters", "approvers", "allowSelfApproval"], "access");
+  const report = o.report === undefined ? {} : expectObj(o.report, "report");
+  onlyKeys(report, ["channel"], "report");
+  const protect = o.protect === undefined ? {} : expectObj(o.protect, "protect");
+  onlyKeys(protect, ["names", "labels"], "protect");
+  const requests = o.requests === undefined ? {} : expectObj(o.requests, "requests");
+  onlyKeys(requests, ["ttlHours"], "requests");
+
+  return {
+    source,
+    baseDir,
+    hosts,
+    access: {
+      channels: strList(access.channels, "access.channels", []),
+      viewers: strList(access.viewers, "access.viewers", ["*"]),
+      requesters: strList(access.requesters, "access.requesters", ["*"]),
+      approvers: strList(access.approvers, "access.approvers", []),
+      allowSelfApproval: bool(access.allowSelfApproval, "access.allowSelfApproval", false),
+    },
+    report: { channel: optStr(report.channel, "report.channel") ?? null },
+    protect: {
+      names: strList(protect.names, "protect.names", []),
+      labels: strList(protect.labels, "protect.labels", []).map(parseLabelRule),
+    },
+    requests: { ttlHours: positive(requests.ttlHours, "requests.ttlHours", 24) },
+  };
+}

@@ -1,0 +1,137 @@
+import { HostError, VolumeNotFoundError } from "../errors.js";
+import type { EngineConnection } from "./connection.js";
+import type { ContainerUse, DiskUsage, StorageInfo, Volume } from "./model.js";
+import { assertVolumeName } from "./names.js";
+import { dfVolumes, parseContainerUses, parseDiskUsage, parseStorageInfo, parseVolume } from "./parse.js";
+import { compareVersions, negotiateApiVersion } from "./versions.js";
+
+export interface EngineOverview {
+  version: EngineVersion;
+  storage: StorageInfo;
+  volumeCount: number;
+}
+
+export interface EngineVersion {
+  engineVersion: string;
+  /** The highest API version the engine speaks. */
+  engineApiVersion: string;
+  /** The version dvol uses with it: the lower of the engine's and ours. */
+  apiVersion: string;
+}
+
+/**
+ * The Docker Engine API calls dvol makes, on one connection. The API version is negotiated once
+ * per host (`GET /version` is unversioned on every engine); every later call carries the
+ * negotiated prefix, so response shapes are the ones we expect.
+ */
+export class Engine {
+  private constructor(
+    private readonly conn: EngineConnection,
+    readonly version: EngineVersion,
+  ) {}
+
+  static async open(conn: EngineConnection): Promise<Engine> {
+    return new Engine(conn, await Engine.version(conn));
+  }
+
+  static async version(conn: EngineConnection): Promise<EngineVersion> {
+    return parseVersion(conn.host, await conn.call({ method: "GET", path: "/version" }));
+  }
+
+  /**
+   * What `hosts` shows, in one round trip: /version, /info and /volumes asked at once. /info and
+   * /volumes go without a version prefix (the engine then answers at its own version) because
+   * the fields read from them have the same shape in every API version dvol supports.
+   */
+  static async overview(conn: EngineConnection): Promise<EngineOverview> {
+    const [version, info, volumes] = await Promise.all([
+      conn.call({ method: "GET", path: "/version" }),
+      conn.call({ method: "GET", path: "/info" }),
+      conn.call<{ Volumes?: unknown[] | null }>({ method: "GET", path: "/volumes" }),
+    ]);
+    return {
+      version: parseVersion(conn.host, version),
+      storage: parseStorageInfo(info),
+      volumeCount: volumes?.Volumes?.length ?? 0,
+    };
+  }
+
+  get host(): string {
+    return this.conn.host;
+  }
+
+  private get<T>(path: string, query?: Record<string, string | number | boolean | undefined>): Promise<T> {
+    return this.conn.call<T>({ method: "GET", path: `/v${this.version.apiVersion}${path}`, query });
+  }
+
+  private atLeast(v: string): boolean {
+    return compareVersions(this.version.apiVersion, v) >= 0;
+  }
+
+  async storageInfo(): Promise<StorageInfo> {
+    return parseStorageInfo(await this.get("/info"));
+  }
+
+  /** `docker system df` summaries for every type. */
+  async diskUsage(): Promise<DiskUsage> {
+    return parseDiskUsage(await this.get("/system/df", this.atLeast("1.52") ? { verbose: 1 } : undefined));
+  }
+
+  /**
+   * Every volume with its size and ref count. Sizes are only in /system/df; engines from API 1.42
+   * can be asked for volumes alone (`type=volume`), which spares them walking images and containers.
+   */
+  async volumesWithUsage(): Promise<Volume[]> {
+    const query: Record<string, string | number> = {};
+    if (this.atLeast("1.42")) query.type = "volume";
+    if (this.atLeast("1.52")) query.verbose = 1;
+    const volumes = dfVolumes(await this.get("/system/df", query));
+    if (volumes.some((v) => v.refCount === null)) {
+      // Drivers other than `local` may not report usage: ask the engine which ones dangle.
+      const dangling = new Set((await this.listVolumes({ dangling: ["true"] })).map((v) => v.name));
+      for (const v of volumes) if (v.refCount === null && dangling.has(v.name)) v.refCount = 0;
+    }
+    return volumes;
+  }
+
+  /** GET /volumes (no sizes), with engine-side filters. */
+  async listVolumes(filters?: Record<string, string[]>): Promise<Volume[]> {
+    const body = await this.get<{ Volumes?: unknown[] | null }>(
+      "/volumes",
+      filters ? { filters: JSON.stringify(filters) } : undefined,
+    );
+    return (body?.Volumes ?? []).map(parseVolume);
+  }
+
+  async inspectVolume(name: string): Promise<Volume> {
+    assertVolumeName(name);
+    try {
+      return parseVolume(await this.get(`/volumes/${encodeURIComponent(name)}`));
+    } catch (err) {
+      if (err instanceof HostError && err.statusCode === 404) {
+        throw new VolumeNotFoundError(this.host, name, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** Every container, running or not, that mounts the volume. */
+  async containersUsing(name: string): Promise<ContainerUse[]> {
+    assertVolumeName(name);
+    const raw = await this.get("/containers/json", { all: 1, filters: JSON.stringify({ volume: [name] }) });
+    return parseContainerUses(raw, name);
+  }
+}
+
+function parseVersion(host: string, raw: unknown): EngineVersion {
+  const v = (raw ?? {}) as Record<string, unknown>;
+  const engineApiVersion = typeof v.ApiVersion === "string" ? v.ApiVersion : "";
+  if (!/^\d+\.\d+$/.test(engineApiVersion)) {
+    throw new HostError(host, "protocol", "the engine's /version has no ApiVersion");
+  }
+  return {
+    engineVersion: typeof v.Version === "string" ? v.Version : "unknown",
+    engineApiVersion,
+    apiVersion: negotiateApiVersion(host, engineApiVersion, v.MinAPIVersion),
+  };
+}

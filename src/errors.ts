@@ -1,0 +1,112 @@
+/**
+ * Every error a user can meet is one of these classes. Each carries a message that says what
+ * happened and a hint that says what to do; `cause` keeps the underlying error for debugging.
+ */
+export abstract class DvolError extends Error {
+  abstract readonly kind: string;
+  /** What the user can do about it (one sentence), or undefined when there is nothing to add. */
+  readonly hint: string | undefined;
+
+  constructor(message: string, options: { cause?: unknown; hint?: string } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.hint = options.hint;
+  }
+}
+
+/** The config file (or a secret it references) is missing or wrong. */
+export class ConfigError extends DvolError {
+  readonly kind = "config";
+  /** The dotted path of the offending key, e.g. `hosts[1].tls.ca`. */
+  readonly key: string | undefined;
+  constructor(message: string, options: { key?: string; cause?: unknown; hint?: string } = {}) {
+    super(options.key ? `config: ${options.key}: ${message}` : `config: ${message}`, options);
+    this.key = options.key;
+  }
+}
+
+/** The command line (or Slack text) does not follow the grammar. */
+export class UsageError extends DvolError {
+  readonly kind = "usage";
+  /** Usage text of the command concerned, shown under the error. */
+  readonly usage: string | undefined;
+  constructor(message: string, options: { usage?: string; hint?: string } = {}) {
+    super(message, options);
+    this.usage = options.usage;
+  }
+}
+
+/** A host name or target that matches no registered host. */
+export class UnknownHostError extends DvolError {
+  readonly kind = "unknown-host";
+  constructor(
+    readonly host: string,
+    known: readonly string[],
+  ) {
+    super(`unknown host "${host}"`, {
+      hint: known.length ? `Registered hosts: ${known.join(", ")}.` : "No host is registered in the config.",
+    });
+  }
+}
+
+/** A volume name that Docker itself would refuse; nothing was sent to any host. */
+export class InvalidVolumeNameError extends DvolError {
+  readonly kind = "invalid-volume-name";
+  constructor(readonly volume: string) {
+    super(`invalid volume name ${JSON.stringify(volume.length > 80 ? `${volume.slice(0, 80)}…` : volume)}`, {
+      hint: "Volume names match [a-zA-Z0-9][a-zA-Z0-9_.-]+ (Docker's own rule); nothing was sent to the host.",
+    });
+  }
+}
+
+/** Why a host could not be asked. */
+export type HostFailure =
+  | "refused"
+  | "timeout"
+  | "unreachable"
+  | "dns"
+  | "tls-unknown-ca"
+  | "tls-certificate-required"
+  | "tls-bad-certificate"
+  | "tls-name-mismatch"
+  | "tls-expired"
+  | "tls"
+  | "protocol"
+  | "api";
+
+/** A host could not be reached or did not answer as the Docker Engine API does. */
+export class HostError extends DvolError {
+  readonly kind = "host";
+  constructor(
+    readonly host: string,
+    readonly failure: HostFailure,
+    detail: string,
+    options: { cause?: unknown; hint?: string; statusCode?: number } = {},
+  ) {
+    super(`${host}: ${detail}`, options);
+    this.statusCode = options.statusCode;
+  }
+  readonly statusCode: number | undefined;
+}
+
+/** The engine answered, but the volume does not exist there. */
+export class VolumeNotFoundError extends DvolError {
+  readonly kind = "volume-not-found";
+  constructor(
+    readonly host: string,
+    readonly volume: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`${host}: no volume named "${volume}"`, {
+      ...options,
+      hint: `List the volumes with: ls ${host}`,
+    });
+  }
+}
+
+/** Renders any error as the one or two lines a user reads. */
+export function describeError(err: unknown): string {
+  if (err instanceof DvolError) return err.hint ? `${err.message}\n${err.hint}` : err.message;
+  if (err instanceof Error) return `unexpected error: ${err.message}`;
+  return `unexpected error: ${String(err)}`;
+}

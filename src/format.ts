@@ -1,0 +1,46 @@
+/** Formatting shared by the text and Slack renderings. */
+
+const UNITS = ["B", "kB", "MB", "GB", "TB", "PB"];
+
+/** Decimal units, as the docker CLI prints them: 5242880 → "5.2 MB". */
+export function humanSize(bytes: number | null): string {
+  if (bytes === null) return "?";
+  let v = bytes;
+  let u = 0;
+  while (v >= 1000 && u < UNITS.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  if (u === 0) return `${v} B`;
+  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${UNITS[u]}`;
+}
+
+/** A bar of block characters for a share between 0 and 1. */
+export function bar(share: number, width = 10): string {
+  const eighths = Math.round(Math.max(0, Math.min(1, share)) * width * 8);
+  const full = Math.floor(eighths / 8);
+  const rest = eighths % 8;
+  const partial = rest ? (["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"][rest] ?? "") : "";
+  return ("█".repeat(full) + partial).padEnd(width, " ");
+}
+
+/** "2026-11-29 13:51" (UTC) from an ISO time. */
+export function shortTime(iso: string | null): string {
+  return iso ? iso.slice(0, 16).replace("T", " ") : "?";
+}
+
+/** Aligns rows into columns separated by two spaces; the last column is not padded. */
+export function table(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const r of rows) {
+    r.forEach((c, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, c.length);
+    });
+  }
+  return rows.map((r) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd(),
+  );
+}
