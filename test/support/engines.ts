@@ -108,15 +108,18 @@ export interface ApiResponse {
   body: string;
 }
 
-/** One HTTP request to the engine's unix socket (no TLS). */
+/** One HTTP request to the engine's unix socket (no TLS); `body` is sent as JSON. */
 export function socketRequest(
   socketPath: string,
   method: string,
   path: string,
   timeoutMs = 10_000,
+  body?: unknown,
 ): Promise<ApiResponse> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const headers = payload === undefined ? {} : { "Content-Type": "application/json" };
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath, method, path, timeout: timeoutMs }, (res) => {
+    const req = request({ socketPath, method, path, headers, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
@@ -124,7 +127,7 @@ export function socketRequest(
     });
     req.on("timeout", () => req.destroy(new Error(`timed out after ${timeoutMs} ms: ${method} ${path}`)));
     req.on("error", reject);
-    req.end();
+    req.end(payload);
   });
 }
 
