@@ -75,9 +75,7 @@ describe("a host that cannot be asked", () => {
       tls: { ...host.tls, cert: `file:${pki.rogueClient.cert}`, key: `file:${pki.rogueClient.key}` },
     });
     expect(r.code).toBe(1);
-    expect(r.result?.error).toMatch(
-      /TLS: the engine (rejected our client certificate|requires a client certificate)/,
-    );
+    expect(r.result?.error).toContain("TLS: the engine rejected our client certificate");
   });
 
   it("presents a certificate for another name", async () => {
