@@ -112,6 +112,10 @@ install_forky() {
     echo "FORKY_DOCKER_CLI_PKG_VERSION=$(dpkg-deb -f "$FORKY_DEBS"/docker-cli_*.deb Version)"
   } >"$FORKY_STAMP.tmp"
   mv "$FORKY_STAMP.tmp" "$FORKY_STAMP"
+  case "$(dpkg-deb -f "$FORKY_DEBS"/docker.io_*.deb Version)" in
+  28.*) ;;
+  *) log "WARNING: $FORKY_SUITE's docker.io is no longer 28.x; the test bed expects a 28.x engine (API 1.51)" ;;
+  esac
   rm -rf "$FORKY_APT_DIR/cache/archives"/*.deb
 }
 

@@ -60,8 +60,6 @@ interface SystemDf {
   }[];
 }
 
-const expectedApi = { docker20: "1.41", docker28: "1.51" } as const;
-
 describe.each(testbedEngines(testbed))("test bed engine $kind", (engine) => {
   const validClient = { ca: testbed.pki.ca.cert, cert: testbed.pki.client.cert, key: testbed.pki.client.key };
 
@@ -70,11 +68,12 @@ describe.each(testbedEngines(testbed))("test bed engine $kind", (engine) => {
     expect(v.Version).toBe(engine.version);
     expect(v.ApiVersion).toBe(engine.apiVersion);
     if (engine.kind === "docker20") {
-      expect(v.ApiVersion).toBe(expectedApi.docker20);
+      expect(v.ApiVersion).toBe("1.41");
       expect(v.Version).toMatch(/^20\.10\./);
     } else {
+      // forky's docker.io is 28.x (API 1.51) today; forky moves on, so only a floor is asserted.
       expect(Number(v.ApiVersion.split(".")[1])).toBeGreaterThanOrEqual(50);
-      expect(v.Version).toMatch(/^28\./);
+      expect(Number(v.Version.split(".")[0])).toBeGreaterThanOrEqual(28);
     }
   });
 
