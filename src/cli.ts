@@ -1,3 +1,4 @@
+import { runHelp } from "./commands/help.js";
 import { parseCommand } from "./commands/parse.js";
 import { type CommandResult, everyHostAnswered, renderText, runCommand } from "./commands/run.js";
 import { loadConfig } from "./config/load.js";
@@ -56,6 +57,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const opts = splitGlobalOptions(argv);
     json = opts.json;
     const cmd = parseCommand(opts.words.length ? opts.words : ["help"]);
+    if (cmd.name === "help") {
+      const help = runHelp(cmd.topic);
+      io.stdout(json ? JSON.stringify(help) : help.text);
+      return EXIT_OK;
+    }
     const config = await loadConfig({ file: opts.config, env: io.env, cwd: io.cwd });
     const connect =
       io.connect ?? tlsConnectionFactory(new SecretResolver({ baseDir: config.baseDir, env: io.env }));

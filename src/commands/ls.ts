@@ -62,7 +62,9 @@ export function selectVolumes(volumes: readonly Volume[], cmd: LsCommand): LsDat
         (cmd.project === null || v.project === cmd.project) &&
         (cmd.driver === null || v.driver === cmd.driver) &&
         (needle === undefined || v.name.toLowerCase().includes(needle)) &&
-        cmd.labels.every((l) => (l.value === undefined ? l.key in v.labels : v.labels[l.key] === l.value)),
+        cmd.labels.every(
+          (l) => Object.hasOwn(v.labels, l.key) && (l.value === undefined || v.labels[l.key] === l.value),
+        ),
     );
   rows.sort(COMPARE[cmd.sort]);
   return { matched: rows.length, volumes: cmd.limit === null ? rows : rows.slice(0, cmd.limit) };

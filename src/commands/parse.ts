@@ -42,10 +42,12 @@ export function tokenize(text: string): string[] {
   let cur = "";
   let inToken = false;
   let quote: string | null = null;
-  const closing: Record<string, string> = { '"': '"', "'": "'", "“": "”", "‘": "’" };
+  const closing: Record<string, string> = { '"': '"', "'": "'", "“": "”", "”": "”", "‘": "’", "’": "’" };
   for (const ch of text.normalize("NFC")) {
     if (quote) {
-      if (ch === closing[quote] || (quote === "“" && ch === "“")) quote = null;
+      // Slack's curly quotes are not always paired the right way round: accept either.
+      if (ch === closing[quote] || (quote === "“" && ch === "“") || (quote === "‘" && ch === "‘"))
+        quote = null;
       else cur += ch;
     } else if (ch in closing) {
       quote = ch;
@@ -104,7 +106,8 @@ export function parseCommand(words: readonly string[]): Command {
     const optName = word.slice(2, eq < 0 ? undefined : eq);
     const opt = spec.options.find((o) => o.name === optName);
     if (!opt) {
-      fail(spec, spec.options.length ? `unknown option --${truncate(optName)}` : "takes no options");
+      const none = spec.options.length ? "" : ` (${spec.name} takes no options)`;
+      fail(spec, `unknown option --${truncate(optName)}${none}`);
     }
     let value: string | undefined;
     if (opt.kind === "flag") {

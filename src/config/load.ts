@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import { ConfigError } from "../errors.js";
 import type { Config, Endpoint } from "./types.js";
 import { parseTcpUrl, validateConfig } from "./validate.js";
@@ -22,7 +22,7 @@ export interface LoadOptions {
 export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
-  const explicit = opts.file ?? env.DVOL_CONFIG;
+  const explicit = opts.file ?? (env.DVOL_CONFIG || undefined);
   const file = path.resolve(cwd, explicit ?? DEFAULT_CONFIG_FILE);
   let text: string;
   try {
@@ -40,10 +40,14 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
 
 /** Parses config text; `file` names the source in errors and anchors relative `file:` references. */
 export function parseConfig(text: string, file: string): Config {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter: lines });
   const first = doc.errors[0];
   if (first) {
-    throw new ConfigError(`${file} is not valid YAML: ${first.message.split("\n")[0]}`, { cause: first });
+    const where = ` at line ${lines.linePos(first.pos[0]).line}`;
+    throw new ConfigError(`${file} is not valid YAML${where}: ${first.message.split("\n")[0]}`, {
+      cause: first,
+    });
   }
   return validateConfig(doc.toJS(), file, path.dirname(file));
 }

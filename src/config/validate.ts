@@ -129,7 +129,6 @@ export function parseTcpUrl(url: string, key: string): { host: string; port: num
 function parseHost(v: unknown, i: number): HostConfig {
   const at = `hosts[${i}]`;
   const o = expectObj(v, at);
-  onlyKeys(o, ["name", "url", "socket", "tls", "labels", "timeoutSeconds"], at);
   const name = str(o.name, `${at}.name`);
   if (!HOST_NAME_RE.test(name) || RESERVED_HOST_NAMES.has(name)) {
     throw new ConfigError(
@@ -138,6 +137,7 @@ function parseHost(v: unknown, i: number): HostConfig {
     );
   }
   const hat = `hosts[${i}] (${name})`;
+  onlyKeys(o, ["name", "url", "socket", "tls", "labels", "timeoutSeconds"], hat);
   let endpoint: Endpoint;
   if (o.url !== undefined && o.socket !== undefined) {
     throw new ConfigError("give either url or socket, not both", { key: hat });

@@ -9,10 +9,10 @@ const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const text = (v: unknown): string => (typeof v === "string" ? v : "");
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : null);
 
+/** Own string entries only; fromEntries keeps a key such as `__proto__` as a plain key. */
 function stringMap(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(obj(v))) if (typeof val === "string") out[k] = val;
-  return out;
+  const entries = Object.entries(obj(v)).filter(([, val]) => typeof val === "string");
+  return Object.fromEntries(entries) as Record<string, string>;
 }
 
 /** Docker gives RFC 3339 with the daemon's offset and sometimes nanoseconds: normalise to UTC seconds. */
@@ -40,13 +40,24 @@ export function parseVolume(raw: unknown): Volume {
 }
 
 /**
+ * The per-type summary of an API 1.52+ answer. Released engines spell it `VolumesDiskUsage`
+ * (with `TotalCount`, `ActiveCount`); development builds of 1.52 had `VolumeUsage` (with
+ * `TotalVolumes`, `ActiveVolumes`). Both are read.
+ */
+function newUsage(d: Json, type: "Images" | "Containers" | "Volumes" | "BuildCache"): Json | undefined {
+  const singular = type === "BuildCache" ? "BuildCache" : type.slice(0, -1);
+  const u = d[`${type}DiskUsage`] ?? d[`${singular}Usage`];
+  return u && typeof u === "object" ? (u as Json) : undefined;
+}
+
+/**
  * The volumes of a /system/df answer. Before API 1.52 they are `Volumes`; from 1.52 on, with
- * `verbose=1`, they are `VolumeUsage.Items` (and `Volumes` is only there for old clients).
+ * `verbose=1`, they are the `Items` of the volumes summary (and `Volumes` only for old clients).
  */
 export function dfVolumes(raw: unknown): Volume[] {
   const d = obj(raw);
-  const items = Array.isArray(obj(d.VolumeUsage).Items) ? obj(d.VolumeUsage).Items : d.Volumes;
-  return arr(items).map(parseVolume);
+  const items = newUsage(d, "Volumes")?.Items;
+  return arr(Array.isArray(items) ? items : d.Volumes).map(parseVolume);
 }
 
 function summary(count: number, active: number, sizeBytes: number, reclaimableBytes: number): UsageSummary {
@@ -56,16 +67,12 @@ function summary(count: number, active: number, sizeBytes: number, reclaimableBy
 const sum = (xs: unknown[], f: (x: Json) => number | null): number =>
   xs.reduce<number>((acc, x) => acc + (f(obj(x)) ?? 0), 0);
 
-/** The new (API 1.52+) per-type summary: {Active*, Total*, TotalSize, Reclaimable}. */
-function newSummary(v: unknown, what: string): UsageSummary | null {
-  const u = obj(v);
-  if (Object.keys(u).length === 0) return null;
-  return summary(
-    num(u[`Total${what}`]) ?? 0,
-    num(u[`Active${what}`]) ?? 0,
-    num(u.TotalSize) ?? 0,
-    num(u.Reclaimable) ?? 0,
-  );
+/** An API 1.52+ per-type summary: {TotalCount, ActiveCount, TotalSize, Reclaimable}. */
+function newSummary(u: Json | undefined, what: string): UsageSummary | null {
+  if (!u) return null;
+  const count = num(u.TotalCount) ?? num(u[`Total${what}`]) ?? arr(u.Items).length;
+  const active = num(u.ActiveCount) ?? num(u[`Active${what}`]) ?? 0;
+  return summary(count, active, num(u.TotalSize) ?? 0, num(u.Reclaimable) ?? 0);
 }
 
 const RUNNING = new Set(["running", "paused", "restarting"]);
@@ -73,12 +80,18 @@ const RUNNING = new Set(["running", "paused", "restarting"]);
 /** `docker system df` figures from either response shape, computed as the docker CLI does. */
 export function parseDiskUsage(raw: unknown): DiskUsage {
   const d = obj(raw);
-  if (d.ImageUsage || d.ContainerUsage || d.VolumeUsage || d.BuildCacheUsage) {
+  const fresh = {
+    images: newUsage(d, "Images"),
+    containers: newUsage(d, "Containers"),
+    volumes: newUsage(d, "Volumes"),
+    buildCache: newUsage(d, "BuildCache"),
+  };
+  if (fresh.images || fresh.containers || fresh.volumes || fresh.buildCache) {
     return {
-      images: newSummary(d.ImageUsage, "Images"),
-      containers: newSummary(d.ContainerUsage, "Containers"),
-      volumes: newSummary(d.VolumeUsage, "Volumes"),
-      buildCache: newSummary(d.BuildCacheUsage, "BuildCacheRecords"),
+      images: newSummary(fresh.images, "Images"),
+      containers: newSummary(fresh.containers, "Containers"),
+      volumes: newSummary(fresh.volumes, "Volumes"),
+      buildCache: newSummary(fresh.buildCache, "BuildCacheRecords"),
     };
   }
   const images = arr(d.Images);
