@@ -1,0 +1,112 @@
+/**
+ * Runs a CommandJob the way the CLI runs a command (parseCommand + runCommand, the same modules),
+ * renders the result for Slack and posts it in the channel. What is only for the person who typed
+ * the command (a failure, or the bot not being able to post in the channel) goes back through the
+ * command's response_url, ephemeral.
+ *
+ * Used by the worker Lambda and, in-process, by the local server. Only types from src/docker: the
+ * connection factory is passed in.
+ */
+import type { KnownBlock } from "@slack/types";
+import { parseCommand } from "../commands/parse.js";
+import { type CommandResult, renderText, runCommand } from "../commands/run.js";
+import type { Config } from "../config/types.js";
+import type { ConnectionFactory } from "../docker/connection.js";
+import { describeError } from "../errors.js";
+import { checkMessage } from "../slack/limits.js";
+import type { SlackMessage } from "../slack/message.js";
+import { type PostedMessage, type SlackOutbox, slackErrorCode } from "../slack/post.js";
+import { renderSlack } from "../slack/render.js";
+import { renderError } from "../slack/render-error.js";
+import { codeSpan } from "../slack/replies.js";
+import type { CommandJob } from "./job.js";
+
+export interface RunJobDeps {
+  config: () => Promise<Config>;
+  /** The connection factory for a config (the TLS one in production). */
+  connect: (config: Config) => ConnectionFactory;
+  slack: SlackOutbox;
+  now?: () => Date;
+  logger?: Pick<Console, "info" | "warn" | "error">;
+}
+
+export type JobOutcome =
+  | { status: "posted"; posted: PostedMessage; result: CommandResult }
+  /** The command could not run; the person who typed it was told through response_url. */
+  | { status: "failed"; error: string; told: boolean }
+  /** It ran, but the bot could not post in the channel; the person was shown the result instead. */
+  | { status: "not-posted"; error: string; told: boolean; result: CommandResult };
+
+function context(text: string): KnownBlock {
+  return { type: "context", elements: [{ type: "mrkdwn", text }] };
+}
+
+/** The notice above a result: who asked for what. Left out when the message has no room for it. */
+export function withAttribution(msg: SlackMessage, job: CommandJob): SlackMessage {
+  const withIt: SlackMessage = {
+    ...msg,
+    blocks: [context(`<@${job.user}> ran ${codeSpan(`/dvol ${job.text}`)}`), ...msg.blocks],
+  };
+  return checkMessage(withIt).length === 0 ? withIt : msg;
+}
+
+/** The message for a result; a result the renderer could not fit is attached whole as a file. */
+export function messageFor(result: CommandResult, job: CommandJob): SlackMessage {
+  const rendered = renderSlack(result);
+  if (checkMessage(rendered).length === 0) return withAttribution(rendered, job);
+  const text = `The result of ${codeSpan(job.text)} is too long for a message: it is attached as a file.`;
+  return {
+    text,
+    blocks: [{ type: "section", text: { type: "mrkdwn", text } }],
+    file: {
+      filename: `dvol-${result.command}.txt`,
+      title: `dvol ${job.text}`.slice(0, 200),
+      content: renderText(result),
+    },
+  };
+}
+
+export async function runJob(job: CommandJob, deps: RunJobDeps): Promise<JobOutcome> {
+  const log = deps.logger ?? console;
+  const now = deps.now ?? (() => new Date());
+  const tell = async (msg: SlackMessage): Promise<boolean> => {
+    try {
+      await deps.slack.respond(job.responseUrl, msg);
+      return true;
+    } catch (err) {
+      log.error(`dvol: could not answer through response_url: ${describeError(err)}`);
+      return false;
+    }
+  };
+
+  let result: CommandResult;
+  try {
+    const config = await deps.config();
+    const cmd = parseCommand(job.words);
+    result = await runCommand(cmd, { config, connect: deps.connect(config), now });
+  } catch (err) {
+    // Unknown hosts and usage errors were answered by the handler; what is left here is a config
+    // that changed in between or an unexpected failure.
+    log.error(`dvol: ${job.text}: ${describeError(err)}`);
+    return { status: "failed", error: describeError(err), told: await tell(renderError(err)) };
+  }
+
+  const msg = messageFor(result, job);
+  try {
+    const posted = await deps.slack.post(job.channel, msg);
+    return { status: "posted", posted, result };
+  } catch (err) {
+    const code = slackErrorCode(err);
+    log.error(`dvol: could not post in ${job.channel}: ${code ?? describeError(err)}`);
+    const why =
+      code === "not_in_channel" || code === "channel_not_found"
+        ? "I am not in this channel: invite me (`/invite @dvol`) and try again. Here is the result, only for you:"
+        : `I could not post the result in this channel (${code ?? "an error, logged"}). Here it is, only for you:`;
+    const notice: SlackMessage = {
+      text: why,
+      blocks: [context(why), ...msg.blocks].slice(0, 50),
+    };
+    const told = await tell(checkMessage(notice).length === 0 ? notice : { text: why, blocks: [] });
+    return { status: "not-posted", error: code ?? describeError(err), told, result };
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Posting what dvol renders: a SlackMessage in a channel (chat.postMessage with the bot token),
+ * its file, when it has one, in the message's thread (files.getUploadURLExternal, the upload,
+ * files.completeUploadExternal: what WebClient's filesUploadV2 does; files.upload is retired),
+ * and ephemeral answers through a command's response_url.
+ */
+import { ErrorCode, type WebAPIPlatformError, WebClient, type WebClientOptions } from "@slack/web-api";
+import type { SlackMessage } from "./message.js";
+
+export interface PostedMessage {
+  channel: string;
+  ts: string;
+  /** The ID of the uploaded file, when the message had one. */
+  fileId: string | null;
+}
+
+/** What the worker needs from Slack; an interface so tests can look inside. */
+export interface SlackOutbox {
+  post(channel: string, msg: SlackMessage): Promise<PostedMessage>;
+  /** Answers only the person who typed the command (response_url, ephemeral). */
+  respond(responseUrl: string, msg: SlackMessage): Promise<void>;
+}
+
+export interface SlackPosterOptions {
+  token: string;
+  /** Base URL of the Web API (SLACK_API_URL); Slack's own when undefined. */
+  slackApiUrl?: string | undefined;
+  /** Deadline of one Slack call, in ms. */
+  timeoutMs?: number;
+  clientOptions?: WebClientOptions;
+}
+
+/** The Slack error code of a failed Web API call (`not_in_channel`), or null. */
+export function slackErrorCode(err: unknown): string | null {
+  const e = err as Partial<WebAPIPlatformError> | null;
+  if (e && e.code === ErrorCode.PlatformError && typeof e.data?.error === "string") return e.data.error;
+  return null;
+}
+
+export class SlackPoster implements SlackOutbox {
+  readonly client: WebClient;
+  private readonly timeoutMs: number;
+
+  constructor(opts: SlackPosterOptions) {
+    this.timeoutMs = opts.timeoutMs ?? 15_000;
+    this.client = new WebClient(opts.token, {
+      ...(opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : {}),
+      timeout: this.timeoutMs,
+      // A worker has minutes, not half an hour: a few retries, then the error is reported.
+      retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 4000 },
+      ...opts.clientOptions,
+    });
+  }
+
+  async post(channel: string, msg: SlackMessage): Promise<PostedMessage> {
+    const res = await this.client.chat.postMessage({
+      channel,
+      text: msg.text,
+      ...(msg.blocks.length > 0 ? { blocks: msg.blocks } : {}),
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+    const ts = res.ts;
+    const postedChannel = res.channel ?? channel;
+    if (!ts) throw new Error("chat.postMessage answered without a ts");
+    let fileId: string | null = null;
+    if (msg.file) {
+      const up = await this.client.filesUploadV2({
+        channel_id: postedChannel,
+        thread_ts: ts,
+        filename: msg.file.filename,
+        title: msg.file.title,
+        content: msg.file.content,
+      });
+      fileId = firstFileId(up) ?? null;
+    }
+    return { channel: postedChannel, ts, fileId };
+  }
+
+  respond(responseUrl: string, msg: SlackMessage): Promise<void> {
+    return respondEphemeral(responseUrl, msg, this.timeoutMs);
+  }
+}
+
+/** Answers through a response_url, ephemeral (no token needed: the URL is the credential). */
+export async function respondEphemeral(
+  responseUrl: string,
+  msg: SlackMessage,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const res = await fetch(responseUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json; charset=utf-8" },
+    body: JSON.stringify({
+      response_type: "ephemeral",
+      replace_original: false,
+      text: msg.text,
+      ...(msg.blocks.length > 0 ? { blocks: msg.blocks } : {}),
+    }),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const body = await res.text();
+  if (!res.ok) throw new Error(`response_url answered HTTP ${res.status}: ${body.slice(0, 200)}`);
+}
+
+function firstFileId(up: unknown): string | undefined {
+  // filesUploadV2 answers { ok, files: [ completeUploadExternal's answer, … ] }.
+  const completions = (up as { files?: { files?: { id?: string }[] }[] }).files ?? [];
+  for (const c of completions) for (const f of c.files ?? []) if (f.id) return f.id;
+  return undefined;
+}
