@@ -191,6 +191,8 @@ export function signedHttpRequest(
   o: SignOptions = {},
 ): { headers: Record<string, string>; body: string } {
   const headers = slackHeaders(body, o);
+  // fetch sets these itself.
   delete headers["accept-encoding"];
+  delete headers["content-length"];
   return { headers, body };
 }

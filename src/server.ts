@@ -1,0 +1,200 @@
+/**
+ * dvol in one local process (`npm start`): the same /dvol router as the Lambda handler, behind
+ * Bolt's own HTTPReceiver on PORT (default 3000), path /slack/events, or in Socket Mode when
+ * SLACK_APP_TOKEN is set; jobs run in-process after the acknowledgement.
+ *
+ * Bolt's HTTPReceiver verifies requests its own way, which SPEC §6 does not allow (it accepts
+ * timestamps from the future, and answers 400 to `application/x-www-form-urlencoded;
+ * charset=utf-8`). So the HTTP server in front of it reads the raw body, verifies it with
+ * verifySlackRequest (401 for anything unsigned, stale or malformed), and only then hands the
+ * request, already buffered, to the receiver's request listener, with its own verification off.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type App, HTTPReceiver, type Receiver } from "@slack/bolt";
+import { loadConfig } from "./config/load.js";
+import { SecretResolver } from "./config/secrets.js";
+import type { Config } from "./config/types.js";
+import { type ConnectionFactory, tlsConnectionFactory } from "./docker/connection.js";
+import { type InProcessDispatcher, inProcessDispatcher } from "./jobs/dispatch.js";
+import { runJob } from "./jobs/run-job.js";
+import { mediaType } from "./slack/apigw.js";
+import { createSlackApp, type Logger } from "./slack/app.js";
+import { type SlackOutbox, SlackPoster } from "./slack/post.js";
+import { parseSlackBody } from "./slack/receiver.js";
+import { SlackSecrets } from "./slack/secrets.js";
+import { verifySlackRequest } from "./slack/verify.js";
+
+export const EVENTS_PATH = "/slack/events";
+export const DEFAULT_PORT = 3000;
+/** Slack's payloads are small; anything much larger is not from Slack. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface ServerOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Overrides PORT (0: any free port). */
+  port?: number;
+  /** Address to listen on (default: all interfaces, as Bolt does). */
+  host?: string;
+  /** Replaces the TLS connection factory (tests). */
+  connect?: ConnectionFactory;
+  /** Replaces the Web API poster (tests). */
+  slack?: SlackOutbox;
+  logger?: Logger;
+  /** Current time in ms, for verification (tests). */
+  now?: () => number;
+}
+
+export interface RunningServer {
+  mode: "http" | "socket";
+  /** `http://host:port/slack/events` in HTTP mode; null in Socket Mode. */
+  url: string | null;
+  port: number | null;
+  app: App;
+  config: Config;
+  /** Jobs run here; `idle()` resolves when all have finished. */
+  jobs: InProcessDispatcher;
+  stop(): Promise<void>;
+}
+
+/** Starts the local server; the config is loaded and validated first, so a bad one fails at start. */
+export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
+  const env = opts.env ?? process.env;
+  const log = opts.logger ?? console;
+  const config = await loadConfig({ env });
+  const secrets = new SlackSecrets({ env });
+  const botToken = await secrets.botToken();
+  const slack = opts.slack ?? new SlackPoster({ token: botToken, slackApiUrl: env.SLACK_API_URL });
+  const connect = opts.connect ?? tlsConnectionFactory(new SecretResolver({ baseDir: config.baseDir, env }));
+  const jobs = inProcessDispatcher(
+    (job) =>
+      runJob(job, {
+        config: async () => config,
+        connect: () => connect,
+        slack,
+        logger: log,
+      }),
+    log,
+  );
+  const routerDeps = {
+    config: async () => config,
+    dispatch: jobs,
+    slackApiUrl: env.SLACK_API_URL,
+    botToken,
+    logger: log,
+  };
+
+  const appToken = env.SLACK_APP_TOKEN?.trim();
+  if (appToken) {
+    // Socket Mode: Slack authenticates the WebSocket with the app token; nothing to verify here.
+    const { SocketModeReceiver } = await import("@slack/bolt");
+    const receiver: Receiver = new SocketModeReceiver({
+      appToken,
+      ...(env.SLACK_API_URL
+        ? { installerOptions: { clientOptions: { slackApiUrl: env.SLACK_API_URL } } }
+        : {}),
+    });
+    const app = createSlackApp({ receiver, ...routerDeps });
+    await app.start();
+    return {
+      mode: "socket",
+      url: null,
+      port: null,
+      app,
+      config,
+      jobs,
+      stop: async () => {
+        await app.stop();
+        await jobs.idle();
+      },
+    };
+  }
+
+  const signingSecret = await secrets.signingSecret();
+  const receiver = new HTTPReceiver({
+    signingSecret,
+    signatureVerification: false, // verified below, as SPEC §6 says
+    endpoints: EVENTS_PATH,
+    unhandledRequestTimeoutMillis: 3001,
+  });
+  const app = createSlackApp({ receiver, ...routerDeps });
+  const now = opts.now ?? Date.now;
+
+  const server: Server = createServer((req, res) => {
+    frontDoor(req, res).catch((err: unknown) => {
+      log.error(`dvol: request failed: ${(err as Error)?.stack ?? String(err)}`);
+      if (!res.headersSent) reply(res, 500, "internal error");
+    });
+  });
+
+  async function frontDoor(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    if (path !== EVENTS_PATH) return reply(res, 404, "not found");
+    if (req.method !== "POST") return reply(res, 405, "method not allowed");
+    const body = await readBody(req, MAX_BODY_BYTES);
+    if (body === null) return reply(res, 413, "too large");
+    const headers: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v[0] : v;
+    const verdict = verifySlackRequest(signingSecret, { body, headers }, now());
+    if (!verdict.ok) {
+      log.warn(`dvol: refused a request: ${verdict.reason}`);
+      return reply(res, 401, `invalid request: ${verdict.reason}`);
+    }
+    const parsed = parseSlackBody(body, headers["content-type"]);
+    if (!parsed.ok) {
+      log.warn(`dvol: refused a signed request: ${parsed.reason}`);
+      return reply(res, 401, "invalid request: malformed body");
+    }
+    // Hand Bolt the buffered body (it then reads no stream), and the bare media type it compares.
+    req.headers["content-type"] = mediaType(headers["content-type"]);
+    (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
+    receiver.requestListener(req, res);
+  }
+
+  const port = opts.port ?? (env.PORT ? Number(env.PORT) : DEFAULT_PORT);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, opts.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const bound = (server.address() as AddressInfo).port;
+  const host = opts.host ?? "localhost";
+  return {
+    mode: "http",
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${bound}${EVENTS_PATH}`,
+    port: bound,
+    app,
+    config,
+    jobs,
+    stop: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await jobs.idle();
+    },
+  };
+}
+
+function reply(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
+  res.end(text);
+}
+
+/** The body, or null when it is larger than `limit`. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > limit) over = true;
+      else chunks.push(c);
+    });
+    req.on("end", () => resolve(over ? null : Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}

@@ -1,0 +1,199 @@
+// End to end through the local server (src/server.ts, what `npm start` runs): signed Slack requests
+// over real HTTP on a loopback port, Bolt's HTTPReceiver behind dvol's verification, jobs run
+// in-process against the REAL engines of the test bed, results posted to the Slack stand-in.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type RunningServer, startServer } from "../../src/server.js";
+import type { SlackMessage } from "../../src/slack/message.js";
+import { engineHost, writeConfig } from "../support/dvol.js";
+import { SCENARIO_VOLUME_NAMES } from "../support/scenario.js";
+import { expectWithinSlackLimits } from "../support/slack-limits.js";
+import { blockActionsBody, FORM, signedHttpRequest, slashCommandBody } from "../support/slack-requests.js";
+import { type SlackStandin, startSlackStandin } from "../support/slack-standin.js";
+import { requireTestbed } from "../support/testbed-types.js";
+
+const testbed = requireTestbed();
+const CHANNEL = "C0OPS0001";
+const BOT_TOKEN = "xoxb-dvol-local-token";
+const SECRET = "local-signing-secret-0123456789ab";
+
+let standin: SlackStandin;
+let server: RunningServer;
+const quiet = { info: () => {}, warn: () => {}, error: (m: string) => console.error(m) };
+
+beforeAll(async () => {
+  standin = await startSlackStandin({ token: BOT_TOKEN });
+  const config = writeConfig([engineHost("h", testbed.engines.docker28, testbed)], {
+    access: { channels: [CHANNEL] },
+  });
+  server = await startServer({
+    env: {
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_API_URL: standin.apiUrl,
+      DVOL_CONFIG: config,
+    },
+    port: 0,
+    host: "127.0.0.1",
+    logger: quiet,
+  });
+});
+afterAll(async () => {
+  await server?.stop();
+  await standin?.close();
+});
+afterEach(() => {
+  standin.reset();
+});
+
+async function post(body: string, opts: Parameters<typeof signedHttpRequest>[1] = {}) {
+  const req = signedHttpRequest(body, { secret: SECRET, ...opts });
+  const t0 = performance.now();
+  const res = await fetch(server.url ?? "", { method: "POST", headers: req.headers, body: req.body });
+  const text = await res.text();
+  return { status: res.status, text, ms: performance.now() - t0 };
+}
+
+describe("the local server over HTTP", () => {
+  it("listens on /slack/events", () => {
+    expect(server.mode).toBe("http");
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/slack\/events$/);
+  });
+
+  it("/dvol ls h: an ephemeral ack within 3 s, then the volumes posted in the channel", async () => {
+    const res = await post(slashCommandBody({ text: "ls h", channel_id: CHANNEL }));
+    expect(res.status).toBe(200);
+    expect(res.ms).toBeLessThan(3000);
+    const ack = JSON.parse(res.text);
+    expect(ack.response_type).toBe("ephemeral");
+    expect(ack.text).toContain("Working on `ls h`");
+    await server.jobs.idle();
+    const posts = standin.callsTo("chat.postMessage");
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.token).toBe(BOT_TOKEN);
+    expect(posts[0]?.args.channel).toBe(CHANNEL);
+    const msg = {
+      text: String(posts[0]?.args.text),
+      blocks: posts[0]?.args.blocks as SlackMessage["blocks"],
+    };
+    expectWithinSlackLimits(msg);
+    for (const name of SCENARIO_VOLUME_NAMES) expect(JSON.stringify(msg.blocks)).toContain(name);
+    console.log(`[e2e] local server ack of /dvol ls h over HTTP: ${res.ms.toFixed(1)} ms`);
+  });
+
+  it("accepts `application/x-www-form-urlencoded; charset=utf-8` and non-ASCII text", async () => {
+    const res = await post(
+      slashCommandBody({ text: "ls h --name café", channel_id: CHANNEL, user_name: "Zoë" }),
+      {
+        contentType: `${FORM}; charset=utf-8`,
+      },
+    );
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text).text).toContain("Working on `ls h --name café`");
+    await server.jobs.idle();
+    expectWithinSlackLimits({
+      text: String(standin.callsTo("chat.postMessage")[0]?.args.text),
+      blocks: standin.callsTo("chat.postMessage")[0]?.args.blocks as SlackMessage["blocks"],
+    });
+  });
+
+  it("answers a usage error at once, ephemeral, and runs nothing", async () => {
+    const res = await post(slashCommandBody({ text: "inspect h", channel_id: CHANNEL }));
+    expect(res.status).toBe(200);
+    const ack = JSON.parse(res.text);
+    expect(ack.response_type).toBe("ephemeral");
+    expect(ack.text).toContain("missing");
+    expectWithinSlackLimits(ack);
+    await server.jobs.idle();
+    expect(standin.calls).toHaveLength(0);
+  });
+
+  // Options are made when each test runs: a timestamp taken at collection time would drift.
+  const nowS = () => Math.floor(Date.now() / 1000);
+  it.each([
+    ["a wrong signature", () => ({ signature: `v0=${"0".repeat(64)}` })],
+    ["a timestamp 301 s old", () => ({ timestamp: nowS() - 301 })],
+    ["a timestamp 301 s in the future", () => ({ timestamp: nowS() + 301 })],
+    ["another secret", () => ({ secret: "not-the-secret" })],
+    ["missing headers", () => ({ omit: ["x-slack-signature", "x-slack-request-timestamp"] })],
+  ])("refuses %s with 401, and runs nothing", async (_what, opts) => {
+    const res = await post(slashCommandBody({ text: "ls h", channel_id: CHANNEL }), opts());
+    expect(res.status).toBe(401);
+    await server.jobs.idle();
+    expect(standin.calls).toHaveLength(0);
+  });
+
+  it("refuses an unsigned garbage text/plain body with 401, never a 5xx", async () => {
+    const res = await fetch(server.url ?? "", {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: new Uint8Array([0xff, 0xfe, 0x00, 0x7b]),
+    });
+    expect(res.status).toBe(401);
+  });
+
+  it("acknowledges a signed block_actions click", async () => {
+    const res = await post(blockActionsBody({ channel_id: CHANNEL }));
+    expect(res.status).toBe(200);
+  });
+
+  it("does not run a Slack retry of a command", async () => {
+    const res = await post(slashCommandBody({ text: "ls h", channel_id: CHANNEL }), {
+      headers: { "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" },
+    });
+    expect(res.status).toBe(200);
+    await server.jobs.idle();
+    expect(standin.calls).toHaveLength(0);
+  });
+
+  it("answers 404 off /slack/events", async () => {
+    const res = await fetch(new URL("/other", server.url ?? ""), { method: "POST", body: "x" });
+    expect(res.status).toBe(404);
+  });
+});
+
+describe("npm start (src/server-main.ts)", () => {
+  it("starts from the environment alone (PORT, SLACK_*, DVOL_CONFIG), answers, and stops on SIGTERM", async () => {
+    const { spawn } = await import("node:child_process");
+    const config = writeConfig([engineHost("h", testbed.engines.docker28, testbed)]);
+    const child = spawn(process.execPath, ["--import", "tsx", "src/server-main.ts"], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        PORT: "0",
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_API_URL: standin.apiUrl,
+        DVOL_CONFIG: config,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      let out = "";
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no "listening" line within 20 s: ${out}`)), 20_000);
+        child.stdout.on("data", (c: Buffer) => {
+          out += c.toString();
+          const m = /listening on (\S+);/.exec(out);
+          if (m?.[1]) {
+            clearTimeout(timer);
+            resolve(m[1]);
+          }
+        });
+        child.stderr.on("data", (c: Buffer) => {
+          out += c.toString();
+        });
+        child.once("exit", (code) => reject(new Error(`exited ${code}: ${out}`)));
+      });
+      expect(url).toMatch(/\/slack\/events$/);
+      const req = signedHttpRequest(slashCommandBody({ text: "help ls" }), { secret: SECRET });
+      const res = await fetch(url, { method: "POST", headers: req.headers, body: req.body });
+      expect(res.status).toBe(200);
+      const ack = (await res.json()) as { response_type: string };
+      expect(ack.response_type).toBe("ephemeral");
+      expect(JSON.stringify(ack)).toContain("--dangling");
+    } finally {
+      const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    }
+  });
+});
