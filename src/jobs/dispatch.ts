@@ -12,7 +12,14 @@ export interface LambdaDispatcherOptions {
   functionName: string;
   /** A client to use (tests, custom endpoints); by default one is made on first use. */
   client?: LambdaClient;
+  /**
+   * Deadline of the whole invocation, retries included, in ms. Slack wants its acknowledgement
+   * within 3 s, and the handler answers only after the job is handed over.
+   */
+  timeoutMs?: number;
 }
+
+export const DISPATCH_TIMEOUT_MS = 2000;
 
 /**
  * Invokes the worker asynchronously. The SDK is loaded on the first dispatch, not at import, so
@@ -32,6 +39,7 @@ export function lambdaDispatcher(opts: LambdaDispatcherOptions): JobDispatcher {
         InvocationType: "Event",
         Payload: new TextEncoder().encode(JSON.stringify(job)),
       }),
+      { abortSignal: AbortSignal.timeout(opts.timeoutMs ?? DISPATCH_TIMEOUT_MS) },
     );
     if (out.StatusCode !== 202) {
       throw new Error(`invoking ${opts.functionName} answered ${out.StatusCode ?? "no status"}, not 202`);

@@ -135,7 +135,11 @@ export function registerDvol(app: App, deps: DvolRouterDeps): void {
     } catch (err) {
       log.error(`dvol: could not dispatch ${decision.job.text}: ${(err as Error)?.stack ?? String(err)}`);
       await ack(
-        ephemeral(plain(":warning: dvol could not start this command (logged). Try again in a moment.")),
+        ephemeral(
+          plain(
+            ":warning: dvol could not hand this command to its worker in time (logged). If no result appears, try again in a moment.",
+          ),
+        ),
       );
       return;
     }

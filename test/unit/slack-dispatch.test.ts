@@ -43,6 +43,20 @@ describe("lambdaDispatcher", () => {
     await expect(lambdaDispatcher({ functionName: "w", client })(job)).rejects.toThrow(/not 202/);
   });
 
+  it("gives up within its deadline when Lambda does not answer, so the ack is not late", async () => {
+    const client = {
+      send: (_cmd: unknown, opts?: { abortSignal?: AbortSignal }) =>
+        new Promise((_resolve, reject) => {
+          opts?.abortSignal?.addEventListener("abort", () => reject(new Error("Request aborted")));
+        }),
+    } as unknown as LambdaClient;
+    const t0 = Date.now();
+    await expect(lambdaDispatcher({ functionName: "w", client, timeoutMs: 50 })(job)).rejects.toThrow(
+      /aborted/,
+    );
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
   it("reads the function name from DVOL_WORKER_FUNCTION", () => {
     expect(workerFunctionName({ DVOL_WORKER_FUNCTION: " dvol-worker " })).toBe("dvol-worker");
     expect(workerFunctionName({})).toBeUndefined();

@@ -125,7 +125,7 @@ describe("answered at once, ephemeral, without a job", () => {
     });
     const ack = await r.run("ls host1");
     expect(ack.response_type).toBe("ephemeral");
-    expect(ack.text).toContain("could not start this command");
+    expect(ack.text).toContain("could not hand this command to its worker");
   });
 });
 
