@@ -95,6 +95,12 @@ export class ApiGatewayReceiver implements Receiver {
     const body = rawBody(event);
     const headers = lowerHeaders(event.headers);
 
+    // Unsigned requests are refused before the secret is needed, so they get 401 even when the
+    // secret cannot be read (which is the deployment's fault: 503, and an error in the log).
+    if (!headers["x-slack-signature"] || !headers["x-slack-request-timestamp"]) {
+      this.logger.warn("dvol: refused a request: unsigned");
+      return textResult(401, "invalid request: unsigned");
+    }
     let secret: string;
     try {
       secret = await this.signingSecret();

@@ -173,6 +173,19 @@ describe("the Slack handler's verification table", () => {
     expect(s.jobs).toHaveLength(0);
   });
 
+  it("refuses unsigned requests with 401 even when the signing secret cannot be read (that alone is a 503)", async () => {
+    const receiver = new ApiGatewayReceiver({
+      signingSecret: async () => {
+        throw new Error("SSM unreachable");
+      },
+      now: () => NOW_MS,
+      logger: quiet,
+    });
+    const garbage = apiGatewayEvent("garbage", { "content-type": "text/plain" });
+    expect((await receiver.handle(garbage)).statusCode).toBe(401);
+    expect((await receiver.handle(signedSlashCommand({ text: "hosts" }, ts))).statusCode).toBe(503);
+  });
+
   it("refuses a signed body it cannot parse with 401, and no listener runs", async () => {
     const s = setup();
     const body = "{not json";
