@@ -116,11 +116,12 @@ export function registerDvol(app: App, deps: DvolRouterDeps): void {
   // Every slash command of the app is dvol's, so a workspace may name it as it likes (/dvol-prod).
   app.command(/^\/.+/, async ({ command, ack, context }) => {
     if (context.retryNum !== undefined) {
-      // Slack retries a request only when it did not get our acknowledgement in time. The first
-      // delivery was verified, accepted and dispatched BEFORE it was acknowledged, so running the
-      // retry would run the command twice. Without a store there is nothing to look the first
-      // delivery up in (the deletion-request issue brings one, and keys requests by trigger_id):
-      // at most once is the safe choice for every command, and above all for deletions.
+      // Slack sends a retry (X-Slack-Retry-Num) when an earlier delivery of the same request was
+      // not acknowledged in time. That delivery reached dvol, which hands the job to the worker
+      // BEFORE it acknowledges: it was accepted and dispatched, and running the retry would run
+      // the command twice. Without a store there is nothing to look the first delivery up in (the
+      // deletion-request issue brings one, keyed by trigger_id), so retries are acknowledged and
+      // dropped: at most once, the safe choice for every command and above all for deletions.
       log.info(`dvol: ignored Slack retry ${context.retryNum} (${context.retryReason ?? "no reason"})`);
       await ack();
       return;
@@ -171,6 +172,7 @@ export function createSlackApp(opts: CreateSlackAppOptions): App {
     receiver: opts.receiver,
     authorize: async () => (opts.botToken ? { botToken: opts.botToken } : {}),
     tokenVerificationEnabled: false,
+    convoStore: false, // dvol keeps no conversation state in memory
     clientOptions: opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : {},
     ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
   });

@@ -355,3 +355,93 @@ describe("the exported handlers, wired through a Lambda Invoke endpoint", () => 
     );
   });
 });
+
+// ------------------------------------------------------------------------------------------------
+// The stand-in itself speaks Slack's wire format, so the tests above prove something.
+
+describe("the Slack stand-in", () => {
+  const call = async (method: string, init: RequestInit) => {
+    const res = await fetch(`${standin.apiUrl}${method}`, { method: "POST", ...init });
+    expect(res.status).toBe(200);
+    return (await res.json()) as Record<string, unknown>;
+  };
+
+  it("takes JSON bodies with a bearer token, and form bodies with the token as a field", async () => {
+    const json = await call("chat.postMessage", {
+      headers: { authorization: `Bearer ${BOT_TOKEN}`, "content-type": "application/json; charset=utf-8" },
+      body: JSON.stringify({ channel: CHANNEL, text: "hi", blocks: [{ type: "divider" }] }),
+    });
+    expect(json).toMatchObject({ ok: true, channel: CHANNEL, ts: expect.stringMatching(/^\d+\.\d{6}$/) });
+    const form = await call("chat.postEphemeral", {
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: BOT_TOKEN, channel: CHANNEL, user: "U1", text: "psst" }).toString(),
+    });
+    expect(form).toMatchObject({ ok: true, message_ts: expect.any(String) });
+    expect(standin.callsTo("chat.postMessage")[0]?.args.blocks).toEqual([{ type: "divider" }]);
+  });
+
+  it("refuses what Slack refuses", async () => {
+    const post = (token: string | null, body: Record<string, unknown>) =>
+      call("chat.postMessage", {
+        headers: {
+          "content-type": "application/json",
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify(body),
+      });
+    expect(await post(null, { channel: CHANNEL, text: "x" })).toEqual({ ok: false, error: "not_authed" });
+    expect(await post("xoxb-wrong", { channel: CHANNEL, text: "x" })).toEqual({
+      ok: false,
+      error: "invalid_auth",
+    });
+    expect(await post(BOT_TOKEN, { channel: CHANNEL })).toEqual({ ok: false, error: "no_text" });
+    const blocks = Array.from({ length: 51 }, () => ({ type: "divider" }));
+    expect(await post(BOT_TOKEN, { channel: CHANNEL, text: "x", blocks })).toEqual({
+      ok: false,
+      error: "invalid_blocks",
+    });
+    expect(await call("auth.test", { headers: { authorization: `Bearer ${BOT_TOKEN}` } })).toMatchObject({
+      ok: true,
+      user_id: "U0BOT",
+    });
+  });
+
+  it("will not complete a file that was never uploaded", async () => {
+    const auth = {
+      authorization: `Bearer ${BOT_TOKEN}`,
+      "content-type": "application/x-www-form-urlencoded",
+    };
+    const url = await call("files.getUploadURLExternal", {
+      headers: auth,
+      body: new URLSearchParams({ filename: "a.txt", length: "3" }).toString(),
+    });
+    expect(url).toMatchObject({
+      ok: true,
+      upload_url: expect.stringContaining("/upload/v1/F"),
+      file_id: expect.any(String),
+    });
+    const files = JSON.stringify([{ id: url.file_id, title: "a" }]);
+    const early = await call("files.completeUploadExternal", {
+      headers: auth,
+      body: new URLSearchParams({ files, channel_id: CHANNEL }).toString(),
+    });
+    expect(early).toEqual({ ok: false, error: "file_not_found" });
+    expect((await fetch(String(url.upload_url), { method: "POST", body: "abc" })).status).toBe(200);
+    const done = await call("files.completeUploadExternal", {
+      headers: auth,
+      body: new URLSearchParams({ files, channel_id: CHANNEL }).toString(),
+    });
+    expect(done).toMatchObject({ ok: true, files: [{ id: url.file_id, title: "a" }] });
+    expect(standin.uploads.get(String(url.file_id))?.content?.toString()).toBe("abc");
+  });
+
+  it("records what is posted to a response_url", async () => {
+    const res = await fetch(standin.responseUrl("r1"), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ response_type: "ephemeral", text: "only you" }),
+    });
+    expect(res.status).toBe(200);
+    expect(standin.responsesTo("r1")[0]?.json).toEqual({ response_type: "ephemeral", text: "only you" });
+  });
+});
