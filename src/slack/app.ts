@@ -115,7 +115,8 @@ export function registerDvol(app: App, deps: DvolRouterDeps): void {
 
   // Every slash command of the app is dvol's, so a workspace may name it as it likes (/dvol-prod).
   app.command(/^\/.+/, async ({ command, ack, context }) => {
-    if (context.retryNum !== undefined) {
+    // Socket Mode says retry_attempt 0 on a first delivery: only 1 and up are retries.
+    if (context.retryNum !== undefined && context.retryNum > 0) {
       // Slack sends a retry (X-Slack-Retry-Num) when an earlier delivery of the same request was
       // not acknowledged in time. That delivery reached dvol, which hands the job to the worker
       // BEFORE it acknowledges: it was accepted and dispatched, and running the retry would run

@@ -197,3 +197,69 @@ describe("npm start (src/server-main.ts)", () => {
     }
   });
 });
+
+describe("the local server in Socket Mode (SLACK_APP_TOKEN set)", () => {
+  let socketServer: RunningServer;
+  const APP_TOKEN = "xapp-1-A0DVOL-e2e";
+
+  beforeAll(async () => {
+    socketServer = await startServer({
+      env: {
+        SLACK_APP_TOKEN: APP_TOKEN,
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_API_URL: standin.apiUrl,
+        DVOL_CONFIG: writeConfig([engineHost("h", testbed.engines.docker28, testbed)]),
+      },
+      logger: quiet,
+    });
+    await standin.socketConnected();
+  });
+  afterAll(async () => {
+    if (standin.socketCount() > 0) await socketServer?.stop();
+  });
+
+  const commandPayload = (text: string) =>
+    Object.fromEntries(new URLSearchParams(slashCommandBody({ text, channel_id: CHANNEL })));
+
+  it("connects with the app token, and takes no HTTP port", () => {
+    expect(socketServer.mode).toBe("socket");
+    expect(socketServer.url).toBeNull();
+    const open = standin.calls.filter((c) => c.method === "apps.connections.open");
+    expect(open.length).toBeGreaterThan(0);
+    expect(open.every((c) => c.token === APP_TOKEN)).toBe(true);
+  });
+
+  it("/dvol ls h: acknowledged over the socket, ephemeral, then the volumes posted in the channel", async () => {
+    standin.reset();
+    const t0 = performance.now();
+    const ack = await standin.sendEnvelope("slash_commands", commandPayload("ls h --name sized"));
+    const ms = performance.now() - t0;
+    expect(ms).toBeLessThan(3000);
+    expect(ack.payload).toMatchObject({
+      response_type: "ephemeral",
+      text: expect.stringContaining("Working on"),
+    });
+    await socketServer.jobs.idle();
+    const [post] = standin.callsTo("chat.postMessage");
+    expect(post?.token).toBe(BOT_TOKEN);
+    const msg = { text: String(post?.args.text), blocks: post?.args.blocks as SlackMessage["blocks"] };
+    expectWithinSlackLimits(msg);
+    expect(JSON.stringify(msg.blocks)).toContain("sized-5m");
+  });
+
+  it("answers a usage error over the socket, ephemeral, and does not run a retried envelope", async () => {
+    standin.reset();
+    const ack = await standin.sendEnvelope("slash_commands", commandPayload("ls"));
+    expect(ack.payload).toMatchObject({ response_type: "ephemeral" });
+    expectWithinSlackLimits(ack.payload as unknown as SlackMessage);
+    const retried = await standin.sendEnvelope("slash_commands", commandPayload("ls h"), { retryAttempt: 1 });
+    expect(retried.envelope_id).toBeDefined();
+    await socketServer.jobs.idle();
+    expect(standin.callsTo("chat.postMessage")).toHaveLength(0);
+  });
+
+  it("stop() closes the socket", async () => {
+    await socketServer.stop();
+    await standin.waitFor(() => standin.socketCount() === 0, 5000);
+  });
+});

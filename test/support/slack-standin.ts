@@ -6,9 +6,12 @@
 // records every call, so tests can check what the bot posted, and refuses what Slack refuses:
 // an unknown or missing token (`not_authed`, `invalid_auth`), a message without text or blocks
 // (`no_text`), more than 50 blocks (`invalid_blocks`), a file completed that was never uploaded.
+// For Socket Mode it answers apps.connections.open (app token) with a WebSocket URL of its own,
+// says `hello` there as Slack does, and sends envelopes whose acknowledgements tests can await.
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { type WebSocket, WebSocketServer } from "ws";
 
 export interface RecordedCall {
   /** The Web API method (`chat.postMessage`), or `upload` / `response_url` for those endpoints. */
@@ -40,6 +43,12 @@ export interface StandinResponse {
   at: number;
 }
 
+/** What a Socket Mode client sent back for an envelope: its acknowledgement. */
+export interface SocketAck {
+  envelope_id: string;
+  payload?: Record<string, unknown>;
+}
+
 export interface SlackStandin {
   /** The Web API base URL, to use as SLACK_API_URL (`http://127.0.0.1:PORT/api/`). */
   readonly apiUrl: string;
@@ -57,6 +66,19 @@ export interface SlackStandin {
   failNext(method: string, error: string): void;
   /** Resolves once `predicate` holds, checked on every call; rejects after `timeoutMs`. */
   waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
+  /** How many Socket Mode clients are connected. */
+  socketCount(): number;
+  /** Resolves once a Socket Mode client is connected (and was sent `hello`). */
+  socketConnected(timeoutMs?: number): Promise<void>;
+  /**
+   * Sends an envelope over the Socket Mode connection (`slash_commands`, `interactive`,
+   * `events_api`) and resolves with the client's acknowledgement.
+   */
+  sendEnvelope(
+    type: "slash_commands" | "interactive" | "events_api",
+    payload: Record<string, unknown>,
+    opts?: { retryAttempt?: number; timeoutMs?: number },
+  ): Promise<SocketAck>;
   /** Forgets what was recorded. */
   reset(): void;
   close(): Promise<void>;
@@ -65,6 +87,8 @@ export interface SlackStandin {
 export interface StandinOptions {
   /** The bot token to accept; any `xoxb-` token when undefined. */
   token?: string;
+  /** The app-level token (Socket Mode) to accept; any `xapp-` token when undefined. */
+  appToken?: string;
 }
 
 const JSON_ARGS = new Set(["blocks", "attachments", "files", "metadata"]);
@@ -121,6 +145,17 @@ export async function startSlackStandin(opts: StandinOptions = {}): Promise<Slac
     const queued = failures.get(method);
     const forced = queued?.shift();
     if (forced) return { ok: false, error: forced };
+    if (method === "apps.connections.open") {
+      const t = call.token;
+      if (!t) return { ok: false, error: "not_authed" };
+      if (opts.appToken !== undefined ? t !== opts.appToken : !t.startsWith("xapp-")) {
+        return { ok: false, error: "invalid_auth" };
+      }
+      return {
+        ok: true,
+        url: `${base.replace(/^http/, "ws")}/link/?ticket=${randomBytes(8).toString("hex")}`,
+      };
+    }
     const auth = authError(call.token);
     if (auth) return { ok: false, error: auth };
     const a = call.args;
@@ -262,8 +297,65 @@ export async function startSlackStandin(opts: StandinOptions = {}): Promise<Slac
       })
       .finally(notify);
   });
+  // Socket Mode: one WebSocket endpoint, `hello` on connect, acknowledgements matched by envelope_id.
+  const wss = new WebSocketServer({ noServer: true });
+  const sockets = new Set<WebSocket>();
+  const pendingAcks = new Map<string, (ack: SocketAck) => void>();
+  server.on("upgrade", (req, socket, head) => {
+    if (!(req.url ?? "").startsWith("/link/")) {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on("close", () => {
+        sockets.delete(ws);
+        notify();
+      });
+      ws.on("message", (data) => {
+        let msg: SocketAck;
+        try {
+          msg = JSON.parse(String(data)) as SocketAck;
+        } catch {
+          return;
+        }
+        pendingAcks.get(msg.envelope_id)?.(msg);
+        pendingAcks.delete(msg.envelope_id);
+      });
+      ws.send(
+        JSON.stringify({
+          type: "hello",
+          num_connections: 1,
+          debug_info: { host: "slack-standin", build_number: 1, approximate_connection_time: 18060 },
+          connection_info: { app_id: "A0DVOL" },
+        }),
+      );
+      notify();
+    });
+  });
+
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const waitFor = (predicate: () => boolean, timeoutMs = 15_000): Promise<void> => {
+    if (predicate()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (!predicate()) return;
+        cleanup();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`slack stand-in: condition not met within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+      };
+      waiters.add(check);
+    });
+  };
 
   return {
     apiUrl: `${base}/api/`,
@@ -276,23 +368,34 @@ export async function startSlackStandin(opts: StandinOptions = {}): Promise<Slac
     failNext(method, error) {
       failures.set(method, [...(failures.get(method) ?? []), error]);
     },
-    waitFor(predicate, timeoutMs = 15_000) {
-      if (predicate()) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (!predicate()) return;
-          cleanup();
-          resolve();
-        };
+    waitFor,
+    socketCount: () => sockets.size,
+    socketConnected(timeoutMs = 15_000) {
+      return waitFor(() => sockets.size > 0, timeoutMs);
+    },
+    sendEnvelope(type, payload, o = {}) {
+      const ws = [...sockets][0];
+      if (!ws) return Promise.reject(new Error("slack stand-in: no Socket Mode client is connected"));
+      const envelope_id = randomBytes(8).toString("hex");
+      return new Promise<SocketAck>((resolve, reject) => {
         const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`slack stand-in: condition not met within ${timeoutMs} ms`));
-        }, timeoutMs);
-        const cleanup = () => {
+          pendingAcks.delete(envelope_id);
+          reject(new Error(`slack stand-in: envelope ${envelope_id} not acknowledged`));
+        }, o.timeoutMs ?? 5000);
+        pendingAcks.set(envelope_id, (ack) => {
           clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
+          resolve(ack);
+        });
+        ws.send(
+          JSON.stringify({
+            envelope_id,
+            type,
+            payload,
+            accepts_response_payload: type !== "events_api",
+            retry_attempt: o.retryAttempt ?? 0,
+            retry_reason: o.retryAttempt ? "timeout" : "",
+          }),
+        );
       });
     },
     reset() {
@@ -303,6 +406,8 @@ export async function startSlackStandin(opts: StandinOptions = {}): Promise<Slac
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        for (const ws of sockets) ws.close(1001, "stand-in closing");
+        wss.close();
         server.closeAllConnections();
         server.close((err) => (err ? reject(err) : resolve()));
       }),

@@ -215,6 +215,15 @@ describe("the Slack handler's verification table", () => {
     expect(s.jobs).toHaveLength(1);
   });
 
+  it("treats retry number 0 (how Socket Mode marks a first delivery) as a first delivery", async () => {
+    const s = setup();
+    const res = await s.handle(
+      signedSlashCommand({ text: "hosts" }, { ...ts, headers: { "X-Slack-Retry-Num": "0" } }),
+    );
+    expect(ackOf(res).text).toContain("Working on");
+    expect(s.jobs).toHaveLength(1);
+  });
+
   it("acknowledges a signed block_actions payload (payload=) with 200", async () => {
     const s = setup();
     const res = await s.handle(signedBlockActions({ actionId: "dvol_more" }, ts));
