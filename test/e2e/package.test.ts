@@ -200,7 +200,6 @@ describe("npm run package", () => {
       DVOL_CONFIG: "dvol.config.yaml",
       DVOL_WORKER_FUNCTION: "dvol-dev-worker",
       SLACK_API_URL: "https://slack.com/api/",
-      SLACK_BOT_TOKEN_PARAM: "/dvol/slack/bot-token",
       SLACK_SIGNING_SECRET_PARAM: "/dvol/slack/signing-secret",
     });
     expect(envOf("WorkerLambdaFunction")).toEqual({
@@ -239,7 +238,7 @@ describe("npm run package", () => {
     expect(template.Conditions?.UseCmk).toEqual({ "Fn::Not": [{ "Fn::Equals": ["", ""] }] });
   });
 
-  it("lets the Slack function write its logs, invoke the worker and read its two parameters: nothing else", () => {
+  it("lets the Slack function write its logs, invoke the worker and read the signing secret: nothing else", () => {
     expect(statements("SlackRole")).toEqual([
       logsOf("slack"),
       {
@@ -247,11 +246,7 @@ describe("npm run package", () => {
         Action: "lambda:InvokeFunction",
         Resource: { "Fn::GetAtt": ["WorkerLambdaFunction", "Arn"] },
       },
-      {
-        Effect: "Allow",
-        Action: "ssm:GetParameter",
-        Resource: [ssmParam("/dvol/slack/signing-secret"), ssmParam("/dvol/slack/bot-token")],
-      },
+      { Effect: "Allow", Action: "ssm:GetParameter", Resource: ssmParam("/dvol/slack/signing-secret") },
       cmkDecrypt,
     ]);
   });
