@@ -75,7 +75,10 @@ async function timed(p: Promise<APIGatewayProxyResultV2>) {
 function ackOf(result: APIGatewayProxyResultV2): { response_type?: string; text: string } {
   const res = result as APIGatewayProxyStructuredResultV2;
   expect(res.statusCode).toBe(200);
-  return JSON.parse(res.body ?? "{}");
+  const ack = JSON.parse(res.body ?? "{}");
+  // An acknowledgement is a message too: the same limits apply.
+  expectWithinSlackLimits(ack as SlackMessage);
+  return ack;
 }
 
 /** The message a chat.postMessage call carried, checked against Slack's limits. */
