@@ -1,0 +1,230 @@
+// Benchmark 1: `dvol ls` of one host with thousands of volumes, sizes included, against
+// `docker system df -v` (the engine's own CLI) over the same mutual-TLS endpoint, alternating.
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  BUSYBOX_IMAGE,
+  type Engine,
+  type EngineKind,
+  importBusyboxImage,
+  socketGetJson,
+  socketRequest,
+} from "../test/support/engines.js";
+import type { Pki } from "../test/support/pki.js";
+import { log, mapLimit, median, type RunSample, timedRun } from "./lib.js";
+import { newestProfile } from "./profile.js";
+import { cleanEnv, createVolume, runDvol, withEngine, writeDvolConfig } from "./testbed.js";
+
+export interface LsBenchOptions {
+  volumes: number;
+  repeat: number;
+  concurrency: number;
+  /** When set, one extra dvol run under `node --cpu-prof`, its profile written here. */
+  profileDir?: string;
+}
+
+export interface LsBenchResult {
+  kind: EngineKind;
+  engineVersion: string;
+  apiVersion: string;
+  volumes: number;
+  inUse: number;
+  sized: number;
+  composeLabelled: number;
+  populateMs: number;
+  dvol: RunSample[];
+  docker: RunSample[];
+  /** dvol / docker of each alternating pair. */
+  pairRatios: number[];
+  /** Volumes in dvol's JSON answer (the check that it is not empty). */
+  dvolVolumesListed: number;
+  dvolInUseListed: number;
+  dvolSizedListed: number;
+  /** Volume lines in docker's answer. */
+  dockerVolumesListed: number;
+  /** The extra profiled dvol run's .cpuprofile, when asked for. */
+  profile: string | null;
+}
+
+/** Scenario: names, compose labels on every 3rd, a few KiB of data in every 4th, 50 in use. */
+interface PlannedVolume {
+  name: string;
+  labels: Record<string, string>;
+  bytes: number;
+}
+
+const CONTAINERS = 5;
+const MOUNTS_PER_CONTAINER = 10;
+
+function plan(n: number): PlannedVolume[] {
+  const out: PlannedVolume[] = [];
+  const width = String(n).length;
+  for (let i = 0; i < n; i++) {
+    const id = String(i).padStart(width, "0");
+    const bytes = i % 4 === 0 ? 1024 * (1 + (i % 8)) : 0;
+    if (i % 3 === 0) {
+      const project = `proj${String(i % 50).padStart(2, "0")}`;
+      const volume = `data${id}`;
+      out.push({
+        name: `${project}_${volume}`,
+        labels: { "com.docker.compose.project": project, "com.docker.compose.volume": volume },
+        bytes,
+      });
+    } else {
+      out.push({ name: `bench-vol-${id}`, labels: i % 7 === 0 ? { tier: "cold" } : {}, bytes });
+    }
+  }
+  return out;
+}
+
+async function populate(engine: Engine, volumes: PlannedVolume[], concurrency: number): Promise<void> {
+  const volumesDir = join(engine.dataRoot, "volumes");
+  let done = 0;
+  await mapLimit(volumes, concurrency, async (v) => {
+    const mountpoint = await createVolume(engine, v.name, v.labels);
+    if (v.bytes > 0) {
+      // Written straight into the local driver's directory, as root: no container per volume.
+      if (!mountpoint.startsWith(`${volumesDir}/`)) throw new Error(`unexpected mountpoint ${mountpoint}`);
+      await writeFile(join(mountpoint, "blob"), Buffer.alloc(v.bytes, 0x5a));
+    }
+    if (++done % 1000 === 0) log(`${engine.kind}: ${done}/${volumes.length} volumes`);
+  });
+  // A few created (never started) containers mount some volumes, so not every volume dangles.
+  await importBusyboxImage(engine);
+  for (let c = 0; c < CONTAINERS; c++) {
+    const mounted = volumes.slice(c * MOUNTS_PER_CONTAINER + 1, (c + 1) * MOUNTS_PER_CONTAINER + 1);
+    const res = await socketRequest(
+      engine.socketPath,
+      "POST",
+      `/containers/create?name=bench-user-${c}`,
+      60_000,
+      {
+        Image: BUSYBOX_IMAGE,
+        Cmd: ["true"],
+        NetworkDisabled: true,
+        HostConfig: { NetworkMode: "none", Binds: mounted.map((v, j) => `${v.name}:/m${j}`) },
+      },
+    );
+    if (res.status !== 201)
+      throw new Error(`creating container bench-user-${c}: HTTP ${res.status} ${res.body}`);
+  }
+  const listed = await socketGetJson<{ Volumes: unknown[] | null }>(engine.socketPath, "/volumes");
+  if ((listed.Volumes?.length ?? 0) < volumes.length) {
+    throw new Error(
+      `${engine.kind} lists ${listed.Volumes?.length ?? 0} volumes, expected ${volumes.length}`,
+    );
+  }
+}
+
+interface LsJson {
+  command: string;
+  hosts: {
+    host: string;
+    ok: boolean;
+    error: string | null;
+    volumes?: { sizeBytes: number | null; refCount: number | null }[];
+  }[];
+}
+
+export async function benchLs(
+  kind: EngineKind,
+  pki: Pki,
+  dir: string,
+  opts: LsBenchOptions,
+): Promise<LsBenchResult> {
+  return withEngine(kind, pki, join(dir, kind), async (engine) => {
+    const scratch = join(dir, `${kind}-scratch`);
+    await mkdir(scratch, { recursive: true });
+    const volumes = plan(opts.volumes);
+    const t0 = Date.now();
+    await populate(engine, volumes, opts.concurrency);
+    const populateMs = Date.now() - t0;
+    log(`${kind}: ${volumes.length} volumes in ${Math.round(populateMs / 1000)} s`);
+
+    const config = await writeDvolConfig(scratch, pki, [
+      { name: "h", url: engine.url, serverName: engine.serverName },
+    ]);
+    const dvolArgs = ["--config", config, "--json", "ls", "h"];
+    const dockerEnv = cleanEnv(engine.dockerEnv);
+    const dvol = () => runDvol(dvolArgs, scratch);
+    const docker = () =>
+      timedRun(engine.dockerCli, ["system", "df", "-v"], {
+        env: dockerEnv,
+        cwd: scratch,
+        scratchDir: scratch,
+      });
+
+    const check = (what: string, s: RunSample) => {
+      if (s.code !== 0)
+        throw new Error(`${what} exited ${s.code}: ${s.stderr.trim() || s.stdout.slice(0, 500)}`);
+    };
+    // Warm-up (not counted): page cache, engine's first walk of the volumes.
+    check("dvol ls (warm-up)", await dvol());
+    check("docker system df -v (warm-up)", await docker());
+
+    const dvolRuns: RunSample[] = [];
+    const dockerRuns: RunSample[] = [];
+    const pairRatios: number[] = [];
+    for (let r = 0; r < opts.repeat; r++) {
+      // Alternate which goes first, so neither always runs on a just-warmed engine.
+      let a: RunSample;
+      let b: RunSample;
+      if (r % 2 === 0) {
+        a = await dvol();
+        b = await docker();
+      } else {
+        b = await docker();
+        a = await dvol();
+      }
+      check("dvol ls", a);
+      check("docker system df -v", b);
+      dvolRuns.push(a);
+      dockerRuns.push(b);
+      pairRatios.push(a.wallMs / b.wallMs);
+      log(
+        `${kind}: run ${r + 1}/${opts.repeat}: dvol ${Math.round(a.wallMs)} ms, docker ${Math.round(b.wallMs)} ms`,
+      );
+    }
+
+    let profile: string | null = null;
+    if (opts.profileDir) {
+      const profDir = join(opts.profileDir, `ls-${kind}`);
+      check(
+        "dvol ls (profiled)",
+        await runDvol(dvolArgs, scratch, ["--cpu-prof", "--cpu-prof-dir", profDir]),
+      );
+      profile = await newestProfile(profDir);
+    }
+
+    const last = dvolRuns[dvolRuns.length - 1] as RunSample;
+    const json = JSON.parse(last.stdout) as LsJson;
+    const host = json.hosts[0];
+    if (!host?.ok) throw new Error(`dvol ls: host not ok: ${host?.error}`);
+    const listed = host.volumes ?? [];
+    const lastDocker = dockerRuns[dockerRuns.length - 1] as RunSample;
+    const names = new Set(volumes.map((v) => v.name));
+    const dockerVolumesListed = lastDocker.stdout
+      .split("\n")
+      .filter((l) => names.has(l.split(/\s+/)[0] ?? "")).length;
+    return {
+      kind,
+      engineVersion: engine.version,
+      apiVersion: engine.apiVersion,
+      volumes: volumes.length,
+      inUse: CONTAINERS * MOUNTS_PER_CONTAINER,
+      sized: volumes.filter((v) => v.bytes > 0).length,
+      composeLabelled: volumes.filter((v) => "com.docker.compose.project" in v.labels).length,
+      populateMs,
+      dvol: dvolRuns,
+      docker: dockerRuns,
+      pairRatios,
+      dvolVolumesListed: listed.length,
+      dvolInUseListed: listed.filter((v) => (v.refCount ?? 0) > 0).length,
+      dvolSizedListed: listed.filter((v) => (v.sizeBytes ?? 0) > 0).length,
+      dockerVolumesListed,
+      profile,
+    };
+  });
+}
+
+export const lsMedianRatio = (r: LsBenchResult): number => median(r.pairRatios);
