@@ -8,7 +8,7 @@
  * dockerode nor docker-modem. Secrets and the config are read once per cold start.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from "aws-lambda";
-import { loadConfig } from "../src/config/load.js";
+import { configLoader } from "../src/config/load.js";
 import type { SsmReader } from "../src/config/secrets.js";
 import type { Config } from "../src/config/types.js";
 import { lambdaDispatcher, workerFunctionName } from "../src/jobs/dispatch.js";
@@ -37,17 +37,7 @@ export interface SlackHandlerOptions {
 export function createSlackHandler(opts: SlackHandlerOptions = {}): SlackHandler {
   const env = opts.env ?? process.env;
   const secrets = new SlackSecrets({ env, ssm: opts.ssm });
-  let config: Promise<Config> | undefined;
-  const getConfig = (): Promise<Config> => {
-    if (opts.config) return Promise.resolve(opts.config);
-    if (!config) {
-      config = loadConfig({ env });
-      config.catch(() => {
-        config = undefined;
-      });
-    }
-    return config;
-  };
+  const getConfig = configLoader(env, opts.config);
   const receiver = new ApiGatewayReceiver({
     signingSecret: () => secrets.signingSecret(),
     ...(opts.now ? { now: opts.now } : {}),

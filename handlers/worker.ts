@@ -7,7 +7,7 @@
  * that the invocation lands on the function's on-failure destination; everything else is
  * reported in Slack and returns normally (a Lambda retry would post the result twice).
  */
-import { loadConfig } from "../src/config/load.js";
+import { configLoader } from "../src/config/load.js";
 import { SecretResolver, type SsmReader } from "../src/config/secrets.js";
 import type { Config } from "../src/config/types.js";
 import { type ConnectionFactory, tlsConnectionFactory } from "../src/docker/connection.js";
@@ -38,17 +38,7 @@ export function createWorkerHandler(opts: WorkerHandlerOptions = {}): WorkerHand
   const env = opts.env ?? process.env;
   const ssm = opts.ssm;
   const secrets = new SlackSecrets({ env, ...(ssm ? { ssm } : {}) });
-  let config: Promise<Config> | undefined;
-  const getConfig = (): Promise<Config> => {
-    if (opts.config) return Promise.resolve(opts.config);
-    if (!config) {
-      config = loadConfig({ env });
-      config.catch(() => {
-        config = undefined;
-      });
-    }
-    return config;
-  };
+  const getConfig = configLoader(env, opts.config);
   // One resolver per config folder, kept across invocations: TLS material is read once.
   const factories = new Map<string, ConnectionFactory>();
   const connect = (c: Config): ConnectionFactory => {

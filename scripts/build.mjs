@@ -1,16 +1,10 @@
 // Bundles the dvol CLI into dist/cli.cjs (run by `npm ci` through "prepare", and by `npm run build`).
+import { createRequire } from "node:module";
 import { build } from "esbuild";
 
-/** dvol speaks to engines over TLS or a unix socket, never ssh: leave ssh2 (and its crypto) out. */
-const noSsh = {
-  name: "no-ssh",
-  setup(b) {
-    b.onResolve({ filter: /^ssh2$/ }, () => ({ path: "ssh2", namespace: "no-ssh" }));
-    b.onLoad({ filter: /.*/, namespace: "no-ssh" }, () => ({
-      contents: "module.exports = { Client() { throw new Error('ssh:// hosts are not supported'); } };",
-    }));
-  },
-};
+// The same `no-ssh` stub as the Lambda bundles (scripts/esbuild-plugins.cjs).
+const require = createRequire(import.meta.url);
+const { noSsh } = require("./esbuild-plugins.cjs");
 
 await build({
   entryPoints: ["src/cli-main.ts"],

@@ -1,6 +1,6 @@
 // esbuild plugins for the Lambda bundles; serverless-esbuild loads this file (custom.esbuild.plugins
-// in serverless.yml) and calls it with the serverless instance. Kept in step with scripts/build.mjs,
-// which bundles the CLI with the same `no-ssh` stub.
+// in serverless.yml) and calls it with the serverless instance. scripts/build.mjs bundles the CLI
+// with the same `no-ssh` stub.
 const fs = require("node:fs");
 const path = require("node:path");
 
@@ -75,3 +75,4 @@ module.exports = (serverless) => [
   metafileWriter(serverless?.serviceDir ?? serverless?.config?.servicePath ?? process.cwd()),
 ];
 module.exports.UNUSED = UNUSED;
+module.exports.noSsh = noSsh;

@@ -38,6 +38,24 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   return parseConfig(text, file);
 }
 
+/**
+ * A loader for long-lived processes (Lambda, the local server): the config is read once and kept;
+ * a failed read is not kept, so the next request tries again. `fixed` replaces it (tests).
+ */
+export function configLoader(env: NodeJS.ProcessEnv, fixed?: Config): () => Promise<Config> {
+  let config: Promise<Config> | undefined;
+  return () => {
+    if (fixed) return Promise.resolve(fixed);
+    if (!config) {
+      config = loadConfig({ env });
+      config.catch(() => {
+        config = undefined;
+      });
+    }
+    return config;
+  };
+}
+
 /** Parses config text; `file` names the source in errors and anchors relative `file:` references. */
 export function parseConfig(text: string, file: string): Config {
   const lines = new LineCounter();

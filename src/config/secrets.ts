@@ -74,7 +74,8 @@ export class SecretResolver {
   }
 }
 
-async function defaultSsmReader(): Promise<SsmReader> {
+/** The AWS SDK's SSM client, loaded on first use (it costs start-up time the CLI rarely needs). */
+export async function defaultSsmReader(): Promise<SsmReader> {
   const { SSMClient, GetParameterCommand } = await import("@aws-sdk/client-ssm");
   const client = new SSMClient({});
   return async (name) => {

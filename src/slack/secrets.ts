@@ -3,7 +3,7 @@
  * is unset, from the SSM parameter named by `<NAME>_PARAM` (how the AWS deployment gets them, so no
  * secret is in the template). Read once per process (once per Lambda cold start) and cached.
  */
-import type { SsmReader } from "../config/secrets.js";
+import { defaultSsmReader, type SsmReader } from "../config/secrets.js";
 import { ConfigError } from "../errors.js";
 
 export type SlackSecretName = "SLACK_SIGNING_SECRET" | "SLACK_BOT_TOKEN";
@@ -69,15 +69,4 @@ export class SlackSecrets {
     if (!trimmed) throw new ConfigError(`SSM parameter ${param} is empty`, { key: paramVar });
     return trimmed;
   }
-}
-
-async function defaultSsmReader(): Promise<SsmReader> {
-  const { SSMClient, GetParameterCommand } = await import("@aws-sdk/client-ssm");
-  const client = new SSMClient({});
-  return async (name) => {
-    const out = await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
-    const value = out.Parameter?.Value;
-    if (value === undefined) throw new Error(`parameter ${name} has no value`);
-    return value;
-  };
 }
