@@ -57,7 +57,8 @@ interface HostsJson {
 
 const ENGINE_VOLUMES = 10;
 /** What `dvol hosts` asks each host (src/docker/engine.ts, Engine.overview). */
-const OVERVIEW_PATHS = ["/version", "/info", "/volumes"] as const;
+/** What `hosts` asks each host (src/docker/engine.ts, Engine.overview); /version is recorded for the stub. */
+const OVERVIEW_PATHS = ["/info", "/volumes"] as const;
 
 async function withProxies<T>(
   targetPort: number,
@@ -94,12 +95,19 @@ async function withStub<T>(
     readFile(pki.server.cert),
     readFile(pki.ca.cert),
   ]);
+  const apiVersion = String(
+    (JSON.parse(answers.get("/version") ?? "{}") as { ApiVersion?: string }).ApiVersion,
+  );
   const server = createServer(
     { key, cert, ca, requestCert: true, rejectUnauthorized: true, minVersion: "TLSv1.2" },
     (req, res) => {
       const path = (req.url ?? "").replace(/\?.*$/, "").replace(/^\/v\d+\.\d+/, "");
       const answer = answers.get(path);
-      res.writeHead(answer === undefined ? 404 : 200, { "Content-Type": "application/json" });
+      // Like every engine, announce the API version on each answer.
+      res.writeHead(answer === undefined ? 404 : 200, {
+        "Content-Type": "application/json",
+        "Api-Version": apiVersion,
+      });
       res.end(answer ?? JSON.stringify({ message: `stub: no ${path}` }));
     },
   );
@@ -236,7 +244,9 @@ export async function benchHosts(
     log(`engine alone: ${engineAloneMs.map((m) => Math.round(m)).join(", ")} ms`);
 
     const answers = new Map<string, string>();
-    for (const p of OVERVIEW_PATHS) answers.set(p, (await socketRequest(engine.socketPath, "GET", p)).body);
+    for (const p of [...OVERVIEW_PATHS, "/version"]) {
+      answers.set(p, (await socketRequest(engine.socketPath, "GET", p)).body);
+    }
     await withStub(pki, answers, async (port) => {
       for (const delayMs of opts.delaysMs) {
         runs.push(

@@ -270,7 +270,7 @@ async function report(
     }
     L.push(
       "",
-      `The engine alone, answering ${hosts.hosts} x (\`/version\`, \`/info\`, \`/volumes\`) at once on its unix socket ` +
+      `The engine alone, answering ${hosts.hosts} x (\`/info\`, \`/volumes\`) at once on its unix socket ` +
         `(no TLS, no proxy, no dvol): ${ms(median(hosts.engineAloneMs))} median, ${ms(min(hosts.engineAloneMs))} min. ` +
         "In this set-up all hosts are one engine on the same 2 cores as dvol; the stub rows take the engine out.",
       "",

@@ -4,8 +4,8 @@
  * that talks to hosts goes to the worker function (DVOL_WORKER_FUNCTION) as an asynchronous
  * invocation made before this handler returns.
  *
- * Nothing here or below imports src/docker at runtime (only types): the bundle carries neither
- * dockerode nor docker-modem. Secrets and the config are read once per cold start.
+ * Nothing here or below imports src/docker at runtime (only types): the bundle carries no engine
+ * client. Secrets and the config are read once per cold start.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from "aws-lambda";
 import { configLoader } from "../src/config/load.js";

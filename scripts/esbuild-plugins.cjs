@@ -1,19 +1,7 @@
 // esbuild plugins for the Lambda bundles; serverless-esbuild loads this file (custom.esbuild.plugins
-// in serverless.yml) and calls it with the serverless instance. scripts/build.mjs bundles the CLI
-// with the same `no-ssh` stub.
+// in serverless.yml) and calls it with the serverless instance.
 const fs = require("node:fs");
 const path = require("node:path");
-
-/** dvol speaks to engines over TLS or a unix socket, never ssh: leave ssh2 (and its crypto) out. */
-const noSsh = {
-  name: "no-ssh",
-  setup(b) {
-    b.onResolve({ filter: /^ssh2$/ }, () => ({ path: "ssh2", namespace: "no-ssh" }));
-    b.onLoad({ filter: /.*/, namespace: "no-ssh" }, () => ({
-      contents: "module.exports = { Client() { throw new Error('ssh:// hosts are not supported'); } };",
-    }));
-  },
-};
 
 /**
  * Modules that @slack/bolt requires as it loads but only uses for what dvol's Lambda functions never
@@ -70,9 +58,7 @@ function metafileWriter(serviceDir) {
 }
 
 module.exports = (serverless) => [
-  noSsh,
   unusedParts,
   metafileWriter(serverless?.serviceDir ?? serverless?.config?.servicePath ?? process.cwd()),
 ];
 module.exports.UNUSED = UNUSED;
-module.exports.noSsh = noSsh;

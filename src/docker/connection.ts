@@ -1,8 +1,9 @@
+import http from "node:http";
 import https from "node:https";
-import Modem from "docker-modem";
+import { createSecureContext, type SecureContext } from "node:tls";
 import type { SecretResolver } from "../config/secrets.js";
-import type { HostConfig } from "../config/types.js";
-import { HostError } from "../errors.js";
+import type { HostConfig, TlsConfig } from "../config/types.js";
+import { ConfigError, HostError } from "../errors.js";
 import { classifyFailure } from "./failures.js";
 
 /** One HTTP exchange with an engine: method, path (with the version prefix) and query. */
@@ -17,6 +18,11 @@ export interface EngineRequest {
 /** A transport to one engine with a deadline that covers every call made through it. */
 export interface EngineConnection {
   readonly host: string;
+  /**
+   * The engine's highest API version, from the `Api-Version` header every engine puts on its
+   * answers; null until an answer came (or when the transport cannot tell).
+   */
+  readonly engineApiVersion?: string | null;
   /** The decoded JSON answer (null for an empty one); any other status is a HostError. */
   call<T>(req: EngineRequest): Promise<T>;
   close(): void;
@@ -25,101 +31,153 @@ export interface EngineConnection {
 /** Makes the connection for a host. Injected everywhere, so tests and benchmarks can swap it. */
 export type ConnectionFactory = (host: HostConfig) => Promise<EngineConnection>;
 
-interface ModemLike {
-  dial(
-    options: {
-      path: string;
-      method: string;
-      options: Record<string, unknown>;
-      statusCodes: Record<number, boolean | string>;
-      abortSignal: AbortSignal;
-    },
-    cb: (err: (Error & { statusCode?: number; json?: unknown }) | null, body: unknown) => void,
-  ): void;
-}
+/** An engine's answer larger than this is refused rather than held in memory. */
+export const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
 
 /**
- * The production factory: dockerode's transport, docker-modem, over mutual TLS (tcp://) or a
- * unix socket. (dvol uses the modem without the rest of dockerode: dockerode pulls in gRPC,
- * protobuf and ssh2, tripling the bundle and the CLI's start-up time for nothing dvol calls.)
+ * The production factory: the Engine API over mutual TLS (tcp://) or a unix socket, with Node's
+ * own http/https clients.
  *
- * TLS material lives in our own https.Agent, never in the modem's options, because the modem
- * (a) silently speaks plain HTTP unless ca, cert and key are all on it and (b) puts its options,
- * keys included, through util.inspect for its debug log. Verification is always on; the server
- * name is checked against `tls.serverName` or the URL's host.
+ * dvol does not go through dockerode or its transport, docker-modem (see the README): the modem
+ * passes every request's options, the agent and its TLS material included, through util.inspect
+ * for its debug log (with DEBUG=modem the client key is printed), which also costs measurable CPU
+ * on every call; it speaks plain HTTP unless ca, cert and key are all set on it; it has no
+ * default timeout; and it resolves `..` in paths.
+ *
+ * The TLS material is read once per host into one secure context, shared by every connection to
+ * that host; verification is always on and checks the server name (`tls.serverName`, else the
+ * URL's host). One deadline per connection covers connecting, the handshake and every answer.
  */
 export function tlsConnectionFactory(secrets: SecretResolver): ConnectionFactory {
+  const contexts = new Map<string, Promise<SecureContext>>();
+  const contextFor = (host: HostConfig, tlsConfig: TlsConfig): Promise<SecureContext> => {
+    const at = `hosts (${host.name}).tls`;
+    const id = `${host.name}\0${JSON.stringify(tlsConfig)}`;
+    let ctx = contexts.get(id);
+    if (!ctx) {
+      ctx = Promise.all([
+        secrets.resolve(tlsConfig.ca, `${at}.ca`),
+        secrets.resolve(tlsConfig.cert, `${at}.cert`),
+        secrets.resolve(tlsConfig.key, `${at}.key`),
+      ]).then(([ca, cert, key]) => {
+        try {
+          return createSecureContext({ ca, cert, key, minVersion: "TLSv1.2" });
+        } catch (cause) {
+          // The OpenSSL message names the kind of problem, never the material itself.
+          throw new ConfigError(`the CA, certificate or key is not usable: ${(cause as Error).message}`, {
+            key: at,
+            cause,
+          });
+        }
+      });
+      contexts.set(id, ctx);
+      ctx.catch(() => contexts.delete(id));
+    }
+    return ctx;
+  };
+
   return async (host) => {
     const e = host.endpoint;
     const deadline = AbortSignal.timeout(host.timeoutMs);
-    let agent: https.Agent | undefined;
-    let modemOptions: Record<string, unknown>;
+    let agent: http.Agent;
+    let target: https.RequestOptions;
+    let request: typeof http.request;
     if (e.kind === "tcp") {
-      const at = `hosts (${host.name}).tls`;
-      const [ca, cert, key] = await Promise.all([
-        secrets.resolve(e.tls.ca, `${at}.ca`),
-        secrets.resolve(e.tls.cert, `${at}.cert`),
-        secrets.resolve(e.tls.key, `${at}.key`),
-      ]);
-      agent = new https.Agent({
-        ca,
-        cert,
-        key,
-        servername: e.tls.serverName,
-        rejectUnauthorized: true,
-        minVersion: "TLSv1.2",
-        keepAlive: true,
-        timeout: host.timeoutMs,
-      });
-      modemOptions = { protocol: "https", host: e.host, port: e.port, socketPath: undefined, agent };
+      const secureContext = await contextFor(host, e.tls);
+      agent = new https.Agent({ keepAlive: true, secureContext, rejectUnauthorized: true });
+      // Without tls.serverName, Node checks the URL's host: its DNS name, or an IP entry for an address.
+      target = { host: e.host, port: e.port, ...(e.tls.serverName ? { servername: e.tls.serverName } : {}) };
+      request = https.request;
     } else {
-      modemOptions = { protocol: "http", host: undefined, port: undefined, socketPath: e.path };
+      agent = new http.Agent({ keepAlive: true });
+      target = { socketPath: e.path };
+      request = http.request;
     }
-    const modem = new Modem({
-      ...modemOptions,
-      ca: undefined,
-      cert: undefined,
-      key: undefined,
-      version: undefined,
-      timeout: host.timeoutMs,
-      connectionTimeout: host.timeoutMs,
-    } as Modem.ConstructorOptions) as unknown as ModemLike;
 
-    return {
+    const conn = {
       host: host.name,
+      engineApiVersion: null as string | null,
       call<T>(req: EngineRequest): Promise<T> {
-        const ok = req.ok ?? [200];
-        const statusCodes: Record<number, boolean> = {};
-        for (const s of ok) statusCodes[s] = true;
-        const query: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) query[k] = String(v);
-        return new Promise((resolve, reject) => {
+        return new Promise<T>((resolve, reject) => {
+          const fail = (err: unknown) =>
+            reject(classifyFailure(host, deadline.aborted ? deadline.reason : err));
           if (deadline.aborted) {
-            reject(classifyFailure(host, deadline.reason));
+            fail(deadline.reason);
             return;
           }
-          // The modem only appends a query string to paths that contain "?".
-          const path = Object.keys(query).length > 0 ? `${req.path}?` : req.path;
-          modem.dial(
-            { path, method: req.method, options: query, statusCodes, abortSignal: deadline },
-            (err, body) => {
-              if (err) {
-                reject(classifyFailure(host, deadline.aborted ? deadline.reason : err));
-                return;
-              }
-              if (Buffer.isBuffer(body) && body.length === 0) body = null;
-              if (Buffer.isBuffer(body)) {
-                reject(new HostError(host.name, "protocol", "answered with something that is not JSON"));
-                return;
-              }
-              resolve(body as T);
+          const r = request(
+            {
+              ...target,
+              agent,
+              method: req.method,
+              path: req.path + queryString(req.query),
+              headers: { Accept: "application/json", ...(e.kind === "socket" ? { Host: "docker" } : {}) },
+              signal: deadline,
+            },
+            (res) => {
+              const announced = res.headers["api-version"];
+              if (typeof announced === "string" && /^\d+\.\d+$/.test(announced))
+                conn.engineApiVersion = announced;
+              const chunks: Buffer[] = [];
+              let size = 0;
+              res.on("data", (c: Buffer) => {
+                size += c.length;
+                if (size > MAX_ANSWER_BYTES) {
+                  res.destroy(
+                    new HostError(host.name, "protocol", `answered with more than ${MAX_ANSWER_BYTES} bytes`),
+                  );
+                } else chunks.push(c);
+              });
+              res.on("error", fail);
+              res.on("end", () => {
+                try {
+                  resolve(decode<T>(host, req, res.statusCode ?? 0, Buffer.concat(chunks)));
+                } catch (err) {
+                  reject(err);
+                }
+              });
             },
           );
+          r.on("error", fail);
+          r.end();
         });
       },
       close() {
-        agent?.destroy();
+        agent.destroy();
       },
     };
+    return conn;
   };
+}
+
+function queryString(query: EngineRequest["query"]): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+/** The JSON of an answer with an accepted status; any other status is a HostError (api). */
+function decode<T>(host: HostConfig, req: EngineRequest, status: number, raw: Buffer): T {
+  const text = raw.toString("utf8");
+  let json: unknown = null;
+  if (text.trim() !== "") {
+    try {
+      json = JSON.parse(text);
+    } catch (cause) {
+      if ((req.ok ?? [200]).includes(status)) {
+        throw new HostError(host.name, "protocol", "answered with something that is not JSON", { cause });
+      }
+    }
+  }
+  if (!(req.ok ?? [200]).includes(status)) {
+    throw classifyFailure(
+      host,
+      Object.assign(new Error(`HTTP ${status}`), {
+        statusCode: status,
+        json: json ?? { message: text.slice(0, 200) },
+      }),
+    );
+  }
+  return json as T;
 }

@@ -39,21 +39,22 @@ export class Engine {
   }
 
   /**
-   * What `hosts` shows, in one round trip: /version, /info and /volumes asked at once. /info and
-   * /volumes go without a version prefix (the engine then answers at its own version) because
-   * the fields read from them have the same shape in every API version dvol supports.
+   * What `hosts` shows, in one round trip: /info and /volumes asked at once, without a version
+   * prefix (the engine then answers at its own version; the fields read have the same shape in
+   * every API version dvol supports). The engine's version is /info's ServerVersion, its API
+   * version the `Api-Version` header of the answers; only a transport that cannot give that
+   * header costs a /version call.
    */
   static async overview(conn: EngineConnection): Promise<EngineOverview> {
-    const [version, info, volumes] = await Promise.all([
-      conn.call({ method: "GET", path: "/version" }),
+    const [info, volumes] = await Promise.all([
       conn.call({ method: "GET", path: "/info" }),
       conn.call<{ Volumes?: unknown[] | null }>({ method: "GET", path: "/volumes" }),
     ]);
-    return {
-      version: parseVersion(conn.host, version),
-      storage: parseStorageInfo(info),
-      volumeCount: volumes?.Volumes?.length ?? 0,
-    };
+    const storage = parseStorageInfo(info);
+    const version = conn.engineApiVersion
+      ? parseVersion(conn.host, { ApiVersion: conn.engineApiVersion, Version: storage.serverVersion })
+      : await Engine.version(conn);
+    return { version, storage, volumeCount: volumes?.Volumes?.length ?? 0 };
   }
 
   get host(): string {

@@ -9,7 +9,7 @@
  * Lambda, work left running after the handler returns is frozen or lost), then acknowledged with
  * a short ephemeral "Working on `ls host1`…". The worker posts the result in the channel.
  *
- * Only types come from src/docker: the handler's bundle must not carry dockerode or docker-modem.
+ * Only types come from src/docker: the handler's bundle must not carry the engine client.
  */
 
 import type { SlashCommand } from "@slack/bolt";

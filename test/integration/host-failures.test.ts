@@ -1,6 +1,9 @@
 // Each way a host can fail, against the real engines of the test bed: a clear error naming the
 // host and the cause, within the deadline, without holding up the other hosts.
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LsResult } from "../../src/commands/ls.js";
 import { SecretResolver } from "../../src/config/secrets.js";
@@ -90,6 +93,19 @@ describe("a host that cannot be asked", () => {
     const r = await lsOne({ ...host, tls: { ca: host.tls.ca, cert: host.tls.cert, key: host.tls.key } });
     expect(r.code).toBe(0);
     expect(r.result?.ok).toBe(true);
+  });
+});
+
+describe("TLS material that cannot be used", () => {
+  it("is a clear error naming the key, and never shows the material", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dvol-badkey-"));
+    const badKey = join(dir, "key.pem");
+    writeFileSync(badKey, "-----BEGIN PRIVATE KEY-----\nTOPSECRETMATERIAL\n-----END PRIVATE KEY-----\n");
+    const host = engineHost("h", engine, testbed);
+    const r = await lsOne({ ...host, tls: { ...host.tls, key: `file:${badKey}` } });
+    expect(r.code).toBe(1);
+    expect(r.result?.error).toContain("config: hosts (h).tls: the CA, certificate or key is not usable");
+    expect(r.stdout + r.stderr).not.toContain("TOPSECRETMATERIAL");
   });
 });
 
