@@ -1,0 +1,84 @@
+/**
+ * Deletion requests (SPEC §4): the records the store keeps and every front end shows. A request
+ * is decided once: pending → approved → executing → done, or pending → rejected | expired.
+ */
+
+export type RequestStatus = "pending" | "approved" | "executing" | "done" | "rejected" | "expired";
+
+export const OPEN_STATUSES: readonly RequestStatus[] = ["pending", "approved", "executing"];
+
+/** A volume the request will delete, as it was when the plan was made. */
+export interface PlannedVolume {
+  name: string;
+  driver: string;
+  sizeBytes: number | null;
+  /** The engine's CreatedAt (normalised, UTC): execution deletes only the same volume. */
+  createdAt: string | null;
+  project: string | null;
+}
+
+export type BlockReason = "in-use" | "protected" | "missing";
+
+/** A volume that was asked for but is not part of the request, and why. */
+export interface BlockedVolume {
+  name: string;
+  reason: BlockReason;
+  /** For people: "used by web-1 (running)", "matches protect rule *postgres*", "no such volume". */
+  detail: string;
+}
+
+export type VolumeOutcome =
+  | { name: string; result: "deleted"; freedBytes: number | null }
+  | { name: string; result: "skipped"; reason: string }
+  | { name: string; result: "failed"; error: string };
+
+export interface DeletionRequest {
+  /** "DR-" and 8 characters of [0-9A-Z], unique. */
+  id: string;
+  kind: "rm" | "prune";
+  host: string;
+  /** Slack user ID, or "cli:<user>" for a request made with the CLI. */
+  requester: string;
+  reason: string | null;
+  /** The command as typed, for messages and the audit trail. */
+  command: string;
+  /** Slack channel and the parent message of the request's thread (null from the CLI). */
+  channel: string | null;
+  messageTs: string | null;
+  status: RequestStatus;
+  /** ISO 8601 UTC. */
+  createdAt: string;
+  expiresAt: string;
+  plan: PlannedVolume[];
+  blocked: BlockedVolume[];
+  decidedBy: string | null;
+  decidedAt: string | null;
+  /** Who is executing and until when the claim holds (a crashed worker's retry takes over after). */
+  executor: string | null;
+  leaseUntil: string | null;
+  /** One per planned volume once executed (filled as execution goes). */
+  outcomes: VolumeOutcome[];
+  /** Bumped by every update: updates are conditional on it (optimistic concurrency). */
+  version: number;
+}
+
+export type AuditAction =
+  | "requested"
+  | "approved"
+  | "rejected"
+  | "expired"
+  | "refused"
+  | "executing"
+  | "volume"
+  | "executed";
+
+/** One step of a request's life, kept for the record: who, when, what, result. */
+export interface AuditRecord {
+  requestId: string;
+  /** ISO 8601 UTC; with `seq`, orders the records of a request. */
+  at: string;
+  seq: number;
+  actor: string;
+  action: AuditAction;
+  detail: Record<string, unknown>;
+}

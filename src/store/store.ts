@@ -1,0 +1,50 @@
+import type { AuditRecord, DeletionRequest, RequestStatus } from "../approvals/types.js";
+
+/**
+ * What dvol keeps: deletion requests, their audit trail, one-time claims and small memories.
+ * Two implementations with the same contract (test/store/contract): DynamoDB on AWS (DVOL_TABLE)
+ * and an embedded SQLite file under DVOL_STATE_DIR for `npm start` and the CLI.
+ *
+ * Every state change is one conditional single-item write (no transactions: dynalite has none).
+ * Expiry is checked in code against the injected clock, never left to DynamoDB's TTL (which lags
+ * by hours); TTL attributes only clean up.
+ */
+export interface Store {
+  /** Stores a new request; false (and nothing written) when the id is taken. */
+  createRequest(request: DeletionRequest): Promise<boolean>;
+
+  getRequest(id: string): Promise<DeletionRequest | null>;
+
+  /**
+   * Replaces the request with `next` only if the stored one still has `expectedVersion`;
+   * `next.version` must be `expectedVersion + 1`. Returns false (nothing written) when another
+   * writer came first.
+   */
+  updateRequest(next: DeletionRequest, expectedVersion: number): Promise<boolean>;
+
+  /** Requests, newest first, optionally only of some statuses and created at or after `since`. */
+  listRequests(opts?: {
+    statuses?: readonly RequestStatus[];
+    since?: string;
+    limit?: number;
+  }): Promise<DeletionRequest[]>;
+
+  appendAudit(record: AuditRecord): Promise<void>;
+
+  /** A request's audit trail, oldest first. */
+  listAudit(requestId: string): Promise<AuditRecord[]>;
+
+  /**
+   * Claims `key` once: true for the first caller, false for every later one while the claim
+   * lives (`expiresAt`, ISO; expired claims may be claimed again). Used for: a Slack delivery
+   * handled once, a day's report posted once.
+   */
+  claim(key: string, expiresAt: string, now: string): Promise<boolean>;
+
+  /** Small key/value memories (e.g. when a volume was first seen dangling). */
+  getMemo(key: string): Promise<string | null>;
+  putMemo(key: string, value: string, expiresAt: string | null): Promise<void>;
+  deleteMemo(key: string): Promise<void>;
+
+  close(): Promise<void>;
+}
