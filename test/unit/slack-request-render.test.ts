@@ -103,8 +103,8 @@ describe("the plan in the thread", () => {
     expect(buttons.map((b) => b.action_id)).toEqual([APPROVE_ACTION_ID, REJECT_ACTION_ID]);
     expect(buttons.map((b) => b.value)).toEqual(["DR-0000ABCD", "DR-0000ABCD"]);
     const [approve, reject] = buttons;
-    expect(approve?.confirm?.title.text).toBe("Approve DR-0000ABCD?");
-    expect(approve?.confirm?.text.text).toContain("Delete 2 volumes (5.2 MB) from host1?");
+    expect(approve?.confirm?.title?.text).toBe("Approve DR-0000ABCD?");
+    expect(approve?.confirm?.text?.text).toContain("Delete 2 volumes (5.2 MB) from host1?");
     expect(reject?.confirm).toBeUndefined();
     expect(decisionOf(approve?.action_id ?? "")).toBe("approve");
     expect(decisionOf(reject?.action_id ?? "")).toBe("reject");
