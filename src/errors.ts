@@ -104,6 +104,27 @@ export class VolumeNotFoundError extends DvolError {
   }
 }
 
+/** A deletion request would delete nothing: every volume asked for is blocked, or none matched. */
+export class NothingToDeleteError extends DvolError {
+  readonly kind = "nothing-to-delete";
+  constructor(
+    readonly host: string,
+    detail: string,
+  ) {
+    super(`${host}: nothing to delete: ${detail}`, {
+      hint: `No request was opened. See the volumes with: ls ${host}`,
+    });
+  }
+}
+
+/** The person is not allowed to do this (access rules of the config); nothing changed. */
+export class NotAllowedError extends DvolError {
+  readonly kind = "not-allowed";
+  constructor(message: string, hint: string) {
+    super(message, { hint });
+  }
+}
+
 /** Renders any error as the one or two lines a user reads. */
 export function describeError(err: unknown): string {
   if (err instanceof DvolError) return err.hint ? `${err.message}\n${err.hint}` : err.message;

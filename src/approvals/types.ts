@@ -28,7 +28,8 @@ export interface BlockedVolume {
 }
 
 export type VolumeOutcome =
-  | { name: string; result: "deleted"; freedBytes: number | null }
+  /** `note` says when the volume was found gone on a retry: deleted by the attempt that crashed. */
+  | { name: string; result: "deleted"; freedBytes: number | null; note?: string }
   | { name: string; result: "skipped"; reason: string }
   | { name: string; result: "failed"; error: string };
 

@@ -20,6 +20,8 @@ export interface ArgSpec {
   name: string;
   kind: ArgKind;
   optional?: boolean;
+  /** The last argument only: one or more (`<volume>...`). */
+  variadic?: boolean;
 }
 
 export interface CommandSpec {
@@ -96,6 +98,47 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [],
     examples: ["inspect host1 shop_db-data"],
   },
+  {
+    name: "rm",
+    summary: "opens a deletion request for volumes of a host; an approver approves it (CLI: --yes deletes)",
+    args: [
+      { name: "host", kind: "host" },
+      { name: "volume", kind: "volume", variadic: true },
+    ],
+    options: [
+      { name: "reason", kind: "string", metavar: "TEXT", help: "why, for the approver and the record" },
+    ],
+    examples: ["rm host1 old-cache", 'rm host1 shop_cache blog_uploads --reason "project retired"'],
+  },
+  {
+    name: "prune",
+    summary: "opens a deletion request for the dangling volumes of a host that match, as they are now",
+    args: [{ name: "host", kind: "host" }],
+    options: [
+      { name: "project", kind: "string", metavar: "P", help: "only volumes of compose project P" },
+      {
+        name: "label",
+        kind: "label",
+        metavar: "K[=V]",
+        repeatable: true,
+        help: "only volumes with label K (with value V); repeat to require several",
+      },
+      {
+        name: "older-than",
+        kind: "string",
+        metavar: "DURATION",
+        help: "only volumes created at least this long ago: 30m, 12h, 7d, 2w",
+      },
+    ],
+    examples: ["prune host1", "prune host1 --project shop --older-than 7d", "prune host1 --label env=dev"],
+  },
+  {
+    name: "requests",
+    summary: "open deletion requests and the last ones decided",
+    args: [],
+    options: [],
+    examples: ["requests"],
+  },
 ];
 
 export function findCommand(name: string): CommandSpec | undefined {
@@ -103,7 +146,9 @@ export function findCommand(name: string): CommandSpec | undefined {
 }
 
 export function usageLine(spec: CommandSpec): string {
-  const args = spec.args.map((a) => (a.optional ? `[<${a.name}>]` : `<${a.name}>`));
+  const args = spec.args.map((a) =>
+    a.optional ? `[<${a.name}>]` : a.variadic ? `<${a.name}>...` : `<${a.name}>`,
+  );
   const opts = spec.options.map((o) => {
     const value = o.kind === "flag" ? "" : ` ${o.metavar ?? (o.values ? o.values.join("|") : "VALUE")}`;
     return `[--${o.name}${value}]`;

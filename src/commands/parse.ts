@@ -1,3 +1,5 @@
+import { DURATION_HELP, type Duration, parseDuration } from "../approvals/duration.js";
+import { MAX_RM_VOLUMES } from "../approvals/plan.js";
 import type { LabelRule } from "../config/types.js";
 import { parseLabelRule } from "../config/validate.js";
 import { assertVolumeName } from "../docker/names.js";
@@ -26,11 +28,21 @@ export type Command =
       sort: SortKey;
       limit: number | null;
     }
-  | { name: "inspect"; host: string; volume: string };
+  | { name: "inspect"; host: string; volume: string }
+  | { name: "rm"; host: string; volumes: string[]; reason: string | null }
+  | {
+      name: "prune";
+      host: string;
+      project: string | null;
+      labels: LabelRule[];
+      olderThan: Duration | null;
+    }
+  | { name: "requests" };
 
 export type CommandName = Command["name"];
 
-const MAX_TOKENS = 200;
+/** Room for `rm <host>` with MAX_RM_VOLUMES volumes and a --reason. */
+const MAX_TOKENS = 220;
 const MAX_TOKEN_LENGTH = 1000;
 
 /**
@@ -127,7 +139,7 @@ export function parseCommand(words: readonly string[]): Command {
     const missing = spec.args[positional.length];
     fail(spec, `missing <${missing?.name ?? "argument"}>`);
   }
-  if (positional.length > spec.args.length) {
+  if (positional.length > spec.args.length && !spec.args.at(-1)?.variadic) {
     fail(spec, `unexpected argument "${truncate(positional[spec.args.length] ?? "")}"`);
   }
   return build(spec, positional, options);
@@ -189,6 +201,30 @@ function build(spec: CommandSpec, pos: string[], opts: Map<string, OptionValue>)
     }
     case "inspect":
       return { name: "inspect", host: pos[0] as string, volume: assertVolumeName(pos[1] as string) };
+    case "rm": {
+      const volumes = [...new Set(pos.slice(1))];
+      if (volumes.length > MAX_RM_VOLUMES) {
+        fail(spec, `${volumes.length} volumes; at most ${MAX_RM_VOLUMES} in one request`);
+      }
+      for (const v of volumes) assertVolumeName(v);
+      return { name: "rm", host: pos[0] as string, volumes, reason: s("reason") };
+    }
+    case "prune": {
+      const text = s("older-than");
+      const olderThan = text === null ? null : parseDuration(text);
+      if (text !== null && olderThan === null) {
+        fail(spec, `--older-than "${truncate(text)}" is not a duration: ${DURATION_HELP}`);
+      }
+      return {
+        name: "prune",
+        host: pos[0] as string,
+        project: s("project"),
+        labels: (opts.get("label") as LabelRule[] | undefined) ?? [],
+        olderThan,
+      };
+    }
+    case "requests":
+      return { name: "requests" };
     default:
       throw new UsageError(`unknown command "${spec.name}"`);
   }

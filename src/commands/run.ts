@@ -1,3 +1,4 @@
+import { UsageError } from "../errors.js";
 import type { CommandContext } from "./context.js";
 import { type HelpResult, runHelp } from "./help.js";
 import { type HostsResult, renderHostsText, runHosts } from "./hosts.js";
@@ -5,12 +6,55 @@ import { type InfoResult, renderInfoText, runInfo } from "./info.js";
 import { type InspectResult, renderInspectText, runInspect } from "./inspect.js";
 import { type LsResult, renderLsText, runLs } from "./ls.js";
 import type { Command } from "./parse.js";
+import { type RequestsResult, renderRequestsText, runRequests } from "./requests.js";
+import {
+  type DeletionContext,
+  type DeletionResult,
+  deletionSucceeded,
+  renderDeletionText,
+  runDeletion,
+} from "./rm.js";
 
 export type CommandResult = HelpResult | HostsResult | InfoResult | LsResult | InspectResult;
 
-/** Runs a parsed command. Unknown hosts and bad names throw before any host is asked. */
+/** The commands of deletion requests: they need a store and someone acting (runDeletionCommand). */
+export type DeletionCommand = Extract<Command, { name: "rm" | "prune" | "requests" }>;
+export type DeletionCommandResult = DeletionResult | RequestsResult;
+
+export function isDeletionCommand(cmd: Command): cmd is DeletionCommand {
+  return cmd.name === "rm" || cmd.name === "prune" || cmd.name === "requests";
+}
+
+/** Runs rm, prune (in the context's mode) or requests. */
+export async function runDeletionCommand(
+  cmd: DeletionCommand,
+  ctx: DeletionContext,
+): Promise<DeletionCommandResult> {
+  if (cmd.name !== "requests") return runDeletion(cmd, ctx);
+  if (!ctx.store) throw new Error("requests: no store");
+  return runRequests(ctx.store, ctx.now);
+}
+
+export function renderDeletionCommandText(r: DeletionCommandResult): string {
+  return r.command === "requests" ? renderRequestsText(r) : renderDeletionText(r);
+}
+
+/** False when a volume failed to be deleted. */
+export function deletionCommandSucceeded(r: DeletionCommandResult): boolean {
+  return r.command === "requests" || deletionSucceeded(r);
+}
+
+/** Runs a parsed read command. Unknown hosts and bad names throw before any host is asked. */
 export function runCommand(cmd: Command, ctx: CommandContext): Promise<CommandResult> {
   switch (cmd.name) {
+    case "rm":
+    case "prune":
+    case "requests":
+      return Promise.reject(
+        new UsageError(`${cmd.name}: deletion requests are not available here yet`, {
+          hint: "Use the dvol CLI for now.",
+        }),
+      );
     case "help":
       return Promise.resolve(runHelp(cmd.topic));
     case "hosts":

@@ -19,6 +19,9 @@ export interface EngineVersion {
   apiVersion: string;
 }
 
+/** What DELETE /volumes/<name> did: removed, or refused because a container uses the volume (409). */
+export type RemoveVolumeResult = { result: "removed" } | { result: "in-use"; message: string };
+
 /**
  * The Docker Engine API calls dvol makes, on one connection. The API version is negotiated once
  * per host (`GET /version` is unversioned on every engine); every later call carries the
@@ -32,6 +35,11 @@ export class Engine {
 
   static async open(conn: EngineConnection): Promise<Engine> {
     return new Engine(conn, await Engine.version(conn));
+  }
+
+  /** An engine on `conn` whose version is already known (negotiated on another connection). */
+  static withVersion(conn: EngineConnection, version: EngineVersion): Engine {
+    return new Engine(conn, version);
   }
 
   static async version(conn: EngineConnection): Promise<EngineVersion> {
@@ -121,6 +129,27 @@ export class Engine {
     assertVolumeName(name);
     const raw = await this.get("/containers/json", { all: 1, filters: JSON.stringify({ volume: [name] }) });
     return parseContainerUses(raw, name);
+  }
+
+  /**
+   * Deletes one volume (never with `force`). A 404 is a VolumeNotFoundError; a 409 (a container
+   * uses it) is an answer, not a failure.
+   */
+  async removeVolume(name: string): Promise<RemoveVolumeResult> {
+    assertVolumeName(name);
+    const path = `/v${this.version.apiVersion}/volumes/${encodeURIComponent(name)}`;
+    try {
+      await this.conn.call({ method: "DELETE", path, ok: [204] });
+      return { result: "removed" };
+    } catch (err) {
+      if (err instanceof HostError && err.statusCode === 404) {
+        throw new VolumeNotFoundError(this.host, name, { cause: err });
+      }
+      if (err instanceof HostError && err.statusCode === 409) {
+        return { result: "in-use", message: err.message.replace(`${this.host}: `, "") };
+      }
+      throw err;
+    }
   }
 }
 

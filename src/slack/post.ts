@@ -2,7 +2,8 @@
  * Posting what dvol renders: a SlackMessage in a channel (chat.postMessage with the bot token),
  * its file, when it has one, in the message's thread (files.getUploadURLExternal, the upload,
  * files.completeUploadExternal: what WebClient's filesUploadV2 does; files.upload is retired),
- * and ephemeral answers through a command's response_url.
+ * and ephemeral answers through a command's response_url. For deletion requests: replies in a
+ * thread, chat.update of what was posted, and user groups' members (usergroups.users.list).
  */
 import { ErrorCode, type WebAPIPlatformError, WebClient, type WebClientOptions } from "@slack/web-api";
 import type { SlackMessage } from "./message.js";
@@ -21,6 +22,19 @@ export interface SlackOutbox {
   respond(responseUrl: string, msg: SlackMessage): Promise<void>;
 }
 
+/**
+ * What deletion requests need besides (SPEC §4): replies in a request's thread, updates of the
+ * messages already posted, and the members of user groups (access lists may name groups).
+ */
+export interface SlackThreadOutbox extends SlackOutbox {
+  /** Posts in the thread of `threadTs`; a file, when the message has one, goes in the same thread. */
+  postInThread(channel: string, threadTs: string, msg: SlackMessage): Promise<PostedMessage>;
+  /** Replaces a message the bot posted (chat.update); a message with a file is refused. */
+  update(channel: string, ts: string, msg: SlackMessage): Promise<void>;
+  /** The user IDs in a user group (usergroups.users.list; scope usergroups:read). */
+  usergroupMembers(groupId: string): Promise<string[]>;
+}
+
 export interface SlackPosterOptions {
   token: string;
   /** Base URL of the Web API (SLACK_API_URL); Slack's own when undefined. */
@@ -37,7 +51,7 @@ export function slackErrorCode(err: unknown): string | null {
   return null;
 }
 
-export class SlackPoster implements SlackOutbox {
+export class SlackPoster implements SlackThreadOutbox {
   readonly client: WebClient;
   private readonly timeoutMs: number;
 
@@ -52,11 +66,40 @@ export class SlackPoster implements SlackOutbox {
     });
   }
 
-  async post(channel: string, msg: SlackMessage): Promise<PostedMessage> {
+  post(channel: string, msg: SlackMessage): Promise<PostedMessage> {
+    return this.postMessage(channel, msg, undefined);
+  }
+
+  postInThread(channel: string, threadTs: string, msg: SlackMessage): Promise<PostedMessage> {
+    return this.postMessage(channel, msg, threadTs);
+  }
+
+  async update(channel: string, ts: string, msg: SlackMessage): Promise<void> {
+    if (msg.file) throw new Error("chat.update cannot attach a file");
+    await this.client.chat.update({
+      channel,
+      ts,
+      text: msg.text,
+      // An empty list removes the blocks the message had (its buttons, say).
+      blocks: msg.blocks,
+    });
+  }
+
+  async usergroupMembers(groupId: string): Promise<string[]> {
+    const res = await this.client.usergroups.users.list({ usergroup: groupId });
+    return res.users ?? [];
+  }
+
+  private async postMessage(
+    channel: string,
+    msg: SlackMessage,
+    threadTs: string | undefined,
+  ): Promise<PostedMessage> {
     const res = await this.client.chat.postMessage({
       channel,
       text: msg.text,
       ...(msg.blocks.length > 0 ? { blocks: msg.blocks } : {}),
+      ...(threadTs ? { thread_ts: threadTs } : {}),
       unfurl_links: false,
       unfurl_media: false,
     });
@@ -67,7 +110,8 @@ export class SlackPoster implements SlackOutbox {
     if (msg.file) {
       const up = await this.client.filesUploadV2({
         channel_id: postedChannel,
-        thread_ts: ts,
+        // In the message's thread: its own, or the one it was posted in.
+        thread_ts: threadTs ?? ts,
         filename: msg.file.filename,
         title: msg.file.title,
         content: msg.file.content,

@@ -1,11 +1,14 @@
 // A STAND-IN for the Slack Web API, on loopback, because no local Slack exists. dvol's code talks to
 // it through SLACK_API_URL exactly as it talks to Slack: the same wire format (form-encoded or JSON
 // bodies, `Authorization: Bearer <token>`, answers `{ ok, ... }` with HTTP 200), the same methods
-// dvol uses (chat.postMessage, chat.postEphemeral, files.getUploadURLExternal + the upload to the
-// URL it hands out + files.completeUploadExternal, auth.test), and response_url endpoints. It
+// dvol uses (chat.postMessage, chat.postEphemeral, chat.update, usergroups.users.list,
+// files.getUploadURLExternal + the upload to the URL it hands out + files.completeUploadExternal,
+// auth.test), and response_url endpoints. It keeps the messages posted (as updated since), and it
 // records every call, so tests can check what the bot posted, and refuses what Slack refuses:
 // an unknown or missing token (`not_authed`, `invalid_auth`), a message without text or blocks
-// (`no_text`), more than 50 blocks (`invalid_blocks`), a file completed that was never uploaded.
+// (`no_text`), more than 50 blocks (`invalid_blocks`), a file completed that was never uploaded,
+// an update of a message that was never posted (`message_not_found`), an unknown user group
+// (`no_such_subteam`).
 // For Socket Mode it answers apps.connections.open (app token) with a WebSocket URL of its own,
 // says `hello` there as Slack does, and sends envelopes whose acknowledgements tests can await.
 import { randomBytes } from "node:crypto";
@@ -44,6 +47,18 @@ export interface StandinResponse {
 }
 
 /** What a Socket Mode client sent back for an envelope: its acknowledgement. */
+/** A message the bot posted, as it is now (after any chat.update). */
+export interface StandinMessage {
+  channel: string;
+  ts: string;
+  /** The thread it was posted in, or null for a message in the channel itself. */
+  threadTs: string | null;
+  text: string;
+  blocks: unknown[];
+  /** How many times it was updated. */
+  updates: number;
+}
+
 export interface SocketAck {
   envelope_id: string;
   payload?: Record<string, unknown>;
@@ -56,6 +71,14 @@ export interface SlackStandin {
   readonly calls: RecordedCall[];
   readonly uploads: Map<string, StandinUpload>;
   readonly responses: StandinResponse[];
+  /** Messages posted with chat.postMessage, by `${channel}/${ts}`, as updated since. */
+  readonly messages: Map<string, StandinMessage>;
+  /** A posted message as it is now. */
+  message(channel: string, ts: string): StandinMessage | undefined;
+  /** Messages posted in the thread of `threadTs`, in order. */
+  thread(channel: string, threadTs: string): StandinMessage[];
+  /** Sets the members of a user group (usergroups.users.list). */
+  setUsergroup(id: string, users: string[]): void;
   /** Calls of one method. */
   callsTo(method: string): RecordedCall[];
   /** A fresh response_url served by the stand-in; posts to it are recorded under `id`. */
@@ -89,6 +112,8 @@ export interface StandinOptions {
   token?: string;
   /** The app-level token (Socket Mode) to accept; any `xapp-` token when undefined. */
   appToken?: string;
+  /** User groups and their members, for usergroups.users.list. */
+  usergroups?: Record<string, string[]>;
 }
 
 const JSON_ARGS = new Set(["blocks", "attachments", "files", "metadata"]);
@@ -125,6 +150,8 @@ export async function startSlackStandin(opts: StandinOptions = {}): Promise<Slac
   const calls: RecordedCall[] = [];
   const uploads = new Map<string, StandinUpload>();
   const responses: StandinResponse[] = [];
+  const messages = new Map<string, StandinMessage>();
+  const usergroups = new Map<string, string[]>(Object.entries(opts.usergroups ?? {}));
   const failures = new Map<string, string[]>();
   const waiters = new Set<() => void>();
   let seq = 100;
@@ -184,12 +211,56 @@ export async function startSlackStandin(opts: StandinOptions = {}): Promise<Slac
           return { ok: true, message_ts: nextTs() };
         }
         const ts = nextTs();
+        const threadTs = typeof a.thread_ts === "string" && a.thread_ts !== "" ? a.thread_ts : null;
+        messages.set(`${a.channel}/${ts}`, {
+          channel: a.channel,
+          ts,
+          threadTs,
+          text: typeof a.text === "string" ? a.text : "",
+          blocks: Array.isArray(blocks) ? blocks : [],
+          updates: 0,
+        });
         return {
           ok: true,
           channel: a.channel,
           ts,
           message: { type: "message", user: "U0BOT", bot_id: "B0BOT", text: a.text, blocks, ts },
         };
+      }
+      case "chat.update": {
+        if (typeof a.channel !== "string" || a.channel === "")
+          return { ok: false, error: "channel_not_found" };
+        if (typeof a.ts !== "string" || a.ts === "") return { ok: false, error: "message_not_found" };
+        const found = messages.get(`${a.channel}/${a.ts}`);
+        if (!found) return { ok: false, error: "message_not_found" };
+        const blocks = a.blocks;
+        if (blocks !== undefined && !Array.isArray(blocks))
+          return { ok: false, error: "invalid_blocks_format" };
+        if (Array.isArray(blocks) && blocks.length > 50) return { ok: false, error: "invalid_blocks" };
+        if (!a.text && !(Array.isArray(blocks) && blocks.length > 0)) return { ok: false, error: "no_text" };
+        if (typeof a.text === "string") found.text = a.text;
+        if (Array.isArray(blocks)) found.blocks = blocks;
+        found.updates++;
+        return {
+          ok: true,
+          channel: a.channel,
+          ts: a.ts,
+          text: found.text,
+          message: {
+            type: "message",
+            user: "U0BOT",
+            bot_id: "B0BOT",
+            text: found.text,
+            blocks: found.blocks,
+          },
+        };
+      }
+      case "usergroups.users.list": {
+        const id = a.usergroup;
+        if (typeof id !== "string" || id === "") return { ok: false, error: "invalid_arguments" };
+        const users = usergroups.get(id);
+        if (!users) return { ok: false, error: "no_such_subteam" };
+        return { ok: true, users: [...users] };
       }
       case "files.getUploadURLExternal": {
         const filename = a.filename;
@@ -362,6 +433,13 @@ export async function startSlackStandin(opts: StandinOptions = {}): Promise<Slac
     calls,
     uploads,
     responses,
+    messages,
+    message: (channel, ts) => messages.get(`${channel}/${ts}`),
+    thread: (channel, threadTs) =>
+      [...messages.values()].filter((m) => m.channel === channel && m.threadTs === threadTs),
+    setUsergroup(id, users) {
+      usergroups.set(id, [...users]);
+    },
     callsTo: (method) => calls.filter((c) => c.method === method),
     responseUrl: (id = randomBytes(6).toString("hex")) => `${base}/response/${id}`,
     responsesTo: (id) => responses.filter((r) => r.id === id),
@@ -402,6 +480,7 @@ export async function startSlackStandin(opts: StandinOptions = {}): Promise<Slac
       calls.length = 0;
       responses.length = 0;
       uploads.clear();
+      messages.clear();
       failures.clear();
     },
     close: () =>
