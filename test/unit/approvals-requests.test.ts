@@ -11,6 +11,7 @@ import {
   rejectRequest,
   requestsOverview,
 } from "../../src/approvals/requests.js";
+import type { Config } from "../../src/config/types.js";
 import { NothingToDeleteError } from "../../src/errors.js";
 import { fakeConfig } from "../support/fake-engine.js";
 import { FakeClock, FakeStore } from "../support/fake-store.js";
@@ -34,7 +35,7 @@ function plan(over: Partial<DeletionPlan> = {}): DeletionPlan {
   };
 }
 
-function setup(access: Parameters<typeof fakeConfig>[0]["access"] = {}) {
+function setup(access: Partial<Config["access"]> = {}) {
   const store = new FakeStore();
   const clock = new FakeClock();
   const deps = { store, now: clock.now };
