@@ -11,7 +11,8 @@ await build({
   minify: true,
   sourcemap: true,
   legalComments: "none",
-  // The AWS SDK is only loaded for ssm: references.
-  external: ["@aws-sdk/*"],
+  // The AWS SDK is only loaded for ssm: references and the DynamoDB store; better-sqlite3 (a native
+  // module) only when the embedded store is opened: both are required from node_modules then.
+  external: ["@aws-sdk/*", "better-sqlite3"],
   logLevel: "warning",
 });

@@ -117,6 +117,14 @@ export class NothingToDeleteError extends DvolError {
   }
 }
 
+/** The store (the DynamoDB table, or the embedded SQLite file) could not be read or written. */
+export class StoreError extends DvolError {
+  readonly kind = "store";
+  constructor(message: string, options: { cause?: unknown; hint?: string } = {}) {
+    super(`store: ${message}`, options);
+  }
+}
+
 /** The person is not allowed to do this (access rules of the config); nothing changed. */
 export class NotAllowedError extends DvolError {
   readonly kind = "not-allowed";

@@ -29,6 +29,10 @@ export interface Store {
     limit?: number;
   }): Promise<DeletionRequest[]>;
 
+  /**
+   * Appends a record. The same record appended twice (a retry) is kept once; different records
+   * with the same `at` and `seq` are all kept.
+   */
   appendAudit(record: AuditRecord): Promise<void>;
 
   /** A request's audit trail, oldest first. */
@@ -41,7 +45,10 @@ export interface Store {
    */
   claim(key: string, expiresAt: string, now: string): Promise<boolean>;
 
-  /** Small key/value memories (e.g. when a volume was first seen dangling). */
+  /**
+   * Small key/value memories (e.g. when a volume was first seen dangling). getMemo is null once
+   * `expiresAt` has passed, by the clock the store was opened with (openStore's `now`).
+   */
   getMemo(key: string): Promise<string | null>;
   putMemo(key: string, value: string, expiresAt: string | null): Promise<void>;
   deleteMemo(key: string): Promise<void>;

@@ -203,6 +203,7 @@ describe("npm run package", () => {
       DVOL_CONFIG: "dvol.config.yaml",
       SLACK_API_URL: "https://slack.com/api/",
       SLACK_BOT_TOKEN_PARAM: "/dvol/slack/bot-token",
+      DVOL_TABLE: { Ref: "DvolTable" },
     });
     // The secrets were in the packaging environment: they went nowhere.
     const everything = [
@@ -248,7 +249,7 @@ describe("npm run package", () => {
     ]);
   });
 
-  it("lets the worker write its logs, read parameters under the path and send to its failure queue: nothing else", () => {
+  it("lets the worker write its logs, read parameters under the path, send to its failure queue and use its table: nothing else", () => {
     expect(statements("WorkerRole")).toEqual([
       logsOf("worker"),
       { Effect: "Allow", Action: "ssm:GetParameter", Resource: ssmParam("/dvol/*") },
@@ -256,6 +257,16 @@ describe("npm run package", () => {
         Effect: "Allow",
         Action: "sqs:SendMessage",
         Resource: { "Fn::GetAtt": ["WorkerFailureQueue", "Arn"] },
+      },
+      {
+        Effect: "Allow",
+        Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"],
+        Resource: { "Fn::GetAtt": ["DvolTable", "Arn"] },
+      },
+      {
+        Effect: "Allow",
+        Action: "dynamodb:Query",
+        Resource: { "Fn::Join": ["", [{ "Fn::GetAtt": ["DvolTable", "Arn"] }, "/index/byCreated"]] },
       },
       cmkDecrypt,
     ]);
@@ -299,6 +310,9 @@ describe("npm run package", () => {
     const engineClient = "answered with something that is not JSON";
     expect(readFileSync(path.join(ROOT, "src/docker/connection.ts"), "utf8")).toContain(engineClient);
     expect(inputs).not.toContain("src/docker/connection.ts");
+    // No store at all in the Slack handler (src/store/*, the SQLite driver, the DynamoDB SDK).
+    expect(inputs.filter((i) => i.startsWith("src/store/") || i.includes("better-sqlite3"))).toEqual([]);
+    expect(slack).not.toMatch(/@aws-sdk\/(client|lib)-dynamodb/);
     expect(worker.includes(engineClient)).toBe(true);
     expect(slack.includes(engineClient)).toBe(false);
   });
