@@ -13,7 +13,8 @@ FORKY_DIR="${DVOL_TESTBED_CACHE:-/var/cache/dvol-testbed/forky}"
 FORKY_SUITE="forky"
 MIRROR="http://deb.debian.org/debian"
 KEYRING="/usr/share/keyrings/debian-archive-keyring.gpg"
-BOOKWORM_PKGS=(docker.io busybox-static openssl runc containerd iproute2 ca-certificates)
+# make, g++ and python3: node-gyp builds better-sqlite3 (the embedded store) during `npm ci`.
+BOOKWORM_PKGS=(docker.io busybox-static openssl runc containerd iproute2 ca-certificates make g++ python3)
 FORKY_PKGS=(docker.io containerd docker-cli)
 
 log() { printf '[testbed-install] %s\n' "$*"; }
