@@ -1,7 +1,9 @@
 /**
  * dvol in one local process (`npm start`): the same /dvol router as the Lambda handler, behind
  * Bolt's own HTTPReceiver on PORT (default 3000), path /slack/events, or in Socket Mode when
- * SLACK_APP_TOKEN is set; jobs run in-process after the acknowledgement.
+ * SLACK_APP_TOKEN is set; jobs run in-process after the acknowledgement. Deletion requests live
+ * in the store openStore opens (the embedded SQLite file under DVOL_STATE_DIR; DynamoDB when
+ * DVOL_TABLE is set), opened by the first job that needs it and closed by stop().
  *
  * Bolt's HTTPReceiver verifies requests its own way, which SPEC §6 does not allow (it accepts
  * timestamps from the future, and answers 400 to `application/x-www-form-urlencoded;
@@ -17,13 +19,15 @@ import { SecretResolver } from "./config/secrets.js";
 import type { Config } from "./config/types.js";
 import { type ConnectionFactory, tlsConnectionFactory } from "./docker/connection.js";
 import { type InProcessDispatcher, inProcessDispatcher } from "./jobs/dispatch.js";
-import { runJob } from "./jobs/run-job.js";
+import { runWorkerJob } from "./jobs/run-request.js";
 import { mediaType } from "./slack/apigw.js";
 import { createSlackApp, type Logger } from "./slack/app.js";
-import { type SlackOutbox, SlackPoster } from "./slack/post.js";
+import { type SlackOutbox, SlackPoster, type SlackThreadOutbox } from "./slack/post.js";
 import { parseSlackBody } from "./slack/receiver.js";
 import { SlackSecrets } from "./slack/secrets.js";
 import { verifySlackRequest } from "./slack/verify.js";
+import { openStore } from "./store/open.js";
+import type { Store } from "./store/store.js";
 
 export const EVENTS_PATH = "/slack/events";
 export const DEFAULT_PORT = 3000;
@@ -38,8 +42,10 @@ export interface ServerOptions {
   host?: string;
   /** Replaces the TLS connection factory (tests). */
   connect?: ConnectionFactory;
-  /** Replaces the Web API poster (tests). */
-  slack?: SlackOutbox;
+  /** Replaces the Web API poster (tests); deletion requests need a SlackThreadOutbox. */
+  slack?: SlackOutbox | SlackThreadOutbox;
+  /** Replaces the store openStore(env) opens (tests); the caller then closes it. */
+  store?: Store;
   logger?: Logger;
   /** Current time in ms, for verification (tests). */
   now?: () => number;
@@ -64,14 +70,34 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const config = await loadConfig({ env });
   const secrets = new SlackSecrets({ env });
   const botToken = await secrets.botToken();
-  const slack = opts.slack ?? new SlackPoster({ token: botToken, slackApiUrl: env.SLACK_API_URL });
+  const slack = threadOutbox(
+    opts.slack ?? new SlackPoster({ token: botToken, slackApiUrl: env.SLACK_API_URL }),
+  );
   const connect = opts.connect ?? tlsConnectionFactory(new SecretResolver({ baseDir: config.baseDir, env }));
+  // Opened on the first job that needs it (read commands need none); a failed open is tried again.
+  let opened: Promise<Store> | undefined;
+  const getStore = (): Promise<Store> => {
+    if (opts.store) return Promise.resolve(opts.store);
+    if (!opened) {
+      opened = openStore(env);
+      opened.catch(() => {
+        opened = undefined;
+      });
+    }
+    return opened;
+  };
+  const closeStore = async (): Promise<void> => {
+    const s = opened;
+    opened = undefined;
+    if (s) await (await s).close();
+  };
   const jobs = inProcessDispatcher(
     (job) =>
-      runJob(job, {
+      runWorkerJob(job, {
         config: async () => config,
         connect: () => connect,
         slack,
+        store: getStore,
         logger: log,
       }),
     log,
@@ -106,6 +132,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       stop: async () => {
         await app.stop();
         await jobs.idle();
+        await closeStore();
       },
     };
   }
@@ -174,7 +201,21 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         server.closeIdleConnections();
       });
       await jobs.idle();
+      await closeStore();
     },
+  };
+}
+
+/** A poster that cannot post in threads (a test's) still serves read commands. */
+function threadOutbox(s: SlackOutbox | SlackThreadOutbox): SlackThreadOutbox {
+  if ("postInThread" in s) return s;
+  const no = () => Promise.reject(new Error("this Slack outbox cannot post in threads"));
+  return {
+    post: (c, m) => s.post(c, m),
+    respond: (u, m) => s.respond(u, m),
+    postInThread: no,
+    update: no,
+    usergroupMembers: no,
   };
 }
 

@@ -16,7 +16,35 @@ export interface CommandJob {
   acceptedAt: string;
 }
 
-export type Job = CommandJob;
+/**
+ * `/dvol rm|prune …`, accepted by the handler (usage, host, names and requester checked as far as
+ * they can be without a host): the worker makes the plan, stores the request and posts it.
+ */
+export interface OpenRequestJob extends Omit<CommandJob, "kind"> {
+  kind: "open-request";
+  /** Slack's trigger_id of the command: the worker opens one request per command, however often run. */
+  triggerId: string | null;
+}
+
+/** A click on a request's Approve or Reject button (SPEC §4). */
+export interface DecideJob {
+  kind: "decide";
+  requestId: string;
+  action: "approve" | "reject";
+  /** Who clicked. */
+  user: string;
+  /** Where the button was: the request's channel and the plan message in its thread. */
+  channel: string;
+  messageTs: string | null;
+  /** The click's response_url: ephemeral answers to the person who clicked. */
+  responseUrl: string;
+  /** For logs and messages ("approve DR-0A1B2C3D"). */
+  text: string;
+  /** ISO time the handler accepted the click. */
+  acceptedAt: string;
+}
+
+export type Job = CommandJob | OpenRequestJob | DecideJob;
 
 /** Hands a job over. Resolves once the job is safely handed over, not when it is done. */
 export type JobDispatcher = (job: Job) => Promise<void>;

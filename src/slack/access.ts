@@ -49,3 +49,27 @@ export function checkReadAccess(access: Config["access"], caller: Caller): Acces
         : "Ask an admin to add your user ID to access.viewers.",
   };
 }
+
+export type RequesterDecision =
+  | { ok: true }
+  /** Only user groups could list the caller: the worker, which has the bot token, looks them up. */
+  | { ok: "groups"; groups: string[] }
+  | { ok: false; reason: "requester"; message: string; hint: string };
+
+/**
+ * May this user open deletion requests (`access.requesters`), as far as the handler can tell
+ * without the bot token: "*" or the user's ID says yes; a list that names user groups leaves the
+ * answer to the worker (which looks their members up); anything else is a refusal.
+ */
+export function checkRequesterAccess(access: Config["access"], caller: Caller): RequesterDecision {
+  const requesters = access.requesters;
+  if (requesters.includes("*") || requesters.includes(caller.user)) return { ok: true };
+  const groups = requesters.filter(isUserGroup);
+  if (groups.length > 0) return { ok: "groups", groups };
+  return {
+    ok: false,
+    reason: "requester",
+    message: "You are not one of dvol's requesters, who may ask for volumes to be deleted.",
+    hint: "Ask an admin to add you (or a group of yours) to access.requesters.",
+  };
+}

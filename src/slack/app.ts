@@ -9,21 +9,28 @@
  * Lambda, work left running after the handler returns is frozen or lost), then acknowledged with
  * a short ephemeral "Working on `ls host1`…". The worker posts the result in the channel.
  *
+ * `rm` and `prune` open deletion requests (SPEC §4): after the same checks, and the requester's
+ * (user IDs and "*" here; user groups need the bot token, so the worker looks them up), they are
+ * handed over as OpenRequestJobs. A click on a request's Approve or Reject button is acknowledged
+ * with an empty 200 and handed over as a DecideJob: the worker decides, once.
+ *
  * Only types come from src/docker: the handler's bundle must not carry the engine client.
  */
 
-import type { SlashCommand } from "@slack/bolt";
+import type { BlockButtonAction, SlashCommand } from "@slack/bolt";
 import { App, type LogLevel, type Receiver, type RespondArguments } from "@slack/bolt";
 import { runHelp } from "../commands/help.js";
 import { type Command, parseCommand, tokenize } from "../commands/parse.js";
 import { resolveHost, resolveTarget } from "../commands/targets.js";
 import type { Config } from "../config/types.js";
 import { DvolError, describeError } from "../errors.js";
-import type { CommandJob, JobDispatcher } from "../jobs/job.js";
-import { checkReadAccess } from "./access.js";
+import type { CommandJob, DecideJob, JobDispatcher, OpenRequestJob } from "../jobs/job.js";
+import { checkReadAccess, checkRequesterAccess } from "./access.js";
 import type { SlackMessage } from "./message.js";
+import { respondEphemeral } from "./post.js";
 import { renderSlack } from "./render.js";
 import { renderError } from "./render-error.js";
+import { decisionOf, REQUEST_ID_RE, renderOpening } from "./render-request.js";
 import { codeSpan, plain } from "./replies.js";
 
 export type Logger = Pick<Console, "info" | "warn" | "error">;
@@ -40,12 +47,16 @@ export interface DvolRouterDeps {
 /** The parts of a slash command dvol reads. */
 export type SlashCommandInput = Pick<SlashCommand, "text" | "channel_id" | "user_id" | "response_url"> & {
   command?: string;
+  trigger_id?: string;
 };
 
 /** What to do with a slash command: answer at once, or dispatch a job and acknowledge it. */
 export type CommandDecision =
   | { kind: "reply"; message: SlackMessage }
-  | { kind: "dispatch"; job: CommandJob; ack: SlackMessage };
+  | { kind: "dispatch"; job: CommandJob | OpenRequestJob; ack: SlackMessage };
+
+/** The commands that open a deletion request: requesters, not viewers, may type them. */
+const DELETION_COMMANDS: ReadonlySet<string> = new Set(["rm", "prune"]);
 
 /** Host names and volume names are checked here, before any job exists. */
 function checkTargets(cmd: Command, config: Config): void {
@@ -57,8 +68,11 @@ function checkTargets(cmd: Command, config: Config): void {
     case "ls":
       resolveTarget(config, cmd.target);
       return;
-    case "help":
-    case "hosts":
+    case "rm":
+    case "prune":
+      resolveHost(config, cmd.host);
+      return;
+    default:
       return;
   }
 }
@@ -76,14 +90,24 @@ export async function decideCommand(
     (deps.logger ?? console).error(`dvol: config: ${describeError(err)}`);
     return { kind: "reply", message: renderError(err) };
   }
-  const access = checkReadAccess(config.access, { channel: input.channel_id, user: input.user_id });
-  if (!access.ok) return { kind: "reply", message: plain(`:no_entry: ${access.message}\n${access.hint}`) };
-
+  const caller = { channel: input.channel_id, user: input.user_id };
   let words: string[];
   let cmd: Command;
   try {
     words = tokenize(input.text ?? "");
     if (words.length === 0) words = ["help"];
+    // Refused before parsing: a refused user learns no host names. The channel first, then
+    // requesters for rm/prune and viewers for everything else.
+    const deletion = DELETION_COMMANDS.has(words[0] ?? "");
+    const channelOk = checkReadAccess({ ...config.access, viewers: ["*"] }, caller);
+    const access = !channelOk.ok
+      ? channelOk
+      : deletion
+        ? checkRequesterAccess(config.access, caller)
+        : checkReadAccess(config.access, caller);
+    if (access.ok === false) {
+      return { kind: "reply", message: plain(`:no_entry: ${access.message}\n${access.hint}`) };
+    }
     cmd = parseCommand(words);
     checkTargets(cmd, config);
   } catch (err) {
@@ -93,6 +117,19 @@ export async function decideCommand(
   if (cmd.name === "help") return { kind: "reply", message: renderSlack(runHelp(cmd.topic)) };
 
   const text = words.join(" ");
+  if (cmd.name === "rm" || cmd.name === "prune") {
+    const job: OpenRequestJob = {
+      kind: "open-request",
+      words,
+      text,
+      channel: input.channel_id,
+      user: input.user_id,
+      responseUrl: input.response_url,
+      acceptedAt: now().toISOString(),
+      triggerId: input.trigger_id || null,
+    };
+    return { kind: "dispatch", job, ack: renderOpening(text) };
+  }
   const job: CommandJob = {
     kind: "command",
     words,
@@ -109,9 +146,34 @@ export function ephemeral(msg: SlackMessage): RespondArguments {
   return { response_type: "ephemeral", text: msg.text, blocks: msg.blocks };
 }
 
+/** The DecideJob of a click on a request's Approve or Reject button, or null for any other action. */
+export function decideJobOf(body: unknown, action: unknown, at: Date): DecideJob | null {
+  const b = body as Partial<BlockButtonAction> | null;
+  const a = action as Partial<BlockButtonAction["actions"][number]> | null;
+  if (b?.type !== "block_actions" || a?.type !== "button" || typeof a.action_id !== "string") return null;
+  const decision = decisionOf(a.action_id);
+  const requestId = typeof a.value === "string" ? a.value : "";
+  const user = b.user?.id;
+  const channel = b.channel?.id ?? b.container?.channel_id;
+  if (!decision || !REQUEST_ID_RE.test(requestId) || !user || !channel || !b.response_url) return null;
+  const messageTs = b.container?.message_ts ?? b.message?.ts ?? null;
+  return {
+    kind: "decide",
+    requestId,
+    action: decision,
+    user,
+    channel,
+    messageTs: typeof messageTs === "string" ? messageTs : null,
+    responseUrl: b.response_url,
+    text: `${decision} ${requestId}`,
+    acceptedAt: at.toISOString(),
+  };
+}
+
 /** Registers dvol's listeners on a Bolt app. */
 export function registerDvol(app: App, deps: DvolRouterDeps): void {
   const log = deps.logger ?? console;
+  const now = deps.now ?? (() => new Date());
 
   // Every slash command of the app is dvol's, so a workspace may name it as it likes (/dvol-prod).
   app.command(/^\/.+/, async ({ command, ack, context }) => {
@@ -148,8 +210,35 @@ export function registerDvol(app: App, deps: DvolRouterDeps): void {
     await ack(ephemeral(decision.ack));
   });
 
-  // Buttons (link buttons included) must be acknowledged even when there is nothing to do.
-  app.action(/.*/, async ({ ack }) => {
+  // Buttons (link buttons included) must be acknowledged even when there is nothing to do. A
+  // request's Approve or Reject is acknowledged with an empty 200 (the click's answer, if any, goes
+  // through its response_url) and handed to the worker, which decides once: a double click or a
+  // replayed payload cannot decide or delete twice.
+  app.action(/.*/, async ({ ack, body, action, context }) => {
+    const job = decideJobOf(body, action, now());
+    if (!job) {
+      await ack();
+      return;
+    }
+    if (context.retryNum !== undefined && context.retryNum > 0) {
+      log.info(`dvol: ignored Slack retry ${context.retryNum} of ${job.text}`);
+      await ack();
+      return;
+    }
+    try {
+      await deps.dispatch(job);
+    } catch (err) {
+      log.error(`dvol: could not dispatch ${job.text}: ${(err as Error)?.stack ?? String(err)}`);
+      await ack();
+      await respondEphemeral(
+        job.responseUrl,
+        plain(
+          ":warning: dvol could not hand your click to its worker in time (logged): nothing changed. Try again in a moment.",
+        ),
+        2000,
+      ).catch((e: unknown) => log.error(`dvol: could not tell the clicker: ${describeError(e)}`));
+      return;
+    }
     await ack();
   });
 }

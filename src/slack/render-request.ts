@@ -216,7 +216,11 @@ function blockedLine(b: BlockedVolume): string {
   return `• ${inlineCode(b.name)}: ${BLOCK_REASON[b.reason]}, ${esc(b.detail)}`;
 }
 
-function blockedPieces(blocked: readonly BlockedVolume[], max = Number.POSITIVE_INFINITY): string[] {
+function blockedPieces(
+  blocked: readonly BlockedVolume[],
+  max = Number.POSITIVE_INFINITY,
+  inFile = true,
+): string[] {
   if (blocked.length === 0) return [];
   const sorted = [...blocked].sort(byName);
   const shown = sorted.slice(0, max);
@@ -224,7 +228,7 @@ function blockedPieces(blocked: readonly BlockedVolume[], max = Number.POSITIVE_
   return textPieces([
     `*Blocked, not part of the request* (${num(blocked.length)}):`,
     ...shown.map(blockedLine),
-    ...(more > 0 ? [`… and ${num(more)} more, listed in the attached file.`] : []),
+    ...(more > 0 ? [`… and ${num(more)} more${inFile ? ", listed in the attached file" : ""}.`] : []),
   ]);
 }
 
@@ -312,7 +316,20 @@ function planTail(r: DeletionRequest, now: Date): KnownBlock[] {
   return [section(stateLine(r, now))];
 }
 
-function planFull(r: DeletionRequest, now: Date): SlackMessage {
+export interface PlanOptions {
+  /** Matching volumes a prune left out because one request holds at most 1,000 (not stored). */
+  leftOut?: number;
+}
+
+function leftOutPieces(o: PlanOptions): string[] {
+  const n = o.leftOut ?? 0;
+  if (n <= 0) return [];
+  return [
+    `:warning: ${plural(n, "more matching volume")} ${n === 1 ? "was" : "were"} left out: one request holds at most 1,000. Prune again once this request is decided.`,
+  ];
+}
+
+function planFull(r: DeletionRequest, now: Date, o: PlanOptions): SlackMessage {
   const pieces = [planLead(r)];
   if (r.plan.length > 0) {
     const t = planTable(r.plan);
@@ -320,14 +337,20 @@ function planFull(r: DeletionRequest, now: Date): SlackMessage {
   } else {
     pieces.push(planIntro(r));
   }
-  pieces.push(...blockedPieces(r.blocked));
+  pieces.push(...leftOutPieces(o), ...blockedPieces(r.blocked));
   return {
     text: fallback(`${r.id} plan: ${plural(r.plan.length, "volume")} on ${r.host}, ${sizeLabel(r.plan)}`),
     blocks: [header(`Plan of ${r.id}`), ...sections(pieces), ...planTail(r, now)],
   };
 }
 
-function planSummary(r: DeletionRequest, now: Date, largest: number, blocked: number): SlackMessage {
+function planSummary(
+  r: DeletionRequest,
+  now: Date,
+  o: PlanOptions,
+  largest: number,
+  blocked: number,
+): SlackMessage {
   const file = planFile(r);
   const pieces = [
     planLead(r),
@@ -343,6 +366,7 @@ function planSummary(r: DeletionRequest, now: Date, largest: number, blocked: nu
   } else {
     pieces.push(planIntro(r));
   }
+  pieces.push(...leftOutPieces(o));
   if (r.blocked.length > 0) {
     const by = new Map<string, number>();
     for (const b of r.blocked) by.set(BLOCK_REASON[b.reason], (by.get(BLOCK_REASON[b.reason]) ?? 0) + 1);
@@ -364,13 +388,17 @@ function planSummary(r: DeletionRequest, now: Date, largest: number, blocked: nu
  * buttons; once decided (or expired), with its state instead. When it does not fit in one message,
  * a summary (the largest volumes, the blocked ones counted) with the whole plan as `file`.
  */
-export function renderRequestPlan(r: DeletionRequest, now: Date = new Date()): SlackMessage {
-  const full = planFull(r, now);
+export function renderRequestPlan(
+  r: DeletionRequest,
+  now: Date = new Date(),
+  o: PlanOptions = {},
+): SlackMessage {
+  const full = planFull(r, now, o);
   if (fits(full)) return full;
   let last: SlackMessage | undefined;
   for (const largest of SUMMARY_LARGEST) {
     for (const blocked of SUMMARY_BLOCKED) {
-      last = planSummary(r, now, largest, blocked);
+      last = planSummary(r, now, o, largest, blocked);
       if (fits(last)) return last;
     }
   }
@@ -395,10 +423,17 @@ export function renderDecidedPlan(r: DeletionRequest, now: Date = new Date()): S
 // ---------------------------------------------------------------------------------------------
 // After a decision, in the thread
 
+/** The note of a deleted volume (found gone when a stopped execution was resumed), if any. */
+function noteOf(o: VolumeOutcome, mrkdwn = true): string {
+  const note = (o as { note?: unknown }).note;
+  if (typeof note !== "string" || note === "") return "";
+  return mrkdwn ? ` _(${esc(clip(note, 300))})_` : ` (${note})`;
+}
+
 function outcomeLine(o: VolumeOutcome): string {
   switch (o.result) {
     case "deleted":
-      return `:white_check_mark: ${inlineCode(o.name)} deleted${o.freedBytes === null ? "" : ` (${humanSize(o.freedBytes)})`}`;
+      return `:white_check_mark: ${inlineCode(o.name)} deleted${o.freedBytes === null ? "" : ` (${humanSize(o.freedBytes)})`}${noteOf(o)}`;
     case "skipped":
       return `:next_track_button: ${inlineCode(o.name)} skipped: ${esc(clip(o.reason, 500))}`;
     case "failed":
@@ -409,7 +444,7 @@ function outcomeLine(o: VolumeOutcome): string {
 function outcomeTextLine(o: VolumeOutcome): string {
   switch (o.result) {
     case "deleted":
-      return `deleted  ${o.name}${o.freedBytes === null ? "" : ` (${humanSize(o.freedBytes)})`}`;
+      return `deleted  ${o.name}${o.freedBytes === null ? "" : ` (${humanSize(o.freedBytes)})`}${noteOf(o, false)}`;
     case "skipped":
       return `skipped  ${o.name}: ${o.reason}`;
     case "failed":
@@ -527,4 +562,121 @@ export function renderOpening(text: string): SlackMessage {
   return ephemeralText(
     `:hourglass_flowing_sand: Checking ${inlineCode(`/dvol ${clip(text, 200)}`)} on the host and opening a deletion request…`,
   );
+}
+
+/** An approve click while the request is being executed (or its executor stopped, until its lease ends). */
+export function renderBusy(r: DeletionRequest): SlackMessage {
+  const until = r.leaseUntil
+    ? ` If no outcome is posted by ${when(r.leaseUntil)}, click Approve again to resume it.`
+    : "";
+  return ephemeralText(
+    `:gear: ${r.id} is being executed (approved by ${who(r.decidedBy)}): the outcome will be posted in its thread.`,
+    `Nothing is deleted twice.${until}`,
+  );
+}
+
+/**
+ * `/dvol rm|prune` that would delete nothing (every volume asked for is blocked, or nothing
+ * matched): no request is opened, and the person who typed it sees why, ephemeral.
+ */
+export function renderNothingToDelete(p: {
+  host: string;
+  command: string;
+  blocked: readonly BlockedVolume[];
+}): SlackMessage {
+  const lines = [
+    `:information_source: Nothing on *${esc(p.host)}* can be deleted with ${inlineCode(`/dvol ${clip(p.command, 200)}`)}: no request was opened.`,
+  ];
+  const msg = (max: number): SlackMessage => ({
+    text: fallback(`${p.host}: nothing to delete, no request was opened`),
+    blocks: sections([
+      ...textPieces(lines),
+      ...(p.blocked.length > 0 ? blockedPieces(p.blocked, max, false) : textPieces(["No volume matches."])),
+    ]),
+  });
+  for (const max of [50, 20, 5, 0]) {
+    const m = msg(max);
+    if (fits(m)) return m;
+  }
+  return msg(0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// `/dvol requests`
+
+/** The parts of a `requests` row this rendering shows (src/commands/requests.ts RequestRow). */
+export interface RequestListRow {
+  id: string;
+  host: string;
+  status: RequestStatus;
+  requester: string;
+  command: string;
+  volumes: number;
+  sizeBytes: number;
+  createdAt: string;
+  expiresAt: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  outcomes: { deleted: number; skipped: number; failed: number; freedBytes: number } | null;
+}
+
+function listLine(q: RequestListRow): string {
+  const what = `*${q.id}* ${inlineCode(`/dvol ${clip(q.command, 120)}`)} by ${who(q.requester)}: ${plural(q.volumes, "volume")} on ${esc(q.host)}, ${humanSize(q.sizeBytes)}`;
+  const o = q.outcomes;
+  const result = o
+    ? `; ${num(o.deleted)} deleted, ${num(o.skipped)} skipped, ${num(o.failed)} failed, ${humanSize(o.freedBytes)} freed`
+    : "";
+  switch (q.status) {
+    case "pending":
+      return `${what} · waiting for an approver, expires ${when(q.expiresAt)}`;
+    case "approved":
+    case "executing":
+      return `${what} · approved by ${who(q.decidedBy)}, being executed${result}`;
+    case "done":
+      return `${what} · approved by ${who(q.decidedBy)} at ${when(q.decidedAt)}${result}`;
+    case "rejected":
+      return `${what} · rejected by ${who(q.decidedBy)} at ${when(q.decidedAt)}`;
+    case "expired":
+      return `${what} · expired at ${when(q.decidedAt ?? q.expiresAt)}`;
+  }
+}
+
+/**
+ * `/dvol requests` in the channel: the open requests and the last decided, one line each. When
+ * that does not fit, as many lines as fit, with `fullText` (the CLI's text rendering) as a file.
+ */
+export function renderRequestList(
+  r: { open: readonly RequestListRow[]; decided: readonly RequestListRow[] },
+  fullText: string,
+): SlackMessage {
+  const text = fallback(
+    `dvol requests: ${num(r.open.length)} open, ${num(r.decided.length)} decided recently`,
+  );
+  const build = (k: number, file: boolean): SlackMessage => {
+    const open = r.open.slice(0, k);
+    const decided = r.decided.slice(0, Math.max(0, k - r.open.length));
+    const lines = [
+      r.open.length === 0 ? "*No open deletion request.*" : `*Open* (${num(r.open.length)}):`,
+      ...open.map((q) => `• ${listLine(q)}`),
+      ...(open.length < r.open.length
+        ? [`… and ${num(r.open.length - open.length)} more, in the file.`]
+        : []),
+      r.decided.length === 0 ? "*None decided yet.*" : `*Last decided* (${num(r.decided.length)}):`,
+      ...decided.map((q) => `• ${listLine(q)}`),
+      ...(decided.length < r.decided.length
+        ? [`… and ${num(r.decided.length - decided.length)} more, in the file.`]
+        : []),
+    ];
+    return {
+      text,
+      blocks: [header("dvol requests"), ...sections(textPieces(lines))],
+      ...(file ? { file: { filename: "dvol-requests.txt", title: "dvol requests", content: fullText } } : {}),
+    };
+  };
+  const all = r.open.length + r.decided.length;
+  const full = build(all, false);
+  if (fits(full)) return full;
+  let k = 0;
+  while (k < all && fits(build(k + 1, true))) k++;
+  return build(k, true);
 }

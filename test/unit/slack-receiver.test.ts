@@ -85,7 +85,7 @@ describe("the Slack handler's verification table", () => {
     expect(Buffer.from(event.body ?? "", "base64").toString("latin1")).not.toContain("café");
     const ack = ackOf(await s.handle(event));
     expect(ack.text).toContain("Working on `ls host1 --name café`");
-    expect(s.jobs[0]?.words).toEqual(["ls", "host1", "--name", "café"]);
+    expect(s.jobs[0]).toMatchObject({ words: ["ls", "host1", "--name", "café"] });
   });
 
   it("accepts Content-Type: application/x-www-form-urlencoded; charset=utf-8", async () => {

@@ -1,0 +1,482 @@
+/**
+ * The Slack side of deletion requests in the worker (SPEC §4): the jobs the handler hands over
+ * for `/dvol rm|prune` (OpenRequestJob) and for clicks on Approve or Reject (DecideJob).
+ *
+ * Open: the requester is checked (user groups resolved here, with the bot token), the plan is made
+ * on the host by the approvals core, the request is stored, the parent message is posted in the
+ * channel and the plan in its thread, and the parent's ts is stored on the request. One request per
+ * slash command, however often the job runs (a claim on Slack's trigger_id).
+ *
+ * Decide: the core decides once (policy, state machine, conditional writes). Whoever may not
+ * decide, or clicks a request already decided or expired, is told so, ephemeral, through the
+ * click's response_url, and nothing changes. A rejection is said in the thread; an approval runs
+ * the execution (at most one DELETE per volume, whatever arrives twice), then the outcome is posted
+ * in the thread; the parent message follows every change, and the plan loses its buttons once the
+ * request is final. An approve click on a request that is approved but not done (its executor
+ * stopped) resumes the execution once the executor's lease has run out.
+ *
+ * Only types from src/docker: the connection factory is passed in.
+ */
+
+import { type ExecuteDeps, type ExecutionResult, executeRequest } from "../approvals/execute.js";
+import type { PruneCommand, RmCommand } from "../approvals/plan.js";
+import { type Actor, type GroupResolver, mayApprove } from "../approvals/policy.js";
+import { approveRequest, attachMessage, rejectRequest } from "../approvals/requests.js";
+import type { DeletionRequest } from "../approvals/types.js";
+import { parseCommand } from "../commands/parse.js";
+import { type RequestsResult, renderRequestsText, runRequests } from "../commands/requests.js";
+import { type DeletionResult, runDeletion } from "../commands/rm.js";
+import type { CommandResult } from "../commands/run.js";
+import type { Config } from "../config/types.js";
+import type { ConnectionFactory } from "../docker/connection.js";
+import { describeError, NotAllowedError } from "../errors.js";
+import type { SlackMessage } from "../slack/message.js";
+import { type PostedMessage, type SlackThreadOutbox, slackErrorCode } from "../slack/post.js";
+import { renderError } from "../slack/render-error.js";
+import {
+  renderAlreadyDecided,
+  renderBusy,
+  renderDecidedPlan,
+  renderNothingToDelete,
+  renderRefused,
+  renderRejected,
+  renderRequestList,
+  renderRequestOutcome,
+  renderRequestParent,
+  renderRequestPlan,
+  renderUnknownRequest,
+} from "../slack/render-request.js";
+import { plain } from "../slack/replies.js";
+import type { Store } from "../store/store.js";
+import type { CommandJob, DecideJob, Job, OpenRequestJob } from "./job.js";
+import { type JobOutcome, type RunJobDeps, runJob, withAttribution } from "./run-job.js";
+
+export interface RequestJobDeps {
+  config: () => Promise<Config>;
+  connect: (config: Config) => ConnectionFactory;
+  slack: SlackThreadOutbox;
+  store: () => Promise<Store>;
+  now?: () => Date;
+  logger?: Pick<Console, "info" | "warn" | "error">;
+  /** Passed to the execution (tests: a short lease, a simulated crash). */
+  execution?: Pick<ExecuteDeps, "leaseMs" | "concurrency" | "afterDelete">;
+}
+
+export type OpenOutcome =
+  | { status: "opened"; request: DeletionRequest; parent: PostedMessage; plan: PostedMessage | null }
+  /** Not opened; the person who typed the command was told why (through response_url) when `told`. */
+  | { status: "refused" | "nothing-to-delete" | "failed"; error: string; told: boolean }
+  /** This command was handled by an earlier run of the same job: nothing done. */
+  | { status: "duplicate" };
+
+export type DecideOutcome =
+  | { status: "rejected"; request: DeletionRequest }
+  | { status: "executed"; request: DeletionRequest }
+  /** Nothing changed; the person who clicked was told why (ephemeral) when `told`. */
+  | {
+      status: "refused" | "decided" | "expired" | "not-found" | "busy" | "failed";
+      error: string;
+      told: boolean;
+      request: DeletionRequest | null;
+    };
+
+/** How long a trigger_id is remembered: far longer than Slack and Lambda retry. */
+const TRIGGER_CLAIM_MS = 24 * 3_600_000;
+
+/** Group members looked up once per job; a failed lookup is the core's "could not be looked up". */
+export function groupResolver(slack: Pick<SlackThreadOutbox, "usergroupMembers">): GroupResolver {
+  const cache = new Map<string, Promise<string[]>>();
+  return (groupId) => {
+    let p = cache.get(groupId);
+    if (!p) {
+      p = slack.usergroupMembers(groupId).catch((err: unknown) => {
+        throw new Error(slackErrorCode(err) ?? describeError(err));
+      });
+      cache.set(groupId, p);
+    }
+    return p;
+  };
+}
+
+/** The rm or prune command the handler accepted (`rm host a b …`, `prune host …`). */
+export function deletionCommandOf(words: readonly string[]): RmCommand | PruneCommand {
+  const cmd = parseCommand(words);
+  if (cmd.name === "rm" || cmd.name === "prune") return cmd;
+  throw new Error(`not a deletion command: ${cmd.name}`);
+}
+
+function makeTell(deps: RequestJobDeps, responseUrl: string) {
+  const log = deps.logger ?? console;
+  return async (msg: SlackMessage): Promise<boolean> => {
+    try {
+      await deps.slack.respond(responseUrl, msg);
+      return true;
+    } catch (err) {
+      log.error(`dvol: could not answer through response_url: ${describeError(err)}`);
+      return false;
+    }
+  };
+}
+
+export async function runOpenRequest(job: OpenRequestJob, deps: RequestJobDeps): Promise<OpenOutcome> {
+  const log = deps.logger ?? console;
+  const now = deps.now ?? (() => new Date());
+  const tell = makeTell(deps, job.responseUrl);
+
+  let config: Config;
+  let store: Store;
+  let cmd: RmCommand | PruneCommand;
+  try {
+    config = await deps.config();
+    cmd = deletionCommandOf(job.words);
+    store = await deps.store();
+  } catch (err) {
+    log.error(`dvol: ${job.text}: ${describeError(err)}`);
+    return { status: "failed", error: describeError(err), told: await tell(renderError(err)) };
+  }
+
+  // One request per slash command: a second run of this job (a duplicate delivery, a retry) stops here.
+  if (job.triggerId) {
+    const at = now();
+    const first = await store.claim(
+      `slack-trigger:${job.triggerId}`,
+      new Date(at.getTime() + TRIGGER_CLAIM_MS).toISOString(),
+      at.toISOString(),
+    );
+    if (!first) {
+      log.info(`dvol: ${job.text}: trigger ${job.triggerId} was already handled; not opening it twice`);
+      return { status: "duplicate" };
+    }
+  }
+
+  // The same path as the CLI: requester checked (groups resolved with the bot token), plan made
+  // on the host, request stored.
+  const actor: Actor = { user: job.user, channel: job.channel };
+  const resolveGroup = groupResolver(deps.slack);
+  let result: DeletionResult;
+  let request: DeletionRequest | null;
+  try {
+    result = await runDeletion(cmd, {
+      config,
+      connect: deps.connect(config),
+      now,
+      mode: "request",
+      store,
+      actor,
+      resolveGroup,
+    });
+    request = result.requestId ? await store.getRequest(result.requestId) : null;
+  } catch (err) {
+    if (err instanceof NotAllowedError) {
+      return {
+        status: "refused",
+        error: err.message,
+        told: await tell(plain(`:no_entry: ${err.message}\n${err.hint ?? ""}`.trim())),
+      };
+    }
+    log.error(`dvol: ${job.text}: ${describeError(err)}`);
+    return { status: "failed", error: describeError(err), told: await tell(renderError(err)) };
+  }
+  if (result.stage === "nothing-to-delete" || !request) {
+    return {
+      status: "nothing-to-delete",
+      error: `${result.host}: nothing to delete`,
+      told: await tell(
+        renderNothingToDelete({ host: result.host, command: result.request, blocked: result.blocked }),
+      ),
+    };
+  }
+
+  const opened: DeletionRequest = request;
+  let parent: PostedMessage;
+  try {
+    parent = await deps.slack.post(job.channel, renderRequestParent(opened, now()));
+  } catch (err) {
+    // Nobody could approve a request nobody sees: withdraw it (as its requester) and say why.
+    const code = slackErrorCode(err);
+    log.error(`dvol: ${opened.id}: could not post in ${job.channel}: ${code ?? describeError(err)}`);
+    await rejectRequest({ store, now }, opened.id, actor, { access: config.access, resolveGroup }).catch(
+      (e: unknown) => log.error(`dvol: ${opened.id}: could not withdraw it: ${describeError(e)}`),
+    );
+    const why =
+      code === "not_in_channel" || code === "channel_not_found"
+        ? "I am not in this channel: invite me (`/invite @dvol`) and try again."
+        : `I could not post it in this channel (${code ?? "an error, logged"}).`;
+    return {
+      status: "failed",
+      error: code ?? describeError(err),
+      told: await tell(plain(`:warning: ${opened.id} was withdrawn: ${why} Nothing will be deleted.`)),
+    };
+  }
+  request = (await attachMessage({ store, now }, opened.id, parent.channel, parent.ts)) ?? opened;
+
+  try {
+    const planMsg = await deps.slack.postInThread(
+      parent.channel,
+      parent.ts,
+      renderRequestPlan(request, now(), { leftOut: result.leftOut }),
+    );
+    return { status: "opened", request, parent, plan: planMsg };
+  } catch (err) {
+    log.error(`dvol: ${request.id}: could not post the plan: ${describeError(err)}`);
+    await tell(
+      plain(
+        `:warning: ${request.id} was opened, but its plan could not be posted in the thread (logged). It expires unapproved.`,
+      ),
+    );
+    return { status: "opened", request, parent, plan: null };
+  }
+}
+
+/** Best effort: a message that cannot be updated or posted is logged, never fatal. */
+async function quietly(log: Pick<Console, "error">, what: string, fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    log.error(`dvol: could not ${what}: ${slackErrorCode(err) ?? describeError(err)}`);
+  }
+}
+
+/** Brings the parent message (and, once final, the plan without its buttons) up to date. */
+async function showState(
+  deps: RequestJobDeps,
+  request: DeletionRequest,
+  planTs: string | null,
+  now: Date,
+): Promise<void> {
+  const log = deps.logger ?? console;
+  const { channel, messageTs } = request;
+  const final = request.status === "done" || request.status === "rejected" || request.status === "expired";
+  await Promise.all([
+    channel && messageTs
+      ? quietly(log, `update the parent of ${request.id}`, () =>
+          deps.slack.update(channel, messageTs, renderRequestParent(request, now)),
+        )
+      : Promise.resolve(),
+    channel && planTs && final
+      ? quietly(log, `update the plan of ${request.id}`, () =>
+          deps.slack.update(channel, planTs, renderDecidedPlan(request, now)),
+        )
+      : Promise.resolve(),
+  ]);
+}
+
+async function inThread(deps: RequestJobDeps, request: DeletionRequest, msg: SlackMessage): Promise<void> {
+  const log = deps.logger ?? console;
+  const { channel, messageTs } = request;
+  if (!channel || !messageTs) return;
+  await quietly(log, `post in the thread of ${request.id}`, () =>
+    deps.slack.postInThread(channel, messageTs, msg),
+  );
+}
+
+export async function runDecide(job: DecideJob, deps: RequestJobDeps): Promise<DecideOutcome> {
+  const log = deps.logger ?? console;
+  const now = deps.now ?? (() => new Date());
+  const tell = makeTell(deps, job.responseUrl);
+  const nothing = async (
+    status: Extract<DecideOutcome, { error: string }>["status"],
+    error: string,
+    msg: SlackMessage,
+    request: DeletionRequest | null,
+  ): Promise<DecideOutcome> => ({ status, error, told: await tell(msg), request });
+
+  let config: Config;
+  let store: Store;
+  try {
+    config = await deps.config();
+    store = await deps.store();
+  } catch (err) {
+    log.error(`dvol: ${job.text}: ${describeError(err)}`);
+    return nothing("failed", describeError(err), renderError(err), null);
+  }
+  const actor: Actor = { user: job.user, channel: job.channel };
+  const policy = { access: config.access, resolveGroup: groupResolver(deps.slack) };
+  const core = { store, now };
+
+  const decided =
+    job.action === "approve"
+      ? await approveRequest(core, job.requestId, actor, policy)
+      : await rejectRequest(core, job.requestId, actor, policy);
+
+  if (decided.ok) {
+    const request = decided.request;
+    if (request.status === "rejected") {
+      await inThread(deps, request, renderRejected(request));
+      await showState(deps, request, job.messageTs, now());
+      return { status: "rejected", request };
+    }
+    await showState(deps, request, job.messageTs, now());
+    return execute(job, deps, config, store, request);
+  }
+
+  const current = decided.request;
+  switch (decided.reason) {
+    case "not-found":
+      return nothing("not-found", decided.message, renderUnknownRequest(job.requestId), null);
+    case "expired":
+      if (current) await showState(deps, current, job.messageTs, now());
+      return nothing(
+        "expired",
+        decided.message,
+        renderAlreadyDecided(current as DeletionRequest, now()),
+        current,
+      );
+    case "decided": {
+      const r = current as DeletionRequest;
+      // Approved but not done: its executor stopped (or is still at work). An approver's click
+      // resumes it; the execution itself makes sure nothing is deleted twice.
+      if (job.action === "approve" && (r.status === "approved" || r.status === "executing")) {
+        const may =
+          r.decidedBy === job.user || (await mayApprove(config.access, r, actor, policy.resolveGroup)).ok;
+        if (may) return execute(job, deps, config, store, r);
+      }
+      return nothing("decided", decided.message, renderAlreadyDecided(r, now()), r);
+    }
+    default:
+      // A refusal by the policy: channel, requester, approver, self-approval, rejecter.
+      return nothing(
+        "refused",
+        decided.message,
+        renderRefused(job.requestId, job.action, `${decided.message} ${decided.hint}`),
+        current,
+      );
+  }
+}
+
+async function execute(
+  job: DecideJob,
+  deps: RequestJobDeps,
+  config: Config,
+  store: Store,
+  request: DeletionRequest,
+): Promise<DecideOutcome> {
+  const log = deps.logger ?? console;
+  const now = deps.now ?? (() => new Date());
+  const tell = makeTell(deps, job.responseUrl);
+  let result: ExecutionResult;
+  try {
+    result = await executeRequest(
+      {
+        store,
+        config,
+        connect: deps.connect(config),
+        now,
+        executor: `slack:${job.user}`,
+        ...(deps.execution?.leaseMs !== undefined ? { leaseMs: deps.execution.leaseMs } : {}),
+        ...(deps.execution?.concurrency !== undefined ? { concurrency: deps.execution.concurrency } : {}),
+        ...(deps.execution?.afterDelete ? { afterDelete: deps.execution.afterDelete } : {}),
+      },
+      request.id,
+    );
+  } catch (err) {
+    // The host could not be reached (nothing was sent, the claim is released), or a crash.
+    log.error(`dvol: ${request.id}: execution failed: ${describeError(err)}`);
+    await inThread(
+      deps,
+      request,
+      plain(
+        `:warning: ${request.id} is approved, but could not be executed: ${describeError(err).replace(/\n/g, " ")}\nAn approver may click Approve again to retry; nothing is deleted twice.`,
+      ),
+    );
+    return { status: "failed", error: describeError(err), told: true, request };
+  }
+  switch (result.status) {
+    case "done": {
+      if (result.replay) {
+        return {
+          status: "decided",
+          error: "already executed",
+          told: await tell(renderAlreadyDecided(result.request, now())),
+          request: result.request,
+        };
+      }
+      await inThread(deps, result.request, renderRequestOutcome(result.request));
+      await showState(deps, result.request, job.messageTs, now());
+      return { status: "executed", request: result.request };
+    }
+    case "busy":
+      return {
+        status: "busy",
+        error: "being executed",
+        told: await tell(renderBusy(result.request)),
+        request: result.request,
+      };
+    case "lost":
+      // Another executor took over and reports the outcome itself.
+      log.warn(`dvol: ${request.id}: another executor took over`);
+      return { status: "busy", error: "taken over", told: false, request: result.request };
+    case "not-approved":
+      return {
+        status: "decided",
+        error: "not approved",
+        told: await tell(renderAlreadyDecided(result.request, now())),
+        request: result.request,
+      };
+    case "not-found":
+      return {
+        status: "not-found",
+        error: "no such request",
+        told: await tell(renderUnknownRequest(result.id)),
+        request: null,
+      };
+  }
+}
+
+export type WorkerOutcome = JobOutcome | OpenOutcome | DecideOutcome;
+
+/** Runs any job the handler hands over: a read command, a request to open, a decision. */
+export function runWorkerJob(job: CommandJob, deps: RunJobDeps & RequestJobDeps): Promise<JobOutcome>;
+export function runWorkerJob(job: Job, deps: RunJobDeps & RequestJobDeps): Promise<WorkerOutcome>;
+export function runWorkerJob(job: Job, deps: RunJobDeps & RequestJobDeps): Promise<WorkerOutcome> {
+  switch (job.kind) {
+    case "command":
+      return job.words[0] === "requests" ? runRequestList(job, deps) : runJob(job, deps);
+    case "open-request":
+      return runOpenRequest(job, deps);
+    case "decide":
+      return runDecide(job, deps);
+  }
+}
+
+/** True when the job failed and nobody could be told: the invocation should fail (on-failure destination). */
+export function untold(outcome: WorkerOutcome): string | null {
+  // "busy" untold: another executor has the request and reports its outcome itself.
+  if ("told" in outcome && !outcome.told && outcome.status !== "busy") return outcome.error;
+  return null;
+}
+
+/** `/dvol requests`: the open requests and the last decided, posted in the channel. */
+export async function runRequestList(
+  job: CommandJob,
+  deps: RunJobDeps & RequestJobDeps,
+): Promise<JobOutcome> {
+  const log = deps.logger ?? console;
+  const now = deps.now ?? (() => new Date());
+  const tell = makeTell(deps, job.responseUrl);
+  let result: RequestsResult;
+  try {
+    result = await runRequests(await deps.store(), now);
+  } catch (err) {
+    log.error(`dvol: ${job.text}: ${describeError(err)}`);
+    return { status: "failed", error: describeError(err), told: await tell(renderError(err)) };
+  }
+  // The read commands' result type does not include `requests`: this outcome carries none.
+  const msg = withAttribution(renderRequestList(result, renderRequestsText(result)), job);
+  try {
+    const posted = await deps.slack.post(job.channel, msg);
+    return { status: "posted", posted, result: null as unknown as CommandResult };
+  } catch (err) {
+    const code = slackErrorCode(err);
+    log.error(`dvol: could not post in ${job.channel}: ${code ?? describeError(err)}`);
+    const why =
+      code === "not_in_channel" || code === "channel_not_found"
+        ? "I am not in this channel: invite me (`/invite @dvol`) and try again."
+        : `I could not post the list in this channel (${code ?? "an error, logged"}).`;
+    return {
+      status: "failed",
+      error: code ?? describeError(err),
+      told: await tell(plain(`:warning: ${why}`)),
+    };
+  }
+}

@@ -1,0 +1,541 @@
+// Deletion requests end to end through the Lambda handlers (SPEC §4, §6): handlers/slack.ts is
+// invoked with signed API Gateway v2 events (slash commands and block_actions clicks); its
+// dispatcher invokes handlers/worker.ts's handler as Lambda's asynchronous invoke would (on a copy
+// that went through JSON); the worker talks to the REAL engines of the test bed over mutual TLS,
+// keeps requests in the REAL store the environment names (the embedded SQLite file in a temp
+// DVOL_STATE_DIR, and DynamoDB on dynalite with DVOL_TABLE), and posts to the Slack stand-in.
+//
+// The volumes and containers here are this file's own (unique names, made through the engine's
+// unix socket and removed afterwards): the shared scenario is never touched. DELETEs that reach
+// the engine are counted with its events API (volume `destroy` events).
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createSlackHandler } from "../../handlers/slack.js";
+import { createWorkerHandler } from "../../handlers/worker.js";
+import type { DeletionRequest } from "../../src/approvals/types.js";
+import type { ConnectionFactory } from "../../src/docker/connection.js";
+import type { Job } from "../../src/jobs/job.js";
+import type { WorkerOutcome } from "../../src/jobs/run-request.js";
+import type { SlackMessage } from "../../src/slack/message.js";
+import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from "../../src/slack/render-request.js";
+import { openStore } from "../../src/store/open.js";
+import { engineHost, writeConfig } from "../support/dvol.js";
+import { type Dynalite, startDynalite } from "../support/dynalite.js";
+import { BUSYBOX_IMAGE, type EngineInfo, socketRequest } from "../support/engines.js";
+import { FakeEngine } from "../support/fake-engine.js";
+import { expectWithinSlackLimits } from "../support/slack-limits.js";
+import { signedBlockActions, signedSlashCommand, TEST_SIGNING_SECRET } from "../support/slack-requests.js";
+import { type SlackStandin, startSlackStandin } from "../support/slack-standin.js";
+import { requireTestbed } from "../support/testbed-types.js";
+
+const testbed = requireTestbed();
+const CHANNEL = "C0OPS0001";
+const BOT_TOKEN = "xoxb-dvol-deletion-e2e";
+const ALICE = "U0ALICE01"; // requester
+const BOB = "U0BOB0001"; // approver by user ID
+const CAROL = "U0CAROL01"; // approver through the user group S0APPROVE
+const EVE = "U0EVE0001"; // neither
+const APPROVERS_GROUP = "S0APPROVE";
+const ACK_BUDGET_MS = 3000;
+
+const run = randomBytes(3).toString("hex");
+/** A unique name for one of this file's volumes. */
+const vname = (what: string) => `dse2e-${run}-${what}`;
+
+// ------------------------------------------------------------------------------------------------
+// the engines: this file's own volumes and containers, through the unix socket
+
+const made = new Map<EngineInfo, { volumes: Set<string>; containers: Set<string> }>();
+function mine(engine: EngineInfo) {
+  let m = made.get(engine);
+  if (!m) {
+    m = { volumes: new Set(), containers: new Set() };
+    made.set(engine, m);
+  }
+  return m;
+}
+
+async function createVolume(engine: EngineInfo, name: string, labels: Record<string, string> = {}) {
+  mine(engine).volumes.add(name);
+  const res = await socketRequest(engine.socketPath, "POST", "/volumes/create", 10_000, {
+    Name: name,
+    Driver: "local",
+    Labels: labels,
+  });
+  if (res.status !== 201) throw new Error(`creating ${name}: HTTP ${res.status} ${res.body}`);
+}
+
+/** A container that is created, never started, and mounts `volume`: the volume is in use. */
+async function useVolume(engine: EngineInfo, volume: string): Promise<string> {
+  const name = `${volume}-user`;
+  mine(engine).containers.add(name);
+  const res = await socketRequest(
+    engine.socketPath,
+    "POST",
+    `/containers/create?name=${encodeURIComponent(name)}`,
+    10_000,
+    { Image: BUSYBOX_IMAGE, Cmd: ["true"], HostConfig: { Binds: [`${volume}:/data`], NetworkMode: "none" } },
+  );
+  if (res.status !== 201) throw new Error(`creating container ${name}: HTTP ${res.status} ${res.body}`);
+  return name;
+}
+
+async function volumeExists(engine: EngineInfo, name: string): Promise<boolean> {
+  const res = await socketRequest(engine.socketPath, "GET", `/volumes/${encodeURIComponent(name)}`);
+  if (res.status === 200) return true;
+  if (res.status === 404) return false;
+  throw new Error(`GET /volumes/${name}: HTTP ${res.status} ${res.body}`);
+}
+
+/** How many `destroy` events each of `names` had on the engine since `sinceMs`: one per DELETE that removed it. */
+async function destroyEvents(engine: EngineInfo, sinceMs: number, names: readonly string[]) {
+  const since = (sinceMs / 1000 - 1).toFixed(3);
+  const until = (Date.now() / 1000).toFixed(3);
+  const filters = encodeURIComponent(JSON.stringify({ type: ["volume"], event: ["destroy"] }));
+  const res = await socketRequest(
+    engine.socketPath,
+    "GET",
+    `/events?since=${since}&until=${until}&filters=${filters}`,
+    20_000,
+  );
+  if (res.status !== 200) throw new Error(`GET /events: HTTP ${res.status} ${res.body}`);
+  const counts = new Map(names.map((n) => [n, 0]));
+  for (const line of res.body.split("\n")) {
+    if (!line.trim()) continue;
+    const e = JSON.parse(line) as { Type?: string; Action?: string; Actor?: { ID?: string } };
+    const id = e.Actor?.ID ?? "";
+    if (e.Type === "volume" && e.Action === "destroy" && counts.has(id))
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return Object.fromEntries(counts);
+}
+
+afterAll(async () => {
+  for (const [engine, m] of made) {
+    for (const c of m.containers)
+      await socketRequest(engine.socketPath, "DELETE", `/containers/${c}?force=1`);
+    for (const v of m.volumes) await socketRequest(engine.socketPath, "DELETE", `/volumes/${v}`);
+  }
+});
+
+// ------------------------------------------------------------------------------------------------
+// Slack, the handlers and the store
+
+let standin: SlackStandin;
+
+beforeAll(async () => {
+  standin = await startSlackStandin({ token: BOT_TOKEN, usergroups: { [APPROVERS_GROUP]: [CAROL] } });
+});
+afterAll(async () => {
+  await standin.close();
+});
+afterEach(() => {
+  // Every message the bot posted, updated or answered with is within Slack's limits.
+  for (const c of [...standin.callsTo("chat.postMessage"), ...standin.callsTo("chat.update")]) {
+    expectWithinSlackLimits({
+      text: String(c.args.text ?? ""),
+      blocks: (c.args.blocks ?? []) as SlackMessage["blocks"],
+    });
+  }
+  for (const r of standin.responses) expectWithinSlackLimits(r.json as unknown as SlackMessage);
+  standin.reset();
+});
+
+const configFile = (engine: EngineInfo) =>
+  writeConfig([engineHost("h", engine, testbed)], {
+    access: {
+      channels: [CHANNEL],
+      viewers: ["*"],
+      requesters: ["*"],
+      approvers: [BOB, APPROVERS_GROUP],
+      allowSelfApproval: false,
+    },
+    protect: { names: ["*-keepme*"], labels: ["dvol.protect=true"] },
+    requests: { ttlHours: 24 },
+  });
+
+/** The two Lambdas: the Slack handler, whose dispatcher invokes the worker as the async invoke would. */
+function lambdas(env: NodeJS.ProcessEnv, connect?: ConnectionFactory) {
+  const worker = createWorkerHandler({ env, ...(connect ? { connect } : {}) });
+  const runs: Promise<WorkerOutcome>[] = [];
+  const jobs: Job[] = [];
+  const slack = createSlackHandler({
+    env,
+    dispatch: async (job) => {
+      jobs.push(job);
+      runs.push(worker(JSON.parse(JSON.stringify(job)) as Job));
+    },
+  });
+  return {
+    slack,
+    jobs,
+    /** Waits for every job handed over so far. */
+    settle: async () => {
+      const out = await Promise.all(runs);
+      runs.length = 0;
+      return out;
+    },
+  };
+}
+
+type Lambdas = ReturnType<typeof lambdas>;
+
+interface Opened {
+  id: string;
+  parentTs: string;
+  planTs: string;
+  plan: SlackMessage;
+}
+
+const blocksText = (blocks: unknown) =>
+  JSON.stringify(blocks ?? [])
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
+
+/** `/dvol <text>` typed by `user`; waits for the worker and returns the request it opened. */
+async function request(l: Lambdas, text: string, user = ALICE): Promise<Opened> {
+  const t0 = performance.now();
+  const res = (await l.slack(
+    signedSlashCommand({ text, channel_id: CHANNEL, user_id: user, response_url: standin.responseUrl() }),
+  )) as APIGatewayProxyStructuredResultV2;
+  expect(performance.now() - t0).toBeLessThan(ACK_BUDGET_MS);
+  expect(res.statusCode).toBe(200);
+  const ack = JSON.parse(res.body ?? "{}") as SlackMessage & { response_type: string };
+  expectWithinSlackLimits(ack);
+  expect(ack.response_type).toBe("ephemeral");
+  expect(ack.text).toContain("opening a deletion request");
+  const [outcome] = await l.settle();
+  expect(outcome, JSON.stringify(outcome)).toMatchObject({ status: "opened" });
+  const opened = outcome as Extract<WorkerOutcome, { status: "opened" }>;
+  const parent = standin.message(CHANNEL, opened.parent.ts);
+  expect(parent?.threadTs).toBeNull();
+  const [plan] = standin.thread(CHANNEL, opened.parent.ts);
+  expect(plan, "the plan in the parent's thread").toBeDefined();
+  const buttons = JSON.stringify(plan?.blocks);
+  const id = /"value":"(DR-[0-9A-Z]{8})"/.exec(buttons)?.[1] ?? "";
+  expect(id).toBe(opened.request.id);
+  return {
+    id,
+    parentTs: opened.parent.ts,
+    planTs: plan?.ts ?? "",
+    plan: { text: plan?.text ?? "", blocks: (plan?.blocks ?? []) as SlackMessage["blocks"] },
+  };
+}
+
+/** A click on the plan's Approve or Reject by `user`; returns the response_url id it answers through. */
+async function click(l: Lambdas, o: Opened, user: string, action: "approve" | "reject", replay?: string) {
+  const rid = `${action}-${user}-${randomBytes(3).toString("hex")}`;
+  const res = (await l.slack(
+    signedBlockActions({
+      actionId: action === "approve" ? APPROVE_ACTION_ID : REJECT_ACTION_ID,
+      value: o.id,
+      channel_id: CHANNEL,
+      user_id: user,
+      response_url: standin.responseUrl(replay ?? rid),
+      message_ts: o.planTs,
+    }),
+  )) as APIGatewayProxyStructuredResultV2;
+  expect(res.statusCode).toBe(200);
+  expect(res.body ?? "").toBe("");
+  return replay ?? rid;
+}
+
+const ephemeralTo = (rid: string) => {
+  const all = standin.responsesTo(rid);
+  expect(all.length, `an answer through response_url ${rid}`).toBeGreaterThan(0);
+  const last = all.at(-1)?.json ?? {};
+  expect(last.response_type).toBe("ephemeral");
+  return blocksText(last.blocks);
+};
+
+// ------------------------------------------------------------------------------------------------
+
+type StoreKind = "embedded" | "dynamodb";
+
+describe.each<{ store: StoreKind; engine: "docker28" | "docker20" }>([
+  { store: "embedded", engine: "docker28" },
+  { store: "dynamodb", engine: "docker20" },
+])("deletion requests in Slack, $store store, $engine engine", ({ store, engine: kind }) => {
+  const engine = testbed.engines[kind];
+  let l: Lambdas;
+  let env: NodeJS.ProcessEnv;
+  let dynalite: Dynalite | undefined;
+  let stateDir: string | undefined;
+  const savedEnv = { ...process.env };
+
+  beforeAll(async () => {
+    env = {
+      SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_API_URL: standin.apiUrl,
+      DVOL_CONFIG: configFile(engine),
+    };
+    if (store === "embedded") {
+      stateDir = mkdtempSync(join(tmpdir(), "dvol-state-"));
+      env.DVOL_STATE_DIR = stateDir;
+    } else {
+      dynalite = await startDynalite();
+      env.DVOL_TABLE = await dynalite.createTable();
+      env.AWS_ENDPOINT_URL_DYNAMODB = dynalite.endpoint;
+      env.AWS_REGION = dynalite.region;
+      // The SDK's credential chain reads process.env, as it does in Lambda.
+      process.env.AWS_ACCESS_KEY_ID = dynalite.credentials.accessKeyId;
+      process.env.AWS_SECRET_ACCESS_KEY = dynalite.credentials.secretAccessKey;
+    }
+    l = lambdas(env);
+  });
+  afterAll(async () => {
+    for (const k of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
+      if (savedEnv[k] === undefined) delete process.env[k];
+      else process.env[k] = savedEnv[k];
+    }
+    await dynalite?.stop();
+    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  /** The request as the store has it (a store of our own on the same file or table). */
+  async function stored(id: string): Promise<DeletionRequest | null> {
+    const s = await openStore(env);
+    try {
+      return await s.getRequest(id);
+    } finally {
+      await s.close();
+    }
+  }
+
+  it("request → plan in the thread; refusals change nothing; an approver's approval deletes exactly the safe volumes", async () => {
+    const t0 = Date.now();
+    const [a, b, used, kept, labelled] = [
+      vname(`${kind}-a`),
+      vname(`${kind}-b`),
+      vname(`${kind}-used`),
+      vname(`${kind}-keepme`),
+      vname(`${kind}-labelled`),
+    ];
+    await createVolume(engine, a, {
+      "com.docker.compose.project": "e2eshop",
+      "com.docker.compose.volume": "a",
+    });
+    await createVolume(engine, b);
+    await createVolume(engine, used);
+    await createVolume(engine, kept);
+    await createVolume(engine, labelled, { "dvol.protect": "true" });
+    await useVolume(engine, used);
+    const missing = vname(`${kind}-missing`);
+
+    const o = await request(
+      l,
+      `rm h ${a} ${b} ${used} ${kept} ${labelled} ${missing} --reason "e2e cleanup ✓"`,
+    );
+    // The parent: who, how many, where; the plan: each volume, the blocked ones with why, buttons.
+    const parent = standin.message(CHANNEL, o.parentTs);
+    expect(parent?.text).toContain(`Deletion request ${o.id} by <@${ALICE}>: 2 volumes on h`);
+    const plan = blocksText(o.plan.blocks);
+    expect(plan).toContain(a);
+    expect(plan).toContain("e2eshop");
+    expect(plan).toContain(`\`${used}\`: in use, used by ${used}-user (created)`);
+    expect(plan).toContain(`\`${kept}\`: protected, matches protect rule *-keepme*`);
+    expect(plan).toContain(`\`${labelled}\`: protected, has protected label dvol.protect=true`);
+    expect(plan).toContain(`\`${missing}\`: missing, no such volume`);
+    expect(plan).toContain(APPROVE_ACTION_ID);
+    expect(plan).toContain('"confirm"');
+    expect(plan).toContain("e2e cleanup ✓");
+    expect((await stored(o.id))?.messageTs).toBe(o.parentTs);
+
+    // The requester may not approve their own request; nor may someone who is not an approver.
+    const byAlice = await click(l, o, ALICE, "approve");
+    const byEve = await click(l, o, EVE, "approve");
+    await l.settle();
+    expect(ephemeralTo(byAlice)).toContain("You cannot approve");
+    expect(ephemeralTo(byAlice)).toContain("four eyes");
+    expect(ephemeralTo(byEve)).toContain("You cannot approve");
+    expect((await stored(o.id))?.status).toBe("pending");
+    for (const v of [a, b]) expect(await volumeExists(engine, v)).toBe(true);
+    expect(standin.thread(CHANNEL, o.parentTs)).toHaveLength(1);
+    expect(standin.callsTo("chat.update")).toHaveLength(0);
+
+    // An approver (by user ID) approves: the unused volumes go, in-use and protected ones stay.
+    await click(l, o, BOB, "approve");
+    const [done] = await l.settle();
+    expect(done).toMatchObject({ status: "executed" });
+    expect(await volumeExists(engine, a)).toBe(false);
+    expect(await volumeExists(engine, b)).toBe(false);
+    for (const v of [used, kept, labelled]) expect(await volumeExists(engine, v)).toBe(true);
+    const thread = standin.thread(CHANNEL, o.parentTs);
+    const outcome = blocksText(thread.at(-1)?.blocks);
+    expect(outcome).toContain(`\`${a}\` deleted`);
+    expect(outcome).toContain(`\`${b}\` deleted`);
+    expect(outcome).toMatch(/2 deleted, 0 skipped, 0 failed; \*[\d.]+ \w?B freed\*/);
+    // The parent shows the final state; the plan has lost its buttons.
+    expect(standin.message(CHANNEL, o.parentTs)?.updates).toBeGreaterThan(0);
+    expect(blocksText(standin.message(CHANNEL, o.parentTs)?.blocks)).toContain(
+      `*Done*: approved by <@${BOB}>`,
+    );
+    expect(blocksText(standin.message(CHANNEL, o.planTs)?.blocks)).not.toContain(APPROVE_ACTION_ID);
+    expect((await stored(o.id))?.status).toBe("done");
+
+    // A later click on the decided request says so; nothing more is deleted or posted.
+    const late = await click(l, o, CAROL, "approve");
+    const lateReject = await click(l, o, ALICE, "reject");
+    await l.settle();
+    expect(ephemeralTo(late)).toContain("already decided");
+    expect(ephemeralTo(lateReject)).toContain("already decided");
+    expect(standin.thread(CHANNEL, o.parentTs)).toHaveLength(thread.length);
+    expect(await destroyEvents(engine, t0, [a, b, used, kept, labelled])).toEqual({
+      [a]: 1,
+      [b]: 1,
+      [used]: 0,
+      [kept]: 0,
+      [labelled]: 0,
+    });
+  });
+
+  it("an approver through a user group (usergroups.users.list) may approve", async () => {
+    const v = vname(`${kind}-group`);
+    await createVolume(engine, v);
+    const o = await request(l, `rm h ${v}`);
+    await click(l, o, CAROL, "approve");
+    const [done] = await l.settle();
+    expect(done).toMatchObject({ status: "executed" });
+    expect(await volumeExists(engine, v)).toBe(false);
+    const lookups = standin.callsTo("usergroups.users.list");
+    expect(lookups.length).toBeGreaterThan(0);
+    expect(lookups[0]?.args.usergroup).toBe(APPROVERS_GROUP);
+    expect(lookups[0]?.token).toBe(BOT_TOKEN);
+    expect(blocksText(standin.message(CHANNEL, o.parentTs)?.blocks)).toContain(`approved by <@${CAROL}>`);
+  });
+
+  it("reject: said in the thread, the parent updated, nothing deleted; a later approval says it was decided", async () => {
+    const v = vname(`${kind}-rejected`);
+    await createVolume(engine, v);
+    const o = await request(l, `rm h ${v}`);
+    await click(l, o, ALICE, "reject");
+    const [rejected] = await l.settle();
+    expect(rejected).toMatchObject({ status: "rejected" });
+    expect(blocksText(standin.thread(CHANNEL, o.parentTs).at(-1)?.blocks)).toContain(
+      `*rejected* by <@${ALICE}>`,
+    );
+    expect(blocksText(standin.message(CHANNEL, o.parentTs)?.blocks)).toContain("*Rejected*");
+    const late = await click(l, o, BOB, "approve");
+    await l.settle();
+    expect(ephemeralTo(late)).toContain("already decided");
+    expect(await volumeExists(engine, v)).toBe(true);
+    expect((await stored(o.id))?.status).toBe("rejected");
+  });
+
+  it("prune; two approvals at once and the same approval replayed after completion: one DELETE per volume", async () => {
+    const t0 = Date.now();
+    const label = { "dse2e.dup": `${run}-${kind}` };
+    const names = Array.from({ length: 6 }, (_, i) => vname(`${kind}-dup${i}`));
+    for (const n of names) await createVolume(engine, n, label);
+    const used = vname(`${kind}-dup-used`);
+    const kept = vname(`${kind}-dup-marked`);
+    await createVolume(engine, used, label);
+    await useVolume(engine, used);
+    await createVolume(engine, kept, { ...label, "dvol.protect": "true" });
+
+    // prune takes the dangling volumes that match, as they are now: the used one is no candidate,
+    // the protected one is listed as blocked.
+    const r = await request(l, `prune h --label dse2e.dup=${run}-${kind}`);
+    const plan = blocksText(r.plan.blocks);
+    for (const n of names) expect(plan).toContain(n);
+    expect(plan).not.toContain(used);
+    expect(plan).toContain(`\`${kept}\`: protected`);
+
+    // The exact same payload twice at once, and a second approver at the same time.
+    const replayId = `replay-${run}-${kind}`;
+    const event = signedBlockActions({
+      actionId: APPROVE_ACTION_ID,
+      value: r.id,
+      channel_id: CHANNEL,
+      user_id: BOB,
+      response_url: standin.responseUrl(replayId),
+      message_ts: r.planTs,
+    });
+    const acks = await Promise.all([l.slack(event), l.slack(event), click(l, r, CAROL, "approve")]);
+    expect((acks[0] as APIGatewayProxyStructuredResultV2).statusCode).toBe(200);
+    const outcomes = await l.settle();
+    expect(outcomes.filter((x) => x.status === "executed")).toHaveLength(1);
+    for (const n of names) expect(await volumeExists(engine, n)).toBe(false);
+
+    // The same approval payload replayed after completion (a Slack or Lambda duplicate).
+    const again = signedBlockActions({
+      actionId: APPROVE_ACTION_ID,
+      value: r.id,
+      channel_id: CHANNEL,
+      user_id: BOB,
+      response_url: standin.responseUrl(replayId),
+      message_ts: r.planTs,
+    });
+    await l.slack(again);
+    const [replayed] = await l.settle();
+    expect(replayed?.status).toBe("decided");
+    expect(ephemeralTo(replayId)).toContain("already decided");
+
+    const outcomesInThread = standin
+      .thread(CHANNEL, r.parentTs)
+      .filter((m) => m.text.includes(`${r.id} executed`));
+    expect(outcomesInThread).toHaveLength(1);
+    expect(await volumeExists(engine, used)).toBe(true);
+    expect(await volumeExists(engine, kept)).toBe(true);
+    const counts = await destroyEvents(engine, t0, [...names, used, kept]);
+    expect(counts).toEqual({ ...Object.fromEntries(names.map((n) => [n, 1])), [used]: 0, [kept]: 0 });
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+// 1,200 dangling volumes. A FAKE engine here, on purpose (as in slack-lambda.test.ts): the point is
+// the size of what is posted, and 1,200 real volumes would take minutes to make for nothing more.
+
+describe("a prune of 1,200 dangling volumes, through the handlers", () => {
+  it("the plan is a summary within Slack's limits with the whole plan as a file in the thread; one request holds at most 1,000", async () => {
+    const fake = new FakeEngine();
+    for (let i = 0; i < 1200; i++) {
+      fake.addVolume({ name: `bulk-${String(i).padStart(4, "0")}`, sizeBytes: (i + 1) * 1000 });
+    }
+    const stateDir = mkdtempSync(join(tmpdir(), "dvol-state-"));
+    try {
+      const env = {
+        SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_API_URL: standin.apiUrl,
+        DVOL_STATE_DIR: stateDir,
+        DVOL_CONFIG: writeConfig([{ name: "big", socket: "/nonexistent/docker.sock" }], {
+          access: { channels: [CHANNEL], approvers: [BOB] },
+        }),
+      };
+      const l = lambdas(env, fake.factory());
+      const res = (await l.slack(
+        signedSlashCommand({ text: "prune big", channel_id: CHANNEL, user_id: ALICE }),
+      )) as APIGatewayProxyStructuredResultV2;
+      expect(res.statusCode).toBe(200);
+      const [opened] = await l.settle();
+      expect(opened).toMatchObject({ status: "opened" });
+      const parentTs = (opened as Extract<WorkerOutcome, { status: "opened" }>).parent.ts;
+      expect(standin.message(CHANNEL, parentTs)?.text).toContain("1,000 volumes on big");
+      const [plan] = standin.thread(CHANNEL, parentTs);
+      const text = blocksText(plan?.blocks);
+      expect(text).toContain("attached as dvol-DR-");
+      expect(text).toContain(APPROVE_ACTION_ID);
+      expect(text).toContain("200 more matching volumes were left out");
+      // The file: uploaded and shared in the request's thread, with every planned volume.
+      const uploads = [...standin.uploads.values()];
+      expect(uploads).toHaveLength(1);
+      expect(uploads[0]?.completed).toMatchObject({ channel_id: CHANNEL, thread_ts: parentTs });
+      const content = uploads[0]?.content?.toString("utf8") ?? "";
+      for (let i = 0; i < 1000; i++) {
+        const name = `bulk-${String(i).padStart(4, "0")}`;
+        if (!content.includes(name)) throw new Error(`the plan file lacks ${name}`);
+      }
+      expect(content).not.toContain("bulk-1000");
+      expect(fake.deletes()).toBe(0);
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+});
