@@ -20,6 +20,7 @@ import type { DeletionRequest } from "../../src/approvals/types.js";
 import type { ConnectionFactory } from "../../src/docker/connection.js";
 import type { Job } from "../../src/jobs/job.js";
 import type { WorkerOutcome } from "../../src/jobs/run-request.js";
+import { startServer } from "../../src/server.js";
 import type { SlackMessage } from "../../src/slack/message.js";
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from "../../src/slack/render-request.js";
 import { openStore } from "../../src/store/open.js";
@@ -28,7 +29,14 @@ import { type Dynalite, startDynalite } from "../support/dynalite.js";
 import { BUSYBOX_IMAGE, type EngineInfo, socketRequest } from "../support/engines.js";
 import { FakeEngine } from "../support/fake-engine.js";
 import { expectWithinSlackLimits } from "../support/slack-limits.js";
-import { signedBlockActions, signedSlashCommand, TEST_SIGNING_SECRET } from "../support/slack-requests.js";
+import {
+  blockActionsBody,
+  signedBlockActions,
+  signedHttpRequest,
+  signedSlashCommand,
+  slashCommandBody,
+  TEST_SIGNING_SECRET,
+} from "../support/slack-requests.js";
 import { type SlackStandin, startSlackStandin } from "../support/slack-standin.js";
 import { requireTestbed } from "../support/testbed-types.js";
 
@@ -159,8 +167,8 @@ const configFile = (engine: EngineInfo) =>
   });
 
 /** The two Lambdas: the Slack handler, whose dispatcher invokes the worker as the async invoke would. */
-function lambdas(env: NodeJS.ProcessEnv, connect?: ConnectionFactory) {
-  const worker = createWorkerHandler({ env, ...(connect ? { connect } : {}) });
+function lambdas(env: NodeJS.ProcessEnv, connect?: ConnectionFactory, now?: () => Date) {
+  const worker = createWorkerHandler({ env, ...(connect ? { connect } : {}), ...(now ? { now } : {}) });
   const runs: Promise<WorkerOutcome>[] = [];
   const jobs: Job[] = [];
   const slack = createSlackHandler({
@@ -395,6 +403,53 @@ describe.each<{ store: StoreKind; engine: "docker28" | "docker20" }>([
     });
   });
 
+  it("changes between request and approval: a volume now in use and one re-created are not deleted", async () => {
+    const t0 = Date.now();
+    const [taken, recreated, fine] = [
+      vname(`${kind}-taken`),
+      vname(`${kind}-recreated`),
+      vname(`${kind}-fine`),
+    ];
+    for (const v of [taken, recreated, fine]) await createVolume(engine, v);
+    const o = await request(l, `rm h ${taken} ${recreated} ${fine}`);
+    // After the plan: a container starts using one volume; another is deleted and re-created
+    // under the same name (CreatedAt has one-second resolution: wait for the next second).
+    await useVolume(engine, taken);
+    await socketRequest(engine.socketPath, "DELETE", `/volumes/${recreated}`);
+    await new Promise((r) => setTimeout(r, 1100));
+    await createVolume(engine, recreated);
+    const sinceRecreate = Date.now();
+
+    await click(l, o, BOB, "approve");
+    const [done] = await l.settle();
+    expect(done).toMatchObject({ status: "executed" });
+    const outcome = blocksText(standin.thread(CHANNEL, o.parentTs).at(-1)?.blocks);
+    expect(outcome).toContain(`\`${fine}\` deleted`);
+    expect(outcome).toMatch(new RegExp(`\`${taken}\` skipped: in use`));
+    expect(outcome).toMatch(new RegExp(`\`${recreated}\` skipped: not the planned volume`));
+    expect(outcome).toContain("1 deleted, 2 skipped, 0 failed");
+    expect(await volumeExists(engine, taken)).toBe(true);
+    expect(await volumeExists(engine, recreated)).toBe(true);
+    expect(await volumeExists(engine, fine)).toBe(false);
+    expect(await destroyEvents(engine, t0, [taken, fine])).toEqual({ [taken]: 0, [fine]: 1 });
+    expect(await destroyEvents(engine, sinceRecreate + 1000, [recreated])).toEqual({ [recreated]: 0 });
+  });
+
+  it("a click after the request expired (a worker whose clock is 25 hours ahead) says so, and deletes nothing", async () => {
+    const v = vname(`${kind}-expires`);
+    await createVolume(engine, v);
+    const o = await request(l, `rm h ${v}`);
+    const later = lambdas(env, undefined, () => new Date(Date.now() + 25 * 3_600_000));
+    const rid = await click(later, o, BOB, "approve");
+    const [expired] = await later.settle();
+    expect(expired).toMatchObject({ status: "expired" });
+    expect(ephemeralTo(rid)).toContain("*Expired*");
+    expect(blocksText(standin.message(CHANNEL, o.parentTs)?.blocks)).toContain("*Expired*");
+    expect(blocksText(standin.message(CHANNEL, o.planTs)?.blocks)).not.toContain(APPROVE_ACTION_ID);
+    expect(await volumeExists(engine, v)).toBe(true);
+    expect((await stored(o.id))?.status).toBe("expired");
+  });
+
   it("an approver through a user group (usergroups.users.list) may approve", async () => {
     const v = vname(`${kind}-group`);
     await createVolume(engine, v);
@@ -535,6 +590,76 @@ describe("a prune of 1,200 dangling volumes, through the handlers", () => {
       expect(content).not.toContain("bulk-1000");
       expect(fake.deletes()).toBe(0);
     } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+// The local server (`npm start`): the same router behind Bolt's HTTPReceiver, jobs in-process, the
+// embedded store in DVOL_STATE_DIR.
+
+describe("a deletion request through the local server", () => {
+  it("rm → plan in the thread → approval → deleted, with the store opened by the server and closed by stop()", async () => {
+    const engine = testbed.engines.docker28;
+    const v = vname("local-server");
+    const used = vname("local-server-used");
+    await createVolume(engine, v);
+    await createVolume(engine, used);
+    await useVolume(engine, used);
+    const stateDir = mkdtempSync(join(tmpdir(), "dvol-state-"));
+    const server = await startServer({
+      env: {
+        SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_API_URL: standin.apiUrl,
+        DVOL_CONFIG: configFile(engine),
+        DVOL_STATE_DIR: stateDir,
+      },
+      port: 0,
+      host: "127.0.0.1",
+      logger: { info: () => {}, warn: () => {}, error: (m: string) => console.error(m) },
+    });
+    const post = async (body: string) => {
+      const req = signedHttpRequest(body);
+      const res = await fetch(server.url ?? "", { method: "POST", headers: req.headers, body: req.body });
+      return { status: res.status, text: await res.text() };
+    };
+    try {
+      const ack = await post(
+        slashCommandBody({ text: `rm h ${v} ${used}`, channel_id: CHANNEL, user_id: ALICE }),
+      );
+      expect(ack.status).toBe(200);
+      expect(JSON.parse(ack.text).text).toContain("opening a deletion request");
+      await server.jobs.idle();
+      // The parent in the channel, and the plan in its thread.
+      const roots = [...standin.messages.values()].filter((m) => m.threadTs === null);
+      expect(roots).toHaveLength(1);
+      const rootTs = roots[0]?.ts ?? "";
+      const [plan] = standin.thread(CHANNEL, rootTs);
+      const id = /"value":"(DR-[0-9A-Z]{8})"/.exec(JSON.stringify(plan?.blocks))?.[1] ?? "";
+      expect(id).toMatch(/^DR-/);
+      expect(blocksText(plan?.blocks)).toContain(`\`${used}\`: in use`);
+
+      const rid = `local-${run}`;
+      const click = await post(
+        blockActionsBody({
+          actionId: APPROVE_ACTION_ID,
+          value: id,
+          channel_id: CHANNEL,
+          user_id: BOB,
+          response_url: standin.responseUrl(rid),
+          message_ts: plan?.ts ?? "",
+        }),
+      );
+      expect(click.status).toBe(200);
+      await server.jobs.idle();
+      expect(await volumeExists(engine, v)).toBe(false);
+      expect(await volumeExists(engine, used)).toBe(true);
+      expect(blocksText(standin.thread(CHANNEL, rootTs).at(-1)?.blocks)).toContain(`\`${v}\` deleted`);
+      expect(blocksText(standin.message(CHANNEL, rootTs)?.blocks)).toContain("*Done*");
+    } finally {
+      await server.stop();
       rmSync(stateDir, { recursive: true, force: true });
     }
   });
