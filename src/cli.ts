@@ -1,6 +1,15 @@
+import { runDeletionFromCli, type StoreOpener } from "./cli-deletion.js";
 import { runHelp } from "./commands/help.js";
 import { parseCommand } from "./commands/parse.js";
-import { type CommandResult, everyHostAnswered, renderText, runCommand } from "./commands/run.js";
+import {
+  type CommandResult,
+  deletionCommandSucceeded,
+  everyHostAnswered,
+  isDeletionCommand,
+  renderDeletionCommandText,
+  renderText,
+  runCommand,
+} from "./commands/run.js";
 import { loadConfig } from "./config/load.js";
 import { SecretResolver } from "./config/secrets.js";
 import type { ConnectionFactory } from "./docker/connection.js";
@@ -25,29 +34,35 @@ export interface CliIo {
   cwd: string;
   /** Replaces the TLS connection factory (tests, benchmarks). */
   connect?: ConnectionFactory;
+  /** Replaces the store of rm --yes, prune --yes and requests (tests). */
+  openStore?: StoreOpener;
 }
 
-const CLI_USAGE = "usage: dvol [--config FILE] [--json] <command> [args...]   (dvol help)";
+const CLI_USAGE = "usage: dvol [--config FILE] [--json] [--yes] <command> [args...]   (dvol help)";
 
-/** Splits the CLI's own options (--config, --json) from the command's words. */
+/** Splits the CLI's own options (--config, --json, --yes) from the command's words. */
 export function splitGlobalOptions(argv: readonly string[]): {
   config?: string;
   json: boolean;
+  /** rm and prune delete only with --yes (the CLI's own approval). */
+  yes: boolean;
   words: string[];
 } {
   let config: string | undefined;
   let json = false;
+  let yes = false;
   const words: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === "--json") json = true;
+    else if (a === "--yes") yes = true;
     else if (a === "--config") {
       config = argv[++i];
       if (config === undefined) throw new UsageError("--config needs a file", { usage: CLI_USAGE });
     } else if (a.startsWith("--config=")) config = a.slice("--config=".length);
     else words.push(a);
   }
-  return { config, json, words };
+  return { config, json, yes, words };
 }
 
 /** The dvol command: returns the exit status (0 all hosts answered, 1 a host failed, 2 usage). */
@@ -65,6 +80,18 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const config = await loadConfig({ file: opts.config, env: io.env, cwd: io.cwd });
     const connect =
       io.connect ?? tlsConnectionFactory(new SecretResolver({ baseDir: config.baseDir, env: io.env }));
+    if (isDeletionCommand(cmd)) {
+      const r = await runDeletionFromCli(cmd, {
+        config,
+        connect,
+        env: io.env,
+        cwd: io.cwd,
+        yes: opts.yes,
+        openStore: io.openStore,
+      });
+      io.stdout(json ? JSON.stringify(r) : renderDeletionCommandText(r));
+      return deletionCommandSucceeded(r) ? EXIT_OK : EXIT_HOST_FAILED;
+    }
     const result: CommandResult = await runCommand(cmd, { config, connect, now: () => new Date() });
     io.stdout(json ? JSON.stringify(result) : renderText(result));
     return everyHostAnswered(result) ? EXIT_OK : EXIT_HOST_FAILED;

@@ -27,6 +27,10 @@ import type { DeletionRequest, PlannedVolume, VolumeOutcome } from "./types.js";
 
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_LEASE_MS = 120_000;
+/** Outcomes are written at most this often (and at the end)... */
+const FLUSH_MS = 250;
+/** ...or as soon as this many wait. */
+const MAX_BATCH = 200;
 
 export interface ExecuteDeps {
   store: Store;
@@ -94,14 +98,18 @@ async function claim(
 }
 
 /**
- * The request as this executor knows it, and the only writer of it while the lease holds:
- * outcomes are appended in batches, each write renewing the lease; a failed conditional write
- * means another executor took over, and everything stops.
+ * The request as this executor knows it, and the only writer of it while the lease holds.
+ * Outcomes are written in batches, at most every FLUSH_MS (each write rewrites the whole request,
+ * which holds up to 1,000 planned volumes: one write per volume would cost more than the deletions
+ * on a local engine, and DynamoDB charges by the kilobyte). An outcome not yet written when the
+ * executor dies is found again by the retry's re-check. Each write renews the lease; a failed
+ * conditional write means another executor took over, and everything stops.
  */
 class Ledger {
   private queue: VolumeOutcome[] = [];
   private renewWanted = false;
   private draining: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
   lost = false;
   crashed = false;
 
@@ -119,7 +127,8 @@ class Ledger {
   record(o: VolumeOutcome): void {
     if (this.crashed) return;
     this.queue.push(o);
-    this.kick();
+    if (this.queue.length >= MAX_BATCH) this.kick();
+    else this.timer ??= setTimeout(() => this.kick(), FLUSH_MS);
   }
 
   /** Renews the lease when less than half of it is left; false when it could not be. */
@@ -132,11 +141,22 @@ class Ledger {
     return !this.stopped;
   }
 
+  /** A crash: nothing more is written (what is queued is lost, as it would be). */
+  abandon(): void {
+    this.crashed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Writes everything recorded so far. */
   async settle(): Promise<void> {
+    if (this.queue.length > 0) this.kick();
     while (this.draining) await this.draining;
   }
 
   private kick(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     this.draining ??= this.drain().finally(() => {
       this.draining = null;
     });
@@ -144,7 +164,7 @@ class Ledger {
 
   private async drain(): Promise<void> {
     while ((this.queue.length > 0 || this.renewWanted) && !this.stopped) {
-      const batch = this.queue.splice(0, 500);
+      const batch = this.queue.splice(0, MAX_BATCH);
       this.renewWanted = false;
       const now = this.deps.now();
       const next = await writeNext(this.deps.store, this.request, {
@@ -316,7 +336,7 @@ export async function executeRequest(deps: ExecuteDeps, id: string): Promise<Exe
           try {
             await deps.afterDelete(v.name, ++deleted);
           } catch (err) {
-            ledger.crashed = true;
+            ledger.abandon();
             crash ??= err;
             return;
           }

@@ -229,7 +229,7 @@ describe("executeRequest", () => {
     ]);
   });
 
-  it("stops when another executor took over, and sends no DELETE after that", async () => {
+  it("renews its lease before each DELETE; once another executor took over, it sends none", async () => {
     const fake = new FakeEngine();
     const vols = names(6);
     for (const n of vols) fake.addVolume({ name: n });
@@ -238,13 +238,13 @@ describe("executeRequest", () => {
     fake.beforeAnswer = async (req) => {
       if (req.method === "DELETE" && !stolen) {
         stolen = true;
-        // Someone else claims the request (as after an expired lease) while we work.
+        // This executor stalls past its lease, and a retry takes the request over meanwhile.
+        clock.advance(2_000);
         const r = await store.getRequest(id);
         if (r) await store.updateRequest({ ...r, executor: "other", version: r.version + 1 }, r.version);
       }
     };
-    clock.advance(0);
-    const res = await executeRequest(deps({ concurrency: 1, leaseMs: 1 }), id);
+    const res = await executeRequest(deps({ concurrency: 1, leaseMs: 1_000 }), id);
     expect(res.status).toBe("lost");
     expect(fake.deletes()).toBe(1);
   });

@@ -255,7 +255,12 @@ describe("--config", () => {
     expect(splitGlobalOptions(["--json", "ls", "--config=x.yaml", "all", "--dangling"])).toEqual({
       config: "x.yaml",
       json: true,
+      yes: false,
       words: ["ls", "all", "--dangling"],
+    });
+    expect(splitGlobalOptions(["rm", "h", "v1", "--yes"])).toMatchObject({
+      yes: true,
+      words: ["rm", "h", "v1"],
     });
     expect(() => splitGlobalOptions(["--config"])).toThrow(UsageError);
   });

@@ -1,0 +1,185 @@
+// Unit tests of rm, prune and requests on the CLI (src/cli.ts, src/cli-deletion.ts, the text and
+// JSON renderings) with a fake engine and an in-memory store: no network, no Docker.
+import { describe, expect, it } from "vitest";
+import { main } from "../../src/cli.js";
+import type { RequestsResult } from "../../src/commands/requests.js";
+import type { DeletionResult } from "../../src/commands/rm.js";
+import { writeConfig } from "../support/dvol.js";
+import { FakeEngine } from "../support/fake-engine.js";
+import { FakeStore } from "../support/fake-store.js";
+
+const config = writeConfig([{ name: "host1", socket: "/nonexistent/docker.sock" }], {
+  protect: { names: ["*postgres*"], labels: ["dvol.protect=true"] },
+});
+
+function engine(): FakeEngine {
+  return new FakeEngine()
+    .addVolume({ name: "old-cache", sizeBytes: 5_200_000, createdAt: "2026-11-01T10:00:00Z" })
+    .addVolume({ name: "tmp-data", sizeBytes: 1_000, createdAt: "2026-11-02T10:00:00Z" })
+    .addVolume({ name: "app_postgres" })
+    .addVolume({ name: "web-data" })
+    .addContainer({ name: "web-1", state: "running", volumes: ["web-data"] });
+}
+
+async function cli(args: string[], fake: FakeEngine, store: FakeStore) {
+  let stdout = "";
+  let stderr = "";
+  let opened = 0;
+  const code = await main(["--config", config, ...args], {
+    stdout: (t) => {
+      stdout += `${t}\n`;
+    },
+    stderr: (t) => {
+      stderr += `${t}\n`;
+    },
+    env: { USER: "alice" },
+    cwd: "/",
+    connect: fake.factory(),
+    openStore: async () => {
+      opened++;
+      return store;
+    },
+  });
+  return { code, stdout, stderr, opened };
+}
+
+describe("dvol rm / prune on the CLI", () => {
+  it("without --yes prints the plan, deletes nothing and opens no request", async () => {
+    const fake = engine();
+    const store = new FakeStore();
+    const run = await cli(
+      ["rm", "host1", "old-cache", "tmp-data", "web-data", "app_postgres", "gone"],
+      fake,
+      store,
+    );
+    expect(run.code).toBe(0);
+    expect(run.opened).toBe(0);
+    expect(fake.deletes()).toBe(0);
+    expect(run.stdout).toBe(
+      [
+        "host1: rm: 2 volumes to delete, 5.2 MB",
+        "VOLUME     SIZE    CREATED           PROJECT",
+        "old-cache  5.2 MB  2026-11-01 10:00  -",
+        "tmp-data   1.0 kB  2026-11-02 10:00  -",
+        "Blocked, not part of the request (3):",
+        "  app_postgres  protected  matches protect rule *postgres*",
+        "  gone          missing    no such volume",
+        "  web-data      in-use     used by web-1 (running)",
+        "nothing deleted; run again with --yes",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("with --yes opens, approves as cli:$USER, executes and prints one line per volume", async () => {
+    const fake = engine();
+    const store = new FakeStore();
+    const run = await cli(["--yes", "rm", "host1", "old-cache", "tmp-data", "web-data"], fake, store);
+    expect(run.code).toBe(0);
+    expect(fake.deletes()).toBe(2);
+    const id = /(DR-[0-9A-Z]{8}): approved by cli:alice, executed:/.exec(run.stdout)?.[1];
+    expect(id).toBeDefined();
+    expect(run.stdout).toMatch(/deleted {2}old-cache {2}5\.2 MB\ndeleted {2}tmp-data {3}1\.0 kB\n/);
+    expect(run.stdout).toContain("2 deleted, 0 skipped, 0 failed; 5.2 MB freed");
+    const r = await store.getRequest(id as string);
+    expect(r).toMatchObject({
+      status: "done",
+      requester: "cli:alice",
+      decidedBy: "cli:alice",
+      channel: null,
+    });
+    expect((await store.listAudit(id as string)).map((a) => a.action)).toEqual([
+      "requested",
+      "approved",
+      "executing",
+      "volume",
+      "volume",
+      "executed",
+    ]);
+  });
+
+  it("--json gives one document with the plan, the blocked volumes and the outcomes", async () => {
+    const fake = engine();
+    const run = await cli(["--json", "--yes", "rm", "host1", "old-cache", "web-data"], fake, new FakeStore());
+    const doc = JSON.parse(run.stdout) as DeletionResult;
+    expect(doc).toMatchObject({
+      command: "rm",
+      host: "host1",
+      stage: "executed",
+      status: "done",
+      requester: "cli:alice",
+      plan: [{ name: "old-cache", sizeBytes: 5_200_000, createdAt: "2026-11-01T10:00:00Z", project: null }],
+      blocked: [{ name: "web-data", reason: "in-use" }],
+      outcomes: [{ name: "old-cache", result: "deleted", freedBytes: 5_200_000 }],
+      summary: { deleted: 1, skipped: 0, failed: 0, freedBytes: 5_200_000 },
+    });
+  });
+
+  it("a failed deletion makes the exit status 1", async () => {
+    const fake = engine();
+    fake.beforeAnswer = (req) => {
+      if (req.method === "DELETE") throw new Error("disk on fire");
+    };
+    const run = await cli(["--yes", "rm", "host1", "old-cache"], fake, new FakeStore());
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("failed  old-cache  unexpected error: disk on fire");
+  });
+
+  it("nothing to delete: says so, opens nothing, exit 0", async () => {
+    const fake = engine();
+    const store = new FakeStore();
+    const run = await cli(["--yes", "rm", "host1", "web-data"], fake, store);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("nothing to delete: no request was opened");
+    expect(store.requests.size).toBe(0);
+  });
+
+  it("refuses bad names, too many volumes and unknown hosts before connecting (exit 2)", async () => {
+    const fake = engine();
+    for (const args of [
+      ["rm", "host1", "../x"],
+      ["rm", "nohost", "old-cache"],
+      ["rm", "host1", ...Array.from({ length: 201 }, (_, i) => `v-${i}`)],
+      ["prune", "host1", "--older-than", "7"],
+    ]) {
+      const run = await cli(["--yes", ...args], fake, new FakeStore());
+      expect(run.code, args.join(" ").slice(0, 40)).toBe(2);
+    }
+    expect(fake.calls).toEqual([]);
+  });
+
+  it("prune lists its filters and the dangling volumes that match", async () => {
+    const fake = engine();
+    const run = await cli(["prune", "host1", "--older-than", "1h"], fake, new FakeStore());
+    expect(run.code).toBe(0);
+    expect(run.stdout.split("\n")[0]).toBe(
+      "host1: prune (dangling, created 1h ago or earlier): 2 volumes to delete, 5.2 MB",
+    );
+    expect(run.stdout).toContain("  app_postgres  protected  matches protect rule *postgres*");
+    expect(run.stdout).not.toContain("web-data");
+  });
+});
+
+describe("dvol requests", () => {
+  it("lists open requests and the last decided ones", async () => {
+    const fake = engine();
+    const store = new FakeStore();
+    await cli(["--yes", "rm", "host1", "tmp-data"], fake, store);
+    const run = await cli(["--json", "requests"], fake, store);
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout) as RequestsResult;
+    expect(doc.open).toEqual([]);
+    expect(doc.decided).toHaveLength(1);
+    expect(doc.decided[0]).toMatchObject({
+      status: "done",
+      host: "host1",
+      volumes: 1,
+      requester: "cli:alice",
+      outcomes: { deleted: 1, skipped: 0, failed: 0, freedBytes: 1000 },
+    });
+    const text = await cli(["requests"], fake, store);
+    expect(text.stdout).toContain("No open deletion request.");
+    expect(text.stdout).toMatch(/Last decided \(1\):\nID +HOST +VOLUMES +REQUESTER +DECIDED BY/);
+    expect(text.stdout).toContain("done: 1 deleted, 0 skipped, 0 failed, 1.0 kB freed");
+  });
+});
