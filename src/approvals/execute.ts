@@ -85,7 +85,9 @@ async function claim(
       leaseUntil: iso(now + leaseMs),
     });
     if (!next) continue;
-    const takeover = r.status === "executing";
+    // An executor was at work (it may have deleted volumes without recording them); a claim
+    // released before anything was sent (executor null) is not a takeover.
+    const takeover = r.status === "executing" && r.executor !== null;
     await audit(deps.store, next, deps.now(), auditSeq(next.version), me, "executing", {
       takeover,
       previousExecutor: r.executor,
@@ -144,6 +146,11 @@ class Ledger {
   /** A crash: nothing more is written (what is queued is lost, as it would be). */
   abandon(): void {
     this.crashed = true;
+    this.close();
+  }
+
+  /** No write is pending any more. */
+  close(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
@@ -308,8 +315,13 @@ export async function executeRequest(deps: ExecuteDeps, id: string): Promise<Exe
   try {
     engines = await HostEngines.open(resolveHost(deps.config, claimed.request.host), deps.connect);
   } catch (err) {
-    // Nothing was sent: let the next attempt claim it at once, and say why this one could not.
-    const released = await writeNext(deps.store, ledger.request, { executor: null, leaseUntil: null });
+    // Nothing was sent by this attempt: let the next one claim it at once (still as a takeover when
+    // this one was: the attempt before may have deleted volumes), and say why this one could not.
+    const released = await writeNext(
+      deps.store,
+      ledger.request,
+      takeover ? { leaseUntil: iso(deps.now().getTime()) } : { executor: null, leaseUntil: null },
+    );
     if (released) {
       await audit(deps.store, released, deps.now(), auditSeq(released.version), me, "executing", {
         released: true,
@@ -348,6 +360,7 @@ export async function executeRequest(deps: ExecuteDeps, id: string): Promise<Exe
     await ledger.settle();
   } finally {
     engines.close();
+    ledger.close();
   }
   if (crash !== undefined) throw crash;
   if (ledger.lost) {

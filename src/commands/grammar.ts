@@ -100,7 +100,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: "rm",
-    summary: "opens a deletion request for volumes of a host; an approver approves it (CLI: --yes deletes)",
+    summary: "opens a deletion request for volumes of a host, for an approver (the CLI: deletes with --yes)",
     args: [
       { name: "host", kind: "host" },
       { name: "volume", kind: "volume", variadic: true },
@@ -112,7 +112,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: "prune",
-    summary: "opens a deletion request for the dangling volumes of a host that match, as they are now",
+    summary: "a deletion request for the dangling volumes of a host that match, as they are now (CLI: --yes)",
     args: [{ name: "host", kind: "host" }],
     options: [
       { name: "project", kind: "string", metavar: "P", help: "only volumes of compose project P" },

@@ -25,7 +25,7 @@ export function runHelp(topic: string | null): HelpResult {
         "dvol: the Docker storage of your hosts. Commands:",
         ...COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`),
         "",
-        "CLI: dvol [--config FILE] [--json] <command> ...   Slack: /dvol <command> ...",
+        "CLI: dvol [--config FILE] [--json] [--yes] <command> ...   Slack: /dvol <command> ...",
         "Details and examples: help <command>",
       ].join("\n");
   return { command: "help", topic, text };

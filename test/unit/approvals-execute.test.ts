@@ -210,8 +210,8 @@ describe("executeRequest", () => {
   });
 
   it("a host that cannot be reached at the start: nothing sent, the claim released for a retry", async () => {
-    const fake = new FakeEngine().addVolume({ name: "va" });
-    const { deps, id, store } = await approved(fake, ["va"]);
+    const fake = new FakeEngine().addVolume({ name: "va" }).addVolume({ name: "vb" });
+    const { deps, id, store } = await approved(fake, ["va", "vb"]);
     const down = deps({
       connect: async () => {
         throw Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
@@ -223,9 +223,14 @@ describe("executeRequest", () => {
       executor: null,
       leaseUntil: null,
     });
+    // Meanwhile someone deletes vb by hand: the retry is not a takeover, so it does not take vb
+    // for one of its own deletions.
+    fake.volumes.delete("vb");
     const res = await executeRequest(deps(), id);
-    expect(res.status === "done" && res.request.outcomes).toEqual([
+    if (res.status !== "done") throw new Error(res.status);
+    expect([...res.request.outcomes].sort((a, b) => a.name.localeCompare(b.name))).toEqual([
       { name: "va", result: "deleted", freedBytes: 1000 },
+      { name: "vb", result: "skipped", reason: "no longer exists (deleted outside this request)" },
     ]);
   });
 
