@@ -21,7 +21,7 @@
 import { type ExecuteDeps, type ExecutionResult, executeRequest } from "../approvals/execute.js";
 import type { PruneCommand, RmCommand } from "../approvals/plan.js";
 import { type Actor, type GroupResolver, mayApprove } from "../approvals/policy.js";
-import { approveRequest, attachMessage, rejectRequest } from "../approvals/requests.js";
+import { approveRequest, attachMessage, isExpired, rejectRequest } from "../approvals/requests.js";
 import type { DeletionRequest } from "../approvals/types.js";
 import { parseCommand } from "../commands/parse.js";
 import { type RequestsResult, renderRequestsText, runRequests } from "../commands/requests.js";
@@ -456,7 +456,14 @@ export async function runRequestList(
   const tell = makeTell(deps, job.responseUrl);
   let result: RequestsResult;
   try {
-    result = await runRequests(await deps.store(), now);
+    const store = await deps.store();
+    // Listing expires the pending requests past their expiry: their parent messages follow.
+    const due = (await store.listRequests({ statuses: ["pending"] })).filter((r) => isExpired(r, now()));
+    result = await runRequests(store, now);
+    for (const r of due) {
+      const after = await store.getRequest(r.id);
+      if (after?.status === "expired") await showState(deps, after, null, now());
+    }
   } catch (err) {
     log.error(`dvol: ${job.text}: ${describeError(err)}`);
     return { status: "failed", error: describeError(err), told: await tell(renderError(err)) };

@@ -415,6 +415,24 @@ describe("/dvol requests", () => {
     expect(list).toContain("rejected by <@U0ALICE01>");
     expect(list).toContain("<@U0EVE0001> ran `/dvol requests`");
   });
+
+  it("expires the requests past their expiry, and their parent messages say so", async () => {
+    const o = await opened();
+    clock = new Date("2026-11-30T15:00:00.000Z");
+    const job = {
+      kind: "command" as const,
+      words: ["requests"],
+      text: "requests",
+      channel: CHANNEL,
+      user: EVE,
+      responseUrl: "https://hooks.slack.com/commands/T1/list",
+      acceptedAt: clock.toISOString(),
+    };
+    expect((await runWorkerJob(job, deps())).status).toBe("posted");
+    expect((await store.getRequest(o.request.id))?.status).toBe("expired");
+    expect(text(slack.lastUpdateOf(o.parent.ts)?.msg)).toContain("*Expired*");
+    expect(text(slack.posts.at(-1)?.msg)).toContain("expired at");
+  });
 });
 
 describe("group members", () => {
