@@ -10,6 +10,7 @@ import {
   renderText,
   runCommand,
 } from "./commands/run.js";
+import { resolveTarget } from "./commands/targets.js";
 import { loadConfig } from "./config/load.js";
 import { SecretResolver } from "./config/secrets.js";
 import type { ConnectionFactory } from "./docker/connection.js";
@@ -22,6 +23,8 @@ import {
   UnknownHostError,
   UsageError,
 } from "./errors.js";
+import { renderReportText, reportComplete, reportJson, runReport } from "./report/dangling.js";
+import { openStore } from "./store/open.js";
 
 export const EXIT_OK = 0;
 export const EXIT_HOST_FAILED = 1;
@@ -36,6 +39,8 @@ export interface CliIo {
   connect?: ConnectionFactory;
   /** Replaces the store of rm --yes, prune --yes and requests (tests). */
   openStore?: StoreOpener;
+  /** The clock of `report` (tests). */
+  now?: () => Date;
 }
 
 const CLI_USAGE = "usage: dvol [--config FILE] [--json] [--yes] <command> [args...]   (dvol help)";
@@ -91,6 +96,20 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       });
       io.stdout(json ? JSON.stringify(r) : renderDeletionCommandText(r));
       return deletionCommandSucceeded(r) ? EXIT_OK : EXIT_HOST_FAILED;
+    }
+    if (cmd.name === "report") {
+      // Unknown hosts are refused before the store is opened. The store remembers since when
+      // each volume has been dangling.
+      resolveTarget(config, cmd.target ?? "all");
+      const open: StoreOpener = io.openStore ?? ((env, cwd) => openStore(env, { cwd }));
+      const store = await open(io.env, io.cwd);
+      try {
+        const r = await runReport(cmd.target, { config, connect, now: io.now ?? (() => new Date()), store });
+        io.stdout(json ? JSON.stringify(reportJson(r)) : renderReportText(r));
+        return reportComplete(r) ? EXIT_OK : EXIT_HOST_FAILED;
+      } finally {
+        await store.close();
+      }
     }
     const result: CommandResult = await runCommand(cmd, { config, connect, now: () => new Date() });
     io.stdout(json ? JSON.stringify(result) : renderText(result));

@@ -139,6 +139,13 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [],
     examples: ["requests"],
   },
+  {
+    name: "report",
+    summary: "dangling volumes per host: how many, their space, the largest, and since when they dangle",
+    args: [{ name: "target", kind: "target", optional: true }],
+    options: [],
+    examples: ["report", "report web-*"],
+  },
 ];
 
 export function findCommand(name: string): CommandSpec | undefined {

@@ -37,7 +37,8 @@ export type Command =
       labels: LabelRule[];
       olderThan: Duration | null;
     }
-  | { name: "requests" };
+  | { name: "requests" }
+  | { name: "report"; target: string | null };
 
 export type CommandName = Command["name"];
 
@@ -225,6 +226,8 @@ function build(spec: CommandSpec, pos: string[], opts: Map<string, OptionValue>)
     }
     case "requests":
       return { name: "requests" };
+    case "report":
+      return { name: "report", target: pos[0] ?? null };
     default:
       throw new UsageError(`unknown command "${spec.name}"`);
   }

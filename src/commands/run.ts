@@ -55,6 +55,12 @@ export function runCommand(cmd: Command, ctx: CommandContext): Promise<CommandRe
           hint: "Use the dvol CLI for now.",
         }),
       );
+    case "report":
+      return Promise.reject(
+        new UsageError("report: needs the store, run by the CLI or the bot's worker", {
+          hint: "Use the dvol CLI: dvol report",
+        }),
+      );
     case "help":
       return Promise.resolve(runHelp(cmd.topic));
     case "hosts":

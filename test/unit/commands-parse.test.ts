@@ -221,7 +221,7 @@ describe("parseCommand: ls", () => {
 });
 
 describe("parseCommand: usage errors", () => {
-  const allUsage = ["help", "hosts", "info", "ls", "inspect", "rm", "prune", "requests"]
+  const allUsage = ["help", "hosts", "info", "ls", "inspect", "rm", "prune", "requests", "report"]
     .map(usageOf)
     .join("\n");
 
