@@ -50,6 +50,7 @@ import { plain } from "../slack/replies.js";
 import type { Store } from "../store/store.js";
 import type { CommandJob, DecideJob, Job, OpenRequestJob } from "./job.js";
 import { type JobOutcome, type RunJobDeps, runJob, withAttribution } from "./run-job.js";
+import { runReportJob } from "./run-report.js";
 
 export interface RequestJobDeps {
   config: () => Promise<Config>;
@@ -431,6 +432,7 @@ export function runWorkerJob(job: Job, deps: RunJobDeps & RequestJobDeps): Promi
 export function runWorkerJob(job: Job, deps: RunJobDeps & RequestJobDeps): Promise<WorkerOutcome> {
   switch (job.kind) {
     case "command":
+      if (job.words[0] === "report") return runReportJob(job, deps);
       return job.words[0] === "requests" ? runRequestList(job, deps) : runJob(job, deps);
     case "open-request":
       return runOpenRequest(job, deps);

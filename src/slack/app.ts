@@ -68,6 +68,9 @@ function checkTargets(cmd: Command, config: Config): void {
     case "ls":
       resolveTarget(config, cmd.target);
       return;
+    case "report":
+      resolveTarget(config, cmd.target ?? "all");
+      return;
     case "rm":
     case "prune":
       resolveHost(config, cmd.host);

@@ -1,0 +1,112 @@
+/**
+ * The dangling report in Slack: `/dvol report [target]` (a CommandJob, posted in the channel where
+ * it was typed) and the daily report (posted in `report.channel`, once per date: a claim on
+ * `report#<date>` is taken before posting, so a retried or repeated schedule posts nothing new).
+ */
+import { parseCommand } from "../commands/parse.js";
+import type { CommandResult } from "../commands/run.js";
+import type { Config } from "../config/types.js";
+import type { ConnectionFactory } from "../docker/connection.js";
+import { describeError } from "../errors.js";
+import { type ReportResult, reportDate, runReport } from "../report/dangling.js";
+import type { SlackMessage } from "../slack/message.js";
+import { type PostedMessage, type SlackOutbox, slackErrorCode } from "../slack/post.js";
+import { renderError } from "../slack/render-error.js";
+import { renderReportSlack } from "../slack/render-report.js";
+import { plain } from "../slack/replies.js";
+import type { Store } from "../store/store.js";
+import type { CommandJob } from "./job.js";
+import { type JobOutcome, withAttribution } from "./run-job.js";
+
+export interface ReportJobDeps {
+  config: () => Promise<Config>;
+  connect: (config: Config) => ConnectionFactory;
+  slack: SlackOutbox;
+  store: () => Promise<Store>;
+  now?: () => Date;
+  logger?: Pick<Console, "info" | "warn" | "error">;
+}
+
+/** `/dvol report [target]`: the report posted in the channel where it was typed. */
+export async function runReportJob(job: CommandJob, deps: ReportJobDeps): Promise<JobOutcome> {
+  const log = deps.logger ?? console;
+  const now = deps.now ?? (() => new Date());
+  const tell = async (msg: SlackMessage): Promise<boolean> => {
+    try {
+      await deps.slack.respond(job.responseUrl, msg);
+      return true;
+    } catch (err) {
+      log.error(`dvol: could not answer through response_url: ${describeError(err)}`);
+      return false;
+    }
+  };
+  let result: ReportResult;
+  try {
+    const cmd = parseCommand(job.words);
+    if (cmd.name !== "report") throw new Error(`not a report command: ${cmd.name}`);
+    const config = await deps.config();
+    result = await runReport(cmd.target, {
+      config,
+      connect: deps.connect(config),
+      now,
+      store: await deps.store(),
+    });
+  } catch (err) {
+    log.error(`dvol: ${job.text}: ${describeError(err)}`);
+    return { status: "failed", error: describeError(err), told: await tell(renderError(err)) };
+  }
+  const msg = withAttribution(renderReportSlack(result), job);
+  try {
+    const posted = await deps.slack.post(job.channel, msg);
+    // The read commands' result type does not include `report`: this outcome carries none.
+    return { status: "posted", posted, result: null as unknown as CommandResult };
+  } catch (err) {
+    const code = slackErrorCode(err);
+    log.error(`dvol: could not post in ${job.channel}: ${code ?? describeError(err)}`);
+    const why =
+      code === "not_in_channel" || code === "channel_not_found"
+        ? "I am not in this channel: invite me (`/invite @dvol`) and try again."
+        : `I could not post the report in this channel (${code ?? "an error, logged"}).`;
+    return {
+      status: "failed",
+      error: code ?? describeError(err),
+      told: await tell(plain(`:warning: ${why}`)),
+    };
+  }
+}
+
+export type DailyReportOutcome =
+  | { status: "posted"; date: string; posted: PostedMessage; result: ReportResult }
+  /** This date's report was posted (or is being posted) by an earlier invocation. */
+  | { status: "already-posted"; date: string }
+  /** No `report.channel` in the config. */
+  | { status: "no-channel"; date: string };
+
+/** How long a date's claim is kept: past any retry of that date's schedule. */
+const CLAIM_DAYS = 7;
+
+/**
+ * The daily report in `report.channel`, once per date. The claim is taken before posting: a
+ * failure to post after it is thrown (the invocation fails and is logged) and not retried by a
+ * later invocation for the same date, which would risk a second post.
+ */
+export async function postDailyReport(deps: ReportJobDeps): Promise<DailyReportOutcome> {
+  const now = deps.now ?? (() => new Date());
+  const at = now();
+  const date = reportDate(at);
+  const config = await deps.config();
+  const channel = config.report.channel;
+  if (!channel) {
+    (deps.logger ?? console).warn("dvol: report: no report.channel in the config: nothing posted");
+    return { status: "no-channel", date };
+  }
+  const store = await deps.store();
+  const result = await runReport(null, { config, connect: deps.connect(config), now: () => at, store });
+  const expires = new Date(Date.parse(`${date}T00:00:00Z`) + CLAIM_DAYS * 86_400_000).toISOString();
+  if (!(await store.claim(`report#${date}`, expires, now().toISOString()))) {
+    (deps.logger ?? console).info(`dvol: report: the report of ${date} was already posted`);
+    return { status: "already-posted", date };
+  }
+  const posted = await deps.slack.post(channel, renderReportSlack(result));
+  return { status: "posted", date, posted, result };
+}

@@ -1,0 +1,101 @@
+/**
+ * The dangling report in Slack (SPEC §5): a header, one summary line, and per host a line with
+ * its count, space and share bar, then its largest volumes as room allows. Whatever is left out
+ * (volumes, or hosts past what fits) is in the attached file, the complete text rendering.
+ */
+import type { KnownBlock } from "@slack/types";
+import { bar, humanSize, shortTime } from "../format.js";
+import { age, type ReportResult, renderReportText, shares } from "../report/dangling.js";
+import { checkMessage } from "./limits.js";
+import type { SlackMessage } from "./message.js";
+import { codePieces, escapeMrkdwn, HEADROOM_CHARS, header, section, sections } from "./render.js";
+
+/** How many of each host's largest volumes the message shows, most first, as room allows. */
+const LARGEST = [5, 3, 1, 0] as const;
+const MAX_REASON = 120;
+
+const HEADROOM_BLOCK: KnownBlock = {
+  type: "context",
+  elements: [{ type: "mrkdwn", text: "x".repeat(HEADROOM_CHARS) }],
+};
+
+function fits(msg: SlackMessage): boolean {
+  return checkMessage({ ...msg, blocks: [...msg.blocks, HEADROOM_BLOCK] }).length === 0;
+}
+
+const plural = (k: number, word: string) => `${k.toLocaleString("en-US")} ${word}${k === 1 ? "" : "s"}`;
+const clip = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
+
+export function reportSummary(r: ReportResult): string {
+  const ok = r.hosts.filter((h) => h.ok);
+  const count = ok.reduce((a, h) => a + (h.ok ? h.danglingCount : 0), 0);
+  const bytes = ok.reduce((a, h) => a + (h.ok ? h.danglingBytes : 0), 0);
+  const failed = r.hosts.length - ok.length;
+  return `${plural(count, "dangling volume")}, ${humanSize(bytes)}, on ${plural(ok.length, "host")}${
+    failed ? `; ${plural(failed, "host")} unavailable` : ""
+  }`;
+}
+
+/** The host lines (raw, for a code block) with at most `largest` volumes each. */
+function hostLines(r: ReportResult, largest: number): { lines: string[]; omitted: boolean } {
+  const now = new Date(r.at);
+  const share = new Map(shares(r).map((s) => [s.host, s.share]));
+  const width = Math.min(30, Math.max(...r.hosts.map((h) => h.host.length), 4));
+  const lines: string[] = [];
+  let omitted = false;
+  for (const h of r.hosts) {
+    if (!h.ok) {
+      const why = h.error.startsWith(`${h.host}: `) ? h.error.slice(h.host.length + 2) : h.error;
+      lines.push(`${h.host.padEnd(width)}  unavailable: ${clip(why, MAX_REASON)}`);
+      continue;
+    }
+    lines.push(
+      `${h.host.padEnd(width)}  ${String(h.danglingCount).padStart(5)}  ${humanSize(h.danglingBytes).padStart(8)}  ${bar(share.get(h.host) ?? 0)}`,
+    );
+    const shown = h.volumes.slice(0, largest);
+    if (shown.length < h.volumes.length) omitted = true;
+    for (const v of shown) {
+      lines.push(
+        `    ${clip(v.name, 60)}  ${humanSize(v.sizeBytes)}  ${v.project ?? "-"}  age ${age(v.createdAt, now)}  since ${shortTime(v.danglingSince)}`,
+      );
+    }
+  }
+  return { lines, omitted };
+}
+
+/** The report as a Slack message within Slack's limits (with room for one more block). */
+export function renderReportSlack(r: ReportResult): SlackMessage {
+  const summary = reportSummary(r);
+  const text = `Dangling volumes, ${r.date}: ${summary}`;
+  const head: KnownBlock[] = [header(`Dangling volumes, ${r.date}`), section(escapeMrkdwn(summary))];
+  const file = {
+    filename: `dvol-report-${r.date}.txt`,
+    title: `dvol report ${r.date}`,
+    content: renderReportText(r, Number.POSITIVE_INFINITY),
+  };
+  for (const largest of LARGEST) {
+    const { lines, omitted } = hostLines(r, largest);
+    const msg: SlackMessage = { text, blocks: [...head, ...sections(codePieces(lines))] };
+    if (omitted) {
+      msg.blocks.push({
+        type: "context",
+        elements: [
+          {
+            type: "mrkdwn",
+            text: "The largest volumes of each host are shown; the attached file lists them all.",
+          },
+        ],
+      });
+      msg.file = file;
+    }
+    if (fits(msg)) return msg;
+  }
+  return {
+    text,
+    blocks: [
+      ...head,
+      section("Too many hosts to list in a message: the attached file has the whole report."),
+    ],
+    file,
+  };
+}

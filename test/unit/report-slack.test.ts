@@ -1,0 +1,192 @@
+// Unit tests of the dangling report in Slack: the rendering within Slack's limits at 50 hosts and
+// 10,000 volumes, `/dvol report` as a worker job, and the daily report posted once per date.
+import { describe, expect, it } from "vitest";
+import type { Config, HostConfig } from "../../src/config/types.js";
+import type { ConnectionFactory } from "../../src/docker/connection.js";
+import { HostError } from "../../src/errors.js";
+import type { CommandJob } from "../../src/jobs/job.js";
+import { postDailyReport } from "../../src/jobs/run-report.js";
+import { runWorkerJob } from "../../src/jobs/run-request.js";
+import type { ReportResult } from "../../src/report/dangling.js";
+import type { SlackMessage } from "../../src/slack/message.js";
+import type { PostedMessage, SlackThreadOutbox } from "../../src/slack/post.js";
+import { renderReportSlack } from "../../src/slack/render-report.js";
+import { MemoryStore } from "../../src/store/memory.js";
+import { FakeEngine, fakeConfig } from "../support/fake-engine.js";
+import { expectWithinSlackLimits } from "../support/slack-limits.js";
+
+function host(name: string): HostConfig {
+  return { name, endpoint: { kind: "socket", path: `/fake-${name}.sock` }, labels: {}, timeoutMs: 20_000 };
+}
+
+function configOf(names: string[], channel: string | null = "C0REPORT"): Config {
+  return { ...fakeConfig(), hosts: names.map(host), report: { channel } };
+}
+
+function factory(engines: Record<string, FakeEngine>): ConnectionFactory {
+  return async (h) => {
+    const fake = engines[h.name];
+    if (!fake) throw new HostError(h.name, "refused", "connection refused");
+    return fake.factory()(h);
+  };
+}
+
+function outbox() {
+  const posts: { channel: string; msg: SlackMessage }[] = [];
+  const responses: SlackMessage[] = [];
+  const slack: SlackThreadOutbox = {
+    async post(channel, msg): Promise<PostedMessage> {
+      posts.push({ channel, msg });
+      return { channel, ts: `${posts.length}.000`, fileId: msg.file ? "F1" : null };
+    },
+    async respond(_url, msg) {
+      responses.push(msg);
+    },
+    postInThread: async () => {
+      throw new Error("not used");
+    },
+    update: async () => {
+      throw new Error("not used");
+    },
+    usergroupMembers: async () => [],
+  };
+  return { slack, posts, responses };
+}
+
+/** A synthetic report: `hosts` hosts (the last `dead` unavailable) of `per` volumes each. */
+function synthetic(hosts: number, per: number, dead = 0): ReportResult {
+  return {
+    command: "report",
+    date: "2026-11-29",
+    at: "2026-11-29T08:00:00.000Z",
+    hosts: Array.from({ length: hosts }, (_, i) => {
+      const name = `host-${String(i).padStart(2, "0")}-with-a-rather-long-name.example.internal`;
+      if (i >= hosts - dead) {
+        return {
+          host: name,
+          ok: false as const,
+          error: `${name}: timed out after 20 s ${"x".repeat(300)}`,
+          hint: null,
+        };
+      }
+      const volumes = Array.from({ length: per }, (_, j) => ({
+        name: `project${i}_volume-with-a-long-name-${String(j).padStart(4, "0")}-${"v".repeat(40)}`,
+        sizeBytes: (per - j) * 1_000_003 * (i + 1),
+        project: `project${i}`,
+        createdAt: "2026-10-01T00:00:00Z",
+        danglingSince: "2026-11-01T08:00:00.000Z",
+      }));
+      return {
+        host: name,
+        ok: true as const,
+        error: null,
+        danglingCount: per,
+        danglingBytes: volumes.reduce((a, v) => a + v.sizeBytes, 0),
+        volumes,
+      };
+    }),
+  };
+}
+
+describe("renderReportSlack", () => {
+  it("fits Slack's limits at 50 hosts × 200 volumes: a summary, and the full list as a file", () => {
+    const r = synthetic(50, 200);
+    const msg = renderReportSlack(r);
+    expectWithinSlackLimits(msg);
+    expect(msg.text).toContain("10,000 dangling volumes");
+    expect(msg.file?.content.split("\n").filter((l) => l.includes("_volume-with-a-long-name-"))).toHaveLength(
+      10_000,
+    );
+  });
+
+  it("fits with unavailable hosts and long reasons, naming every host", () => {
+    const r = synthetic(50, 200, 10);
+    const msg = renderReportSlack(r);
+    expectWithinSlackLimits(msg);
+    expect(msg.text).toContain("10 hosts unavailable");
+    const all = JSON.stringify(msg.blocks) + (msg.file?.content ?? "");
+    for (const h of r.hosts) expect(all).toContain(h.host);
+  });
+
+  it("shows everything without a file when it fits", () => {
+    const msg = renderReportSlack(synthetic(2, 3));
+    expectWithinSlackLimits(msg);
+    expect(msg.file).toBeUndefined();
+    expect(JSON.stringify(msg.blocks)).toContain("volume-with-a-long-name-0002");
+  });
+});
+
+const fake = () =>
+  new FakeEngine()
+    .addVolume({ name: "old-cache", sizeBytes: 5_200_000 })
+    .addVolume({ name: "web-data" })
+    .addContainer({ name: "web-1", state: "running", volumes: ["web-data"] });
+
+describe("/dvol report in Slack", () => {
+  it("runs as a worker job and posts the report in the channel where it was typed", async () => {
+    const o = outbox();
+    const store = new MemoryStore();
+    const job: CommandJob = {
+      kind: "command",
+      words: ["report"],
+      text: "report",
+      channel: "C0OPS",
+      user: "U0ALICE",
+      responseUrl: "https://hooks.slack.test/r",
+      acceptedAt: "2026-11-29T08:00:00Z",
+    };
+    const out = await runWorkerJob(job, {
+      config: async () => configOf(["host1", "dead"]),
+      connect: () => factory({ host1: fake() }),
+      slack: o.slack,
+      store: async () => store,
+      now: () => new Date("2026-11-29T08:00:00Z"),
+    });
+    expect(out.status).toBe("posted");
+    expect(o.posts).toHaveLength(1);
+    expect(o.posts[0]?.channel).toBe("C0OPS");
+    const blocks = JSON.stringify(o.posts[0]?.msg.blocks);
+    expect(blocks).toContain("old-cache");
+    expect(blocks).not.toContain("web-data");
+    expect(blocks).toContain("dead");
+    expect(blocks).toContain("unavailable");
+    expect(blocks).toContain("<@U0ALICE> ran");
+    expectWithinSlackLimits(o.posts[0]?.msg as SlackMessage);
+  });
+});
+
+describe("the daily report", () => {
+  it("posts once per date in report.channel, however often it runs that day", async () => {
+    const o = outbox();
+    const store = new MemoryStore();
+    let t = Date.parse("2026-11-29T08:00:00Z");
+    const deps = {
+      config: async () => configOf(["host1"]),
+      connect: () => factory({ host1: fake() }),
+      slack: o.slack,
+      store: async () => store,
+      now: () => new Date(t),
+    };
+    expect((await postDailyReport(deps)).status).toBe("posted");
+    t += 60_000;
+    expect((await postDailyReport(deps)).status).toBe("already-posted");
+    expect(o.posts.map((p) => p.channel)).toEqual(["C0REPORT"]);
+    t += 86_400_000;
+    const next = await postDailyReport(deps);
+    expect(next).toMatchObject({ status: "posted", date: "2026-11-30" });
+    expect(o.posts).toHaveLength(2);
+  });
+
+  it("posts nothing without report.channel", async () => {
+    const o = outbox();
+    const out = await postDailyReport({
+      config: async () => configOf(["host1"], null),
+      connect: () => factory({ host1: fake() }),
+      slack: o.slack,
+      store: async () => new MemoryStore(),
+      logger: { info() {}, warn() {}, error() {} },
+    });
+    expect(out.status).toBe("no-channel");
+    expect(o.posts).toHaveLength(0);
+  });
+});
