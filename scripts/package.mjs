@@ -131,7 +131,7 @@ if (carried.length > 0) {
 }
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
-for (const fn of ["slack", "worker"]) {
+for (const fn of ["slack", "worker", "report"]) {
   const zip = path.join(out, `${fn}.zip`);
   if (!existsSync(zip)) fail(`${zip} was not written`);
   const files = [...readZip(zip)].map(([name, bytes]) => `${name} ${kb(bytes.length)}`);

@@ -154,8 +154,15 @@ describe("npm run package", () => {
       FunctionName: "dvol-dev-worker",
       Role: { "Fn::GetAtt": ["WorkerRole", "Arn"] },
     });
+    expect(template.Resources.ReportLambdaFunction?.Properties).toMatchObject({
+      Handler: "handlers/report.handler",
+      Runtime: "nodejs20.x",
+      Timeout: 120,
+      FunctionName: "dvol-dev-report",
+      Role: { "Fn::GetAtt": ["ReportRole", "Arn"] },
+    });
     const functions = Object.values(template.Resources).filter((r) => r.Type === "AWS::Lambda::Function");
-    expect(functions).toHaveLength(2);
+    expect(functions).toHaveLength(3);
   });
 
   it("routes POST /slack/events of an HTTP API to the Slack function, and outputs the URL", () => {
@@ -205,11 +212,17 @@ describe("npm run package", () => {
       SLACK_BOT_TOKEN_PARAM: "/dvol/slack/bot-token",
       DVOL_TABLE: { Ref: "DvolTable" },
     });
+    expect(envOf("ReportLambdaFunction")).toEqual({
+      DVOL_CONFIG: "dvol.config.yaml",
+      SLACK_API_URL: "https://slack.com/api/",
+      SLACK_BOT_TOKEN_PARAM: "/dvol/slack/bot-token",
+      DVOL_TABLE: { Ref: "DvolTable" },
+    });
     // The secrets were in the packaging environment: they went nowhere.
     const everything = [
       templateText,
       readFileSync(path.join(OUT, "serverless-state.json"), "utf8"),
-      ...["slack", "worker"].flatMap((fn) =>
+      ...["slack", "worker", "report"].flatMap((fn) =>
         [...readZip(path.join(OUT, `${fn}.zip`)).values()].map((b) => b.toString("latin1")),
       ),
     ];
@@ -221,9 +234,9 @@ describe("npm run package", () => {
     expect(templateText).not.toMatch(/SLACK_SIGNING_SECRET"|SLACK_BOT_TOKEN"/);
   });
 
-  it("creates exactly two roles, one per function, and no shared one", () => {
+  it("creates exactly three roles, one per function, and no shared one", () => {
     const roles = Object.entries(template.Resources).filter(([, r]) => r.Type === "AWS::IAM::Role");
-    expect(roles.map(([id]) => id).sort()).toEqual(["SlackRole", "WorkerRole"]);
+    expect(roles.map(([id]) => id).sort()).toEqual(["ReportRole", "SlackRole", "WorkerRole"]);
     for (const [, role] of roles) {
       expect(role.Properties.AssumeRolePolicyDocument).toEqual({
         Version: "2012-10-17",
@@ -272,12 +285,28 @@ describe("npm run package", () => {
     ]);
   });
 
+  it("runs the report daily at 08:00 UTC, and lets it write its logs, read parameters under the path and use its table's items: nothing else", () => {
+    const rules = Object.values(template.Resources).filter((r) => r.Type === "AWS::Events::Rule");
+    expect(rules.map((r) => r.Properties.ScheduleExpression)).toEqual(["cron(0 8 * * ? *)"]);
+    expect(statements("ReportRole")).toEqual([
+      logsOf("report"),
+      { Effect: "Allow", Action: "ssm:GetParameter", Resource: ssmParam("/dvol/*") },
+      {
+        Effect: "Allow",
+        Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+        Resource: { "Fn::GetAtt": ["DvolTable", "Arn"] },
+      },
+      cmkDecrypt,
+    ]);
+  });
+
   it("bundles each handler alone into its zip, with no node_modules and no source maps or metafiles", () => {
     const slack = readZip(path.join(OUT, "slack.zip"));
     const worker = readZip(path.join(OUT, "worker.zip"));
     const own = (names: string[]) => names.filter((n) => !n.startsWith("certs/") && n !== "dvol.config.yaml");
     expect(own([...slack.keys()])).toEqual(["handlers/slack.cjs"]);
     expect(own([...worker.keys()])).toEqual(["handlers/worker.cjs"]);
+    expect(own([...readZip(path.join(OUT, "report.zip")).keys()])).toEqual(["handlers/report.cjs"]);
     // @aws-sdk/* is external: required from the Lambda runtime, not bundled or packed.
     const slackJs = slack.get("handlers/slack.cjs")?.toString("utf8") ?? "";
     expect(slackJs).toMatch(/require\("@aws-sdk\/client-lambda"\)|import\("@aws-sdk\/client-lambda"\)/);
@@ -329,6 +358,7 @@ describe("npm run package", () => {
       expect.arrayContaining([
         "cloudformation-template-update-stack.json",
         "meta",
+        "report.zip",
         "slack.zip",
         "worker.zip",
       ]),

@@ -1,6 +1,7 @@
 // Unit tests of the dangling report in Slack: the rendering within Slack's limits at 50 hosts and
 // 10,000 volumes, `/dvol report` as a worker job, and the daily report posted once per date.
 import { describe, expect, it } from "vitest";
+import { createReportHandler } from "../../handlers/report.js";
 import type { Config, HostConfig } from "../../src/config/types.js";
 import type { ConnectionFactory } from "../../src/docker/connection.js";
 import { HostError } from "../../src/errors.js";
@@ -188,5 +189,27 @@ describe("the daily report", () => {
     });
     expect(out.status).toBe("no-channel");
     expect(o.posts).toHaveLength(0);
+  });
+});
+
+describe("handlers/report.ts", () => {
+  it("posts the day's report once, however often the schedule invokes it", async () => {
+    const o = outbox();
+    const store = new MemoryStore();
+    const run = createReportHandler({
+      env: {},
+      config: configOf(["host1", "dead"]),
+      connect: factory({ host1: fake() }),
+      slack: o.slack,
+      store,
+      now: () => new Date("2026-11-29T08:00:03Z"),
+    });
+    const event = { source: "aws.events", "detail-type": "Scheduled Event", time: "2026-11-29T08:00:00Z" };
+    expect((await run(event)).status).toBe("posted");
+    expect((await run(event)).status).toBe("already-posted");
+    expect(o.posts).toHaveLength(1);
+    expect(o.posts[0]?.channel).toBe("C0REPORT");
+    expect(JSON.stringify(o.posts[0]?.msg.blocks)).toContain("old-cache");
+    expectWithinSlackLimits(o.posts[0]?.msg as SlackMessage);
   });
 });
