@@ -24,6 +24,12 @@ export interface OpenRequestJob extends Omit<CommandJob, "kind"> {
   kind: "open-request";
   /** Slack's trigger_id of the command: the worker opens one request per command, however often run. */
   triggerId: string | null;
+  /**
+   * A report's "Request cleanup" click: the worker reads the host and the volume names the report
+   * showed for it (a memo under the report's id and the host's place in it) and opens an rm
+   * request for exactly those.
+   */
+  reportList?: { id: string; index: number };
 }
 
 /** A click on a request's Approve or Reject button (SPEC §4). */

@@ -3,6 +3,9 @@
  * it was typed) and the daily report (posted in `report.channel`, once per date: a claim on
  * `report#<date>` is taken before posting, so a retried or repeated schedule posts nothing new).
  */
+
+import { randomBytes } from "node:crypto";
+import { MAX_RM_VOLUMES } from "../approvals/plan.js";
 import { parseCommand } from "../commands/parse.js";
 import type { CommandResult } from "../commands/run.js";
 import type { Config } from "../config/types.js";
@@ -17,6 +20,40 @@ import { plain } from "../slack/replies.js";
 import type { Store } from "../store/store.js";
 import type { CommandJob } from "./job.js";
 import { type JobOutcome, withAttribution } from "./run-job.js";
+
+/** How long a report's lists stay behind its "Request cleanup" buttons. */
+const LIST_TTL_MS = 7 * 86_400_000;
+
+export function reportListKey(id: string, index: number): string {
+  return `report-list|${id}|${index}`;
+}
+
+/**
+ * Keeps, under a new report id, the names each host's "Request cleanup" button stands for: the
+ * host's dangling volumes as reported, largest first, at most an rm request's worth.
+ */
+export async function saveReportLists(store: Store, r: ReportResult, now: Date): Promise<string> {
+  const id = `RP-${randomBytes(6).toString("hex").toUpperCase()}`;
+  const until = new Date(now.getTime() + LIST_TTL_MS).toISOString();
+  for (const [i, h] of r.hosts.entries()) {
+    if (!h.ok || h.volumes.length === 0) continue;
+    const names = h.volumes.slice(0, MAX_RM_VOLUMES).map((v) => v.name);
+    await store.putMemo(reportListKey(id, i), JSON.stringify({ date: r.date, host: h.host, names }), until);
+  }
+  return id;
+}
+
+/** The names a report's button stands for, or null when the list is gone (expired) or unknown. */
+export async function loadReportList(
+  store: Store,
+  id: string,
+  index: number,
+): Promise<{ date: string; host: string; names: string[] } | null> {
+  const v = await store.getMemo(reportListKey(id, index));
+  if (v === null) return null;
+  const parsed = JSON.parse(v) as { date: string; host: string; names: string[] };
+  return Array.isArray(parsed.names) && typeof parsed.host === "string" ? parsed : null;
+}
 
 export interface ReportJobDeps {
   config: () => Promise<Config>;
@@ -41,21 +78,19 @@ export async function runReportJob(job: CommandJob, deps: ReportJobDeps): Promis
     }
   };
   let result: ReportResult;
+  let reportId: string;
   try {
     const cmd = parseCommand(job.words);
     if (cmd.name !== "report") throw new Error(`not a report command: ${cmd.name}`);
     const config = await deps.config();
-    result = await runReport(cmd.target, {
-      config,
-      connect: deps.connect(config),
-      now,
-      store: await deps.store(),
-    });
+    const store = await deps.store();
+    result = await runReport(cmd.target, { config, connect: deps.connect(config), now, store });
+    reportId = await saveReportLists(store, result, now());
   } catch (err) {
     log.error(`dvol: ${job.text}: ${describeError(err)}`);
     return { status: "failed", error: describeError(err), told: await tell(renderError(err)) };
   }
-  const msg = withAttribution(renderReportSlack(result), job);
+  const msg = withAttribution(renderReportSlack(result, { reportId }), job);
   try {
     const posted = await deps.slack.post(job.channel, msg);
     // The read commands' result type does not include `report`: this outcome carries none.
@@ -107,6 +142,7 @@ export async function postDailyReport(deps: ReportJobDeps): Promise<DailyReportO
     (deps.logger ?? console).info(`dvol: report: the report of ${date} was already posted`);
     return { status: "already-posted", date };
   }
-  const posted = await deps.slack.post(channel, renderReportSlack(result));
+  const reportId = await saveReportLists(store, result, now());
+  const posted = await deps.slack.post(channel, renderReportSlack(result, { reportId }));
   return { status: "posted", date, posted, result };
 }

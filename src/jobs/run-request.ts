@@ -50,7 +50,7 @@ import { plain } from "../slack/replies.js";
 import type { Store } from "../store/store.js";
 import type { CommandJob, DecideJob, Job, OpenRequestJob } from "./job.js";
 import { type JobOutcome, type RunJobDeps, runJob, withAttribution } from "./run-job.js";
-import { runReportJob } from "./run-report.js";
+import { loadReportList, runReportJob } from "./run-report.js";
 
 export interface RequestJobDeps {
   config: () => Promise<Config>;
@@ -435,10 +435,48 @@ export function runWorkerJob(job: Job, deps: RunJobDeps & RequestJobDeps): Promi
       if (job.words[0] === "report") return runReportJob(job, deps);
       return job.words[0] === "requests" ? runRequestList(job, deps) : runJob(job, deps);
     case "open-request":
-      return runOpenRequest(job, deps);
+      return job.reportList ? runReportCleanup(job, deps) : runOpenRequest(job, deps);
     case "decide":
       return runDecide(job, deps);
   }
+}
+
+/**
+ * A report's "Request cleanup" click: the names the report listed for the host, read from the
+ * store, become an ordinary rm request (checked, planned, stored and posted as any other).
+ */
+export async function runReportCleanup(job: OpenRequestJob, deps: RequestJobDeps): Promise<OpenOutcome> {
+  const list = job.reportList;
+  if (!list) return runOpenRequest(job, deps);
+  let saved: { host: string; names: string[] } | null;
+  try {
+    saved = await loadReportList(await deps.store(), list.id, list.index);
+  } catch (err) {
+    (deps.logger ?? console).error(`dvol: ${job.text}: ${describeError(err)}`);
+    return {
+      status: "failed",
+      error: describeError(err),
+      told: await makeTell(deps, job.responseUrl)(renderError(err)),
+    };
+  }
+  if (!saved || saved.names.length === 0) {
+    const why = `The list behind this button is gone (report ${list.id}): run \`/dvol report\` for a fresh one.`;
+    return {
+      status: "failed",
+      error: "report list gone",
+      told: await makeTell(deps, job.responseUrl)(plain(`:warning: ${why}`)),
+    };
+  }
+  const { reportList: _, ...rest } = job;
+  const words = ["rm", saved.host, ...saved.names];
+  return runOpenRequest(
+    {
+      ...rest,
+      words,
+      text: `rm ${saved.host} (${saved.names.length} dangling volumes of report ${list.id})`,
+    },
+    deps,
+  );
 }
 
 /** True when the job failed and nobody could be told: the invocation should fail (on-failure destination). */

@@ -30,6 +30,7 @@ import type { SlackMessage } from "./message.js";
 import { respondEphemeral } from "./post.js";
 import { renderSlack } from "./render.js";
 import { renderError } from "./render-error.js";
+import { CLEANUP_ACTION, parseCleanupValue } from "./render-report.js";
 import { decisionOf, REQUEST_ID_RE, renderOpening } from "./render-request.js";
 import { codeSpan, plain } from "./replies.js";
 
@@ -173,6 +174,36 @@ export function decideJobOf(body: unknown, action: unknown, at: Date): DecideJob
   };
 }
 
+/**
+ * The OpenRequestJob of a click on a report's "Request cleanup" button, or null for any other
+ * action: the worker opens an rm request, as the clicking user in the report's channel, for
+ * exactly the volumes the report listed for that host.
+ */
+export function cleanupJobOf(body: unknown, action: unknown, at: Date): OpenRequestJob | null {
+  const b = body as (Partial<BlockButtonAction> & { trigger_id?: string }) | null;
+  const a = action as
+    | (Partial<BlockButtonAction["actions"][number]> & { selected_option?: { value?: unknown } })
+    | null;
+  if (b?.type !== "block_actions" || typeof a?.action_id !== "string") return null;
+  if (!a.action_id.startsWith(CLEANUP_ACTION)) return null;
+  const value = a.type === "button" ? a.value : a.type === "static_select" ? a.selected_option?.value : null;
+  const list = parseCleanupValue(value);
+  const user = b.user?.id;
+  const channel = b.channel?.id ?? b.container?.channel_id;
+  if (!list || !user || !channel || !b.response_url) return null;
+  return {
+    kind: "open-request",
+    words: ["rm"],
+    text: `cleanup from report ${list.id} (host ${list.index + 1})`,
+    channel,
+    user,
+    responseUrl: b.response_url,
+    acceptedAt: at.toISOString(),
+    triggerId: typeof b.trigger_id === "string" && b.trigger_id ? b.trigger_id : null,
+    reportList: list,
+  };
+}
+
 /** Registers dvol's listeners on a Bolt app. */
 export function registerDvol(app: App, deps: DvolRouterDeps): void {
   const log = deps.logger ?? console;
@@ -218,7 +249,7 @@ export function registerDvol(app: App, deps: DvolRouterDeps): void {
   // through its response_url) and handed to the worker, which decides once: a double click or a
   // replayed payload cannot decide or delete twice.
   app.action(/.*/, async ({ ack, body, action, context }) => {
-    const job = decideJobOf(body, action, now());
+    const job = decideJobOf(body, action, now()) ?? cleanupJobOf(body, action, now());
     if (!job) {
       await ack();
       return;

@@ -5,13 +5,14 @@ import { createReportHandler } from "../../handlers/report.js";
 import type { Config, HostConfig } from "../../src/config/types.js";
 import type { ConnectionFactory } from "../../src/docker/connection.js";
 import { HostError } from "../../src/errors.js";
-import type { CommandJob } from "../../src/jobs/job.js";
+import type { CommandJob, OpenRequestJob } from "../../src/jobs/job.js";
 import { postDailyReport } from "../../src/jobs/run-report.js";
 import { runWorkerJob } from "../../src/jobs/run-request.js";
 import type { ReportResult } from "../../src/report/dangling.js";
+import { cleanupJobOf } from "../../src/slack/app.js";
 import type { SlackMessage } from "../../src/slack/message.js";
 import type { PostedMessage, SlackThreadOutbox } from "../../src/slack/post.js";
-import { renderReportSlack } from "../../src/slack/render-report.js";
+import { CLEANUP_ACTION, cleanupValue, renderReportSlack } from "../../src/slack/render-report.js";
 import { MemoryStore } from "../../src/store/memory.js";
 import { FakeEngine, fakeConfig } from "../support/fake-engine.js";
 import { expectWithinSlackLimits } from "../support/slack-limits.js";
@@ -33,7 +34,7 @@ function factory(engines: Record<string, FakeEngine>): ConnectionFactory {
 }
 
 function outbox() {
-  const posts: { channel: string; msg: SlackMessage }[] = [];
+  const posts: { channel: string; msg: SlackMessage; threadTs?: string }[] = [];
   const responses: SlackMessage[] = [];
   const slack: SlackThreadOutbox = {
     async post(channel, msg): Promise<PostedMessage> {
@@ -43,8 +44,9 @@ function outbox() {
     async respond(_url, msg) {
       responses.push(msg);
     },
-    postInThread: async () => {
-      throw new Error("not used");
+    async postInThread(channel, threadTs, msg): Promise<PostedMessage> {
+      posts.push({ channel, msg, threadTs });
+      return { channel, ts: `${posts.length}.000`, fileId: msg.file ? "F1" : null };
     },
     update: async () => {
       throw new Error("not used");
@@ -98,6 +100,14 @@ describe("renderReportSlack", () => {
     expect(msg.file?.content.split("\n").filter((l) => l.includes("_volume-with-a-long-name-"))).toHaveLength(
       10_000,
     );
+  });
+
+  it("fits with a Request cleanup button for each of 50 hosts", () => {
+    const r = synthetic(50, 200);
+    const msg = renderReportSlack(r, { reportId: "RP-0123456789AB" });
+    expectWithinSlackLimits(msg);
+    const controls = JSON.stringify(msg.blocks.filter((b) => b.type === "actions"));
+    for (let i = 0; i < 50; i++) expect(controls).toContain(`"${cleanupValue("RP-0123456789AB", i)}"`);
   });
 
   it("fits with unavailable hosts and long reasons, naming every host", () => {
@@ -189,6 +199,59 @@ describe("the daily report", () => {
     });
     expect(out.status).toBe("no-channel");
     expect(o.posts).toHaveLength(0);
+  });
+});
+
+describe("the Request cleanup button", () => {
+  it("opens an ordinary rm request, as the clicking user in the channel, for exactly the volumes the report listed", async () => {
+    const o = outbox();
+    const store = new MemoryStore();
+    const engine = fake().addVolume({ name: "tmp-1", sizeBytes: 1_000 });
+    const at = new Date("2026-11-29T08:00:00Z");
+    const deps = {
+      config: async () => configOf(["host1"]),
+      connect: () => factory({ host1: engine }),
+      slack: o.slack,
+      store: async () => store,
+      now: () => at,
+      logger: { info() {}, warn() {}, error() {} },
+    };
+    const daily = await postDailyReport(deps);
+    if (daily.status !== "posted") throw new Error(daily.status);
+    const listed = (daily.result.hosts[0] as { volumes: { name: string }[] }).volumes.map((v) => v.name);
+    expect(listed).toEqual(["old-cache", "tmp-1"]);
+    const button = o.posts[0]?.msg.blocks
+      .flatMap((b) => (b.type === "actions" ? b.elements : []))
+      .find((e) => (e as { action_id?: string }).action_id?.startsWith(CLEANUP_ACTION)) as
+      | { action_id: string; value: string; type: "button" }
+      | undefined;
+    expect(button).toBeDefined();
+
+    // A volume that dangles after the report is not in the request.
+    engine.addVolume({ name: "later", sizeBytes: 99_000_000 });
+    const body = {
+      type: "block_actions",
+      user: { id: "U0ALICE" },
+      channel: { id: "C0REPORT" },
+      container: { channel_id: "C0REPORT", message_ts: "1.000" },
+      response_url: "https://hooks.slack.test/a",
+      trigger_id: "trig-1",
+      actions: [button],
+    };
+    const job = cleanupJobOf(body, button, at);
+    expect(job).toMatchObject({ kind: "open-request", user: "U0ALICE", channel: "C0REPORT" });
+    const out = await runWorkerJob(job as OpenRequestJob, deps);
+    if (out.status !== "opened") throw new Error(`not opened: ${JSON.stringify(out)}`);
+    expect(out.request.plan.map((v) => v.name).sort()).toEqual([...listed].sort());
+    expect(out.request.requester).toBe("U0ALICE");
+    expect(out.request.host).toBe("host1");
+    expect(o.posts.filter((p) => p.channel === "C0REPORT").length).toBeGreaterThan(1);
+  });
+
+  it("ignores other buttons", () => {
+    expect(
+      cleanupJobOf({ type: "block_actions" }, { type: "button", action_id: "x", value: "y" }, new Date()),
+    ).toBeNull();
   });
 });
 
