@@ -19,7 +19,9 @@ import { SecretResolver } from "./config/secrets.js";
 import type { Config } from "./config/types.js";
 import { type ConnectionFactory, tlsConnectionFactory } from "./docker/connection.js";
 import { type InProcessDispatcher, inProcessDispatcher } from "./jobs/dispatch.js";
+import { postDailyReport } from "./jobs/run-report.js";
 import { runWorkerJob } from "./jobs/run-request.js";
+import { parseCron, scheduleCron } from "./report/cron.js";
 import { mediaType } from "./slack/apigw.js";
 import { createSlackApp, type Logger } from "./slack/app.js";
 import { type SlackOutbox, SlackPoster, type SlackThreadOutbox } from "./slack/post.js";
@@ -102,6 +104,23 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       }),
     log,
   );
+  // DVOL_REPORT_CRON (5 fields, UTC): the daily report in-process, as the report function does on
+  // AWS (once per date, in report.channel). A bad expression fails the start.
+  const cron = env.DVOL_REPORT_CRON?.trim();
+  const schedule = cron
+    ? scheduleCron(
+        parseCron(cron),
+        () =>
+          postDailyReport({
+            config: async () => config,
+            connect: () => connect,
+            slack,
+            store: getStore,
+            logger: log,
+          }),
+        { logger: log },
+      )
+    : null;
   const routerDeps = {
     config: async () => config,
     dispatch: jobs,
@@ -130,6 +149,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       config,
       jobs,
       stop: async () => {
+        schedule?.stop();
         await app.stop();
         await jobs.idle();
         await closeStore();
@@ -196,6 +216,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     config,
     jobs,
     stop: async () => {
+      schedule?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
