@@ -1,8 +1,8 @@
 /**
  * The report function: run by the daily schedule (an EventBridge event, serverless.yml), it posts
- * the dangling-volume report of every host in `report.channel`, once per date (SPEC §5): a claim
- * on `report#<date>` in the store comes before the post, so a retried or repeated invocation for
- * the same date posts nothing new.
+ * the dangling-volume report of every host in `report.channel`, once per date (SPEC §5): a date
+ * recorded as posted is skipped, and a short claim on the date while posting keeps concurrent or
+ * retried invocations from posting twice; a failed post is posted by a later retry.
  */
 import { configLoader } from "../src/config/load.js";
 import { SecretResolver, type SsmReader } from "../src/config/secrets.js";

@@ -117,13 +117,19 @@ export type DailyReportOutcome =
   /** No `report.channel` in the config. */
   | { status: "no-channel"; date: string };
 
-/** How long a date's claim is kept: past any retry of that date's schedule. */
-const CLAIM_DAYS = 7;
+/** How long the record that a date's report was posted is kept: past any retry of that date. */
+const POSTED_DAYS = 7;
+/**
+ * How long one invocation holds a date while it posts. A failed post is thrown (the invocation
+ * fails and is logged); Lambda retries an async invocation after 1 and then 3 minutes, so the
+ * first retry finds the date still held and the second posts: the day's report is not lost.
+ */
+export const POSTING_LEASE_MS = 2 * 60_000;
 
 /**
- * The daily report in `report.channel`, once per date. The claim is taken before posting: a
- * failure to post after it is thrown (the invocation fails and is logged) and not retried by a
- * later invocation for the same date, which would risk a second post.
+ * The daily report in `report.channel`, once per date: a date already posted is skipped; else
+ * the date is claimed for a short lease (so concurrent or repeated invocations post nothing),
+ * the report is posted, and the date is recorded as posted.
  */
 export async function postDailyReport(deps: ReportJobDeps): Promise<DailyReportOutcome> {
   const now = deps.now ?? (() => new Date());
@@ -136,13 +142,20 @@ export async function postDailyReport(deps: ReportJobDeps): Promise<DailyReportO
     return { status: "no-channel", date };
   }
   const store = await deps.store();
+  const already = () => {
+    (deps.logger ?? console).info(
+      `dvol: report: the report of ${date} was already posted (or is being posted)`,
+    );
+    return { status: "already-posted", date } as const;
+  };
+  if (await store.getMemo(`report-posted#${date}`)) return already();
   const result = await runReport(null, { config, connect: deps.connect(config), now: () => at, store });
-  const expires = new Date(Date.parse(`${date}T00:00:00Z`) + CLAIM_DAYS * 86_400_000).toISOString();
-  if (!(await store.claim(`report#${date}`, expires, now().toISOString()))) {
-    (deps.logger ?? console).info(`dvol: report: the report of ${date} was already posted`);
-    return { status: "already-posted", date };
-  }
+  const lease = new Date(now().getTime() + POSTING_LEASE_MS).toISOString();
+  if (!(await store.claim(`report#${date}`, lease, now().toISOString()))) return already();
+  if (await store.getMemo(`report-posted#${date}`)) return already();
   const reportId = await saveReportLists(store, result, now());
   const posted = await deps.slack.post(channel, renderReportSlack(result, { reportId }));
+  const keep = new Date(Date.parse(`${date}T00:00:00Z`) + POSTED_DAYS * 86_400_000).toISOString();
+  await store.putMemo(`report-posted#${date}`, posted.ts, keep);
   return { status: "posted", date, posted, result };
 }

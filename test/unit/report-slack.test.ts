@@ -188,6 +188,37 @@ describe("the daily report", () => {
     expect(o.posts).toHaveLength(2);
   });
 
+  it("a post that failed is posted by a retry after the lease, and only once", async () => {
+    const o = outbox();
+    const store = new MemoryStore();
+    let t = Date.parse("2026-11-29T08:00:00Z");
+    let failures = 1;
+    const slack: SlackThreadOutbox = {
+      ...o.slack,
+      post: async (channel, msg) => {
+        if (failures-- > 0)
+          throw Object.assign(new Error("An API error occurred: ratelimited"), { code: "slack_error" });
+        return o.slack.post(channel, msg);
+      },
+    };
+    const deps = {
+      config: async () => configOf(["host1"]),
+      connect: () => factory({ host1: fake() }),
+      slack,
+      store: async () => store,
+      now: () => new Date(t),
+      logger: { info() {}, warn() {}, error() {} },
+    };
+    await expect(postDailyReport(deps)).rejects.toThrow("ratelimited");
+    t += 60_000; // Lambda's first retry: the date is still held
+    expect((await postDailyReport(deps)).status).toBe("already-posted");
+    t += 2 * 60_000; // the second retry: the lease is over
+    expect((await postDailyReport(deps)).status).toBe("posted");
+    t += 60_000;
+    expect((await postDailyReport(deps)).status).toBe("already-posted");
+    expect(o.posts).toHaveLength(1);
+  });
+
   it("posts nothing without report.channel", async () => {
     const o = outbox();
     const out = await postDailyReport({
