@@ -5,14 +5,13 @@
  * retried invocations from posting twice; a failed post is posted by a later retry.
  */
 import { configLoader } from "../src/config/load.js";
-import { SecretResolver, type SsmReader } from "../src/config/secrets.js";
+import type { SsmReader } from "../src/config/secrets.js";
 import type { Config } from "../src/config/types.js";
-import { type ConnectionFactory, tlsConnectionFactory } from "../src/docker/connection.js";
+import type { ConnectionFactory } from "../src/docker/connection.js";
 import { type DailyReportOutcome, postDailyReport } from "../src/jobs/run-report.js";
+import { functionRuntime } from "../src/jobs/runtime.js";
 import type { Logger } from "../src/slack/app.js";
-import { type SlackOutbox, SlackPoster } from "../src/slack/post.js";
-import { SlackSecrets } from "../src/slack/secrets.js";
-import { openStore } from "../src/store/open.js";
+import type { SlackOutbox } from "../src/slack/post.js";
 import type { Store } from "../src/store/store.js";
 
 export interface ReportHandlerOptions {
@@ -31,48 +30,15 @@ export type ReportHandler = (event?: unknown) => Promise<DailyReportOutcome>;
 
 export function createReportHandler(opts: ReportHandlerOptions = {}): ReportHandler {
   const env = opts.env ?? process.env;
-  const ssm = opts.ssm;
-  const secrets = new SlackSecrets({ env, ...(ssm ? { ssm } : {}) });
   const getConfig = configLoader(env, opts.config);
-  const factories = new Map<string, ConnectionFactory>();
-  const connect = (c: Config): ConnectionFactory => {
-    if (opts.connect) return opts.connect;
-    let f = factories.get(c.baseDir);
-    if (!f) {
-      f = tlsConnectionFactory(new SecretResolver({ baseDir: c.baseDir, env, ...(ssm ? { ssm } : {}) }));
-      factories.set(c.baseDir, f);
-    }
-    return f;
-  };
-  let poster: Promise<SlackOutbox> | undefined;
-  const getPoster = (): Promise<SlackOutbox> => {
-    if (opts.slack) return Promise.resolve(opts.slack);
-    if (!poster) {
-      poster = secrets.botToken().then((token) => new SlackPoster({ token, slackApiUrl: env.SLACK_API_URL }));
-      poster.catch(() => {
-        poster = undefined;
-      });
-    }
-    return poster;
-  };
-  let store: Promise<Store> | undefined;
-  const getStore = (): Promise<Store> => {
-    if (opts.store) return Promise.resolve(opts.store);
-    if (!store) {
-      store = openStore(env);
-      store.catch(() => {
-        store = undefined;
-      });
-    }
-    return store;
-  };
+  const runtime = functionRuntime({ env, ssm: opts.ssm, connect: opts.connect, store: opts.store });
   return async () => {
-    const slack = await getPoster();
+    const slack = opts.slack ?? (await runtime.poster());
     return postDailyReport({
       config: getConfig,
-      connect,
+      connect: (c) => runtime.connect(c),
       slack,
-      store: getStore,
+      store: runtime.store,
       ...(opts.now ? { now: opts.now } : {}),
       ...(opts.logger ? { logger: opts.logger } : {}),
     });

@@ -11,22 +11,16 @@
  * reported in Slack and returns normally (a Lambda retry would post the result twice).
  */
 import { configLoader } from "../src/config/load.js";
-import { SecretResolver, type SsmReader } from "../src/config/secrets.js";
+import type { SsmReader } from "../src/config/secrets.js";
 import type { Config } from "../src/config/types.js";
-import { type ConnectionFactory, tlsConnectionFactory } from "../src/docker/connection.js";
+import type { ConnectionFactory } from "../src/docker/connection.js";
 import type { CommandJob, Job } from "../src/jobs/job.js";
 import type { JobOutcome } from "../src/jobs/run-job.js";
 import { runWorkerJob, untold, type WorkerOutcome } from "../src/jobs/run-request.js";
+import { functionRuntime } from "../src/jobs/runtime.js";
 import type { Logger } from "../src/slack/app.js";
 import type { SlackMessage } from "../src/slack/message.js";
-import {
-  respondEphemeral,
-  type SlackOutbox,
-  SlackPoster,
-  type SlackThreadOutbox,
-} from "../src/slack/post.js";
-import { SlackSecrets } from "../src/slack/secrets.js";
-import { openStore } from "../src/store/open.js";
+import { respondEphemeral, type SlackOutbox, type SlackThreadOutbox } from "../src/slack/post.js";
 import type { Store } from "../src/store/store.js";
 
 export interface WorkerHandler {
@@ -54,34 +48,13 @@ export interface WorkerHandlerOptions {
 /** Builds a worker; `handler` below is the one Lambda runs, built on the first job. */
 export function createWorkerHandler(opts: WorkerHandlerOptions = {}): WorkerHandler {
   const env = opts.env ?? process.env;
-  const ssm = opts.ssm;
-  const secrets = new SlackSecrets({ env, ...(ssm ? { ssm } : {}) });
   const getConfig = configLoader(env, opts.config);
-  // One resolver per config folder, kept across invocations: TLS material is read once.
-  const factories = new Map<string, ConnectionFactory>();
-  const connect = (c: Config): ConnectionFactory => {
-    if (opts.connect) return opts.connect;
-    let f = factories.get(c.baseDir);
-    if (!f) {
-      f = tlsConnectionFactory(new SecretResolver({ baseDir: c.baseDir, env, ...(ssm ? { ssm } : {}) }));
-      factories.set(c.baseDir, f);
-    }
-    return f;
-  };
-  let poster: Promise<SlackThreadOutbox> | undefined;
+  const runtime = functionRuntime({ env, ssm: opts.ssm, connect: opts.connect, store: opts.store });
   const getPoster = (): Promise<SlackThreadOutbox> => {
-    if (opts.slack) {
-      const s = opts.slack;
-      if ("postInThread" in s) return Promise.resolve(s);
-      return Promise.reject(new Error("dvol worker: this Slack outbox cannot post in threads"));
-    }
-    if (!poster) {
-      poster = secrets.botToken().then((token) => new SlackPoster({ token, slackApiUrl: env.SLACK_API_URL }));
-      poster.catch(() => {
-        poster = undefined;
-      });
-    }
-    return poster;
+    const s = opts.slack;
+    if (!s) return runtime.poster();
+    if ("postInThread" in s) return Promise.resolve(s);
+    return Promise.reject(new Error("dvol worker: this Slack outbox cannot post in threads"));
   };
   const slack: SlackThreadOutbox = {
     post: async (channel: string, msg: SlackMessage) =>
@@ -92,18 +65,6 @@ export function createWorkerHandler(opts: WorkerHandlerOptions = {}): WorkerHand
     update: async (channel, ts, msg) => (await getPoster()).update(channel, ts, msg),
     usergroupMembers: async (groupId) => (await getPoster()).usergroupMembers(groupId),
   };
-  // Opened on the first job that needs it and kept (a failed open is tried again next time).
-  let store: Promise<Store> | undefined;
-  const getStore = (): Promise<Store> => {
-    if (opts.store) return Promise.resolve(opts.store);
-    if (!store) {
-      store = openStore(env);
-      store.catch(() => {
-        store = undefined;
-      });
-    }
-    return store;
-  };
 
   const run = async (job: Job): Promise<WorkerOutcome> => {
     if (!JOB_KINDS.has(job?.kind) || (job.kind !== "decide" && !Array.isArray(job.words))) {
@@ -113,9 +74,9 @@ export function createWorkerHandler(opts: WorkerHandlerOptions = {}): WorkerHand
     }
     const outcome = await runWorkerJob(job, {
       config: getConfig,
-      connect,
+      connect: (c) => runtime.connect(c),
       slack,
-      store: getStore,
+      store: runtime.store,
       ...(opts.now ? { now: opts.now } : {}),
       ...(opts.logger ? { logger: opts.logger } : {}),
     });

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
+import { cached } from "../cached.js";
 import { ConfigError } from "../errors.js";
 import type { Config, Endpoint } from "./types.js";
 import { parseTcpUrl, validateConfig } from "./validate.js";
@@ -43,17 +44,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
  * a failed read is not kept, so the next request tries again. `fixed` replaces it (tests).
  */
 export function configLoader(env: NodeJS.ProcessEnv, fixed?: Config): () => Promise<Config> {
-  let config: Promise<Config> | undefined;
-  return () => {
-    if (fixed) return Promise.resolve(fixed);
-    if (!config) {
-      config = loadConfig({ env });
-      config.catch(() => {
-        config = undefined;
-      });
-    }
-    return config;
-  };
+  return cached(() => loadConfig({ env }), fixed);
 }
 
 /** Parses config text; `file` names the source in errors and anchors relative `file:` references. */
