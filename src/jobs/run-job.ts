@@ -66,18 +66,45 @@ export function messageFor(result: CommandResult, job: CommandJob): SlackMessage
   };
 }
 
-export async function runJob(job: CommandJob, deps: RunJobDeps): Promise<JobOutcome> {
-  const log = deps.logger ?? console;
-  const now = deps.now ?? (() => new Date());
-  const tell = async (msg: SlackMessage): Promise<boolean> => {
+type Log = Pick<Console, "error">;
+
+/** Answers only the person who typed the command (response_url); false when even that failed. */
+export function tellPerson(
+  job: Pick<CommandJob, "responseUrl">,
+  slack: Pick<SlackOutbox, "respond">,
+  log: Log,
+) {
+  return async (msg: SlackMessage): Promise<boolean> => {
     try {
-      await deps.slack.respond(job.responseUrl, msg);
+      await slack.respond(job.responseUrl, msg);
       return true;
     } catch (err) {
       log.error(`dvol: could not answer through response_url: ${describeError(err)}`);
       return false;
     }
   };
+}
+
+/** Why posting `what` in the channel failed, logged, and said for the person who asked. */
+export function postFailure(
+  err: unknown,
+  channel: string,
+  what: string,
+  log: Log,
+): { error: string; why: string } {
+  const code = slackErrorCode(err);
+  log.error(`dvol: could not post in ${channel}: ${code ?? describeError(err)}`);
+  const why =
+    code === "not_in_channel" || code === "channel_not_found"
+      ? "I am not in this channel: invite me (`/invite @dvol`) and try again."
+      : `I could not post ${what} in this channel (${code ?? "an error, logged"}).`;
+  return { error: code ?? describeError(err), why };
+}
+
+export async function runJob(job: CommandJob, deps: RunJobDeps): Promise<JobOutcome> {
+  const log = deps.logger ?? console;
+  const now = deps.now ?? (() => new Date());
+  const tell = tellPerson(job, deps.slack, log);
 
   let result: CommandResult;
   try {
@@ -96,17 +123,13 @@ export async function runJob(job: CommandJob, deps: RunJobDeps): Promise<JobOutc
     const posted = await deps.slack.post(job.channel, msg);
     return { status: "posted", posted, result };
   } catch (err) {
-    const code = slackErrorCode(err);
-    log.error(`dvol: could not post in ${job.channel}: ${code ?? describeError(err)}`);
-    const why =
-      code === "not_in_channel" || code === "channel_not_found"
-        ? "I am not in this channel: invite me (`/invite @dvol`) and try again. Here is the result, only for you:"
-        : `I could not post the result in this channel (${code ?? "an error, logged"}). Here it is, only for you:`;
+    const failure = postFailure(err, job.channel, "the result", log);
+    const why = `${failure.why} Here is the result, only for you:`;
     const notice: SlackMessage = {
       text: why,
       blocks: [context(why), ...msg.blocks].slice(0, 50),
     };
     const told = await tell(checkMessage(notice).length === 0 ? notice : { text: why, blocks: [] });
-    return { status: "not-posted", error: code ?? describeError(err), told, result };
+    return { status: "not-posted", error: failure.error, told, result };
   }
 }

@@ -12,14 +12,13 @@ import type { Config } from "../config/types.js";
 import type { ConnectionFactory } from "../docker/connection.js";
 import { describeError } from "../errors.js";
 import { type ReportResult, reportDate, runReport } from "../report/dangling.js";
-import type { SlackMessage } from "../slack/message.js";
-import { type PostedMessage, type SlackOutbox, slackErrorCode } from "../slack/post.js";
+import type { PostedMessage, SlackOutbox } from "../slack/post.js";
 import { renderError } from "../slack/render-error.js";
 import { renderReportSlack } from "../slack/render-report.js";
 import { plain } from "../slack/replies.js";
 import type { Store } from "../store/store.js";
 import type { CommandJob } from "./job.js";
-import { type JobOutcome, withAttribution } from "./run-job.js";
+import { type JobOutcome, postFailure, tellPerson, withAttribution } from "./run-job.js";
 
 /** How long a report's lists stay behind its "Request cleanup" buttons. */
 const LIST_TTL_MS = 7 * 86_400_000;
@@ -68,15 +67,7 @@ export interface ReportJobDeps {
 export async function runReportJob(job: CommandJob, deps: ReportJobDeps): Promise<JobOutcome> {
   const log = deps.logger ?? console;
   const now = deps.now ?? (() => new Date());
-  const tell = async (msg: SlackMessage): Promise<boolean> => {
-    try {
-      await deps.slack.respond(job.responseUrl, msg);
-      return true;
-    } catch (err) {
-      log.error(`dvol: could not answer through response_url: ${describeError(err)}`);
-      return false;
-    }
-  };
+  const tell = tellPerson(job, deps.slack, log);
   let result: ReportResult;
   let reportId: string;
   try {
@@ -96,17 +87,8 @@ export async function runReportJob(job: CommandJob, deps: ReportJobDeps): Promis
     // The read commands' result type does not include `report`: this outcome carries none.
     return { status: "posted", posted, result: null as unknown as CommandResult };
   } catch (err) {
-    const code = slackErrorCode(err);
-    log.error(`dvol: could not post in ${job.channel}: ${code ?? describeError(err)}`);
-    const why =
-      code === "not_in_channel" || code === "channel_not_found"
-        ? "I am not in this channel: invite me (`/invite @dvol`) and try again."
-        : `I could not post the report in this channel (${code ?? "an error, logged"}).`;
-    return {
-      status: "failed",
-      error: code ?? describeError(err),
-      told: await tell(plain(`:warning: ${why}`)),
-    };
+    const { error, why } = postFailure(err, job.channel, "the report", log);
+    return { status: "failed", error, told: await tell(plain(`:warning: ${why}`)) };
   }
 }
 

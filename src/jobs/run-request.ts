@@ -49,7 +49,14 @@ import {
 import { plain } from "../slack/replies.js";
 import type { Store } from "../store/store.js";
 import type { CommandJob, DecideJob, Job, OpenRequestJob } from "./job.js";
-import { type JobOutcome, type RunJobDeps, runJob, withAttribution } from "./run-job.js";
+import {
+  type JobOutcome,
+  postFailure,
+  type RunJobDeps,
+  runJob,
+  tellPerson,
+  withAttribution,
+} from "./run-job.js";
 import { loadReportList, runReportJob } from "./run-report.js";
 
 export interface RequestJobDeps {
@@ -107,16 +114,7 @@ export function deletionCommandOf(words: readonly string[]): RmCommand | PruneCo
 }
 
 function makeTell(deps: RequestJobDeps, responseUrl: string) {
-  const log = deps.logger ?? console;
-  return async (msg: SlackMessage): Promise<boolean> => {
-    try {
-      await deps.slack.respond(responseUrl, msg);
-      return true;
-    } catch (err) {
-      log.error(`dvol: could not answer through response_url: ${describeError(err)}`);
-      return false;
-    }
-  };
+  return tellPerson({ responseUrl }, deps.slack, deps.logger ?? console);
 }
 
 export async function runOpenRequest(job: OpenRequestJob, deps: RequestJobDeps): Promise<OpenOutcome> {
@@ -514,16 +512,7 @@ export async function runRequestList(
     const posted = await deps.slack.post(job.channel, msg);
     return { status: "posted", posted, result: null as unknown as CommandResult };
   } catch (err) {
-    const code = slackErrorCode(err);
-    log.error(`dvol: could not post in ${job.channel}: ${code ?? describeError(err)}`);
-    const why =
-      code === "not_in_channel" || code === "channel_not_found"
-        ? "I am not in this channel: invite me (`/invite @dvol`) and try again."
-        : `I could not post the list in this channel (${code ?? "an error, logged"}).`;
-    return {
-      status: "failed",
-      error: code ?? describeError(err),
-      told: await tell(plain(`:warning: ${why}`)),
-    };
+    const { error, why } = postFailure(err, job.channel, "the list", log);
+    return { status: "failed", error, told: await tell(plain(`:warning: ${why}`)) };
   }
 }
