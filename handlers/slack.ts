@@ -7,17 +7,21 @@
  * Nothing here or below imports src/docker at runtime (only types): the bundle carries no engine
  * client. Secrets and the config are read once per cold start.
  */
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from "aws-lambda";
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from "aws-lambda";
 import { configLoader } from "../src/config/load.js";
 import type { SsmReader } from "../src/config/secrets.js";
 import type { Config } from "../src/config/types.js";
 import { lambdaDispatcher, workerFunctionName } from "../src/jobs/dispatch.js";
 import type { JobDispatcher } from "../src/jobs/job.js";
-import { createSlackApp, type Logger } from "../src/slack/app.js";
+import { addLambdaContext, createLogger, type Logger } from "../src/log.js";
+import { createSlackApp } from "../src/slack/app.js";
 import { ApiGatewayReceiver } from "../src/slack/receiver.js";
 import { SlackSecrets } from "../src/slack/secrets.js";
 
-export type SlackHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2>;
+export type SlackHandler = (
+  event: APIGatewayProxyEventV2,
+  context?: Context,
+) => Promise<APIGatewayProxyResultV2>;
 
 export interface SlackHandlerOptions {
   /** Where SLACK_SIGNING_SECRET(_PARAM), DVOL_CONFIG, SLACK_API_URL, DVOL_WORKER_FUNCTION are read. */
@@ -30,27 +34,32 @@ export interface SlackHandlerOptions {
   config?: Config;
   /** Current time in ms (tests). */
   now?: () => number;
+  /** Default: the JSON logger (createLogger), given each invocation's Lambda context. */
   logger?: Logger;
 }
 
 /** Builds a handler; `handler` below is the one Lambda runs, built on the first event. */
 export function createSlackHandler(opts: SlackHandlerOptions = {}): SlackHandler {
   const env = opts.env ?? process.env;
+  const logger = opts.logger ?? createLogger({ env });
   const secrets = new SlackSecrets({ env, ssm: opts.ssm });
   const getConfig = configLoader(env, opts.config);
   const receiver = new ApiGatewayReceiver({
     signingSecret: () => secrets.signingSecret(),
     ...(opts.now ? { now: opts.now } : {}),
-    ...(opts.logger ? { logger: opts.logger } : {}),
+    logger,
   });
   createSlackApp({
     receiver,
     config: getConfig,
     dispatch: opts.dispatch ?? dispatcherFromEnv(env),
     slackApiUrl: env.SLACK_API_URL,
-    ...(opts.logger ? { logger: opts.logger } : {}),
+    logger,
   });
-  return (event) => receiver.handle(event);
+  return (event, context) => {
+    addLambdaContext(logger, context);
+    return receiver.handle(event);
+  };
 }
 
 function dispatcherFromEnv(env: NodeJS.ProcessEnv): JobDispatcher {
@@ -63,7 +72,10 @@ function dispatcherFromEnv(env: NodeJS.ProcessEnv): JobDispatcher {
 
 let instance: SlackHandler | undefined;
 
-export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> {
+export async function handler(
+  event: APIGatewayProxyEventV2,
+  context?: Context,
+): Promise<APIGatewayProxyResultV2> {
   instance ??= createSlackHandler();
-  return instance(event);
+  return instance(event, context);
 }

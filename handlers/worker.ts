@@ -10,22 +10,23 @@
  * that the invocation lands on the function's on-failure destination; everything else is
  * reported in Slack and returns normally (a Lambda retry would post the result twice).
  */
+import type { Context } from "aws-lambda";
 import { configLoader } from "../src/config/load.js";
 import type { SsmReader } from "../src/config/secrets.js";
 import type { Config } from "../src/config/types.js";
 import type { ConnectionFactory } from "../src/docker/connection.js";
-import type { CommandJob, Job } from "../src/jobs/job.js";
+import { type CommandJob, type Job, logFieldsOf } from "../src/jobs/job.js";
 import type { JobOutcome } from "../src/jobs/run-job.js";
 import { runWorkerJob, untold, type WorkerOutcome } from "../src/jobs/run-request.js";
 import { functionRuntime } from "../src/jobs/runtime.js";
-import type { Logger } from "../src/slack/app.js";
+import { addLambdaContext, createLogger, errorFields, type Logger, withFields } from "../src/log.js";
 import type { SlackMessage } from "../src/slack/message.js";
 import { respondEphemeral, type SlackOutbox, type SlackThreadOutbox } from "../src/slack/post.js";
 import type { Store } from "../src/store/store.js";
 
 export interface WorkerHandler {
-  (job: CommandJob): Promise<JobOutcome>;
-  (job: Job): Promise<WorkerOutcome>;
+  (job: CommandJob, context?: Context): Promise<JobOutcome>;
+  (job: Job, context?: Context): Promise<WorkerOutcome>;
 }
 
 const JOB_KINDS: ReadonlySet<string> = new Set(["command", "open-request", "decide"]);
@@ -42,12 +43,14 @@ export interface WorkerHandlerOptions {
   store?: Store;
   config?: Config;
   now?: () => Date;
+  /** Default: the JSON logger (createLogger), given each invocation's Lambda context. */
   logger?: Logger;
 }
 
 /** Builds a worker; `handler` below is the one Lambda runs, built on the first job. */
 export function createWorkerHandler(opts: WorkerHandlerOptions = {}): WorkerHandler {
   const env = opts.env ?? process.env;
+  const baseLog = opts.logger ?? createLogger({ env });
   const getConfig = configLoader(env, opts.config);
   const runtime = functionRuntime({ env, ssm: opts.ssm, connect: opts.connect, store: opts.store });
   const getPoster = (): Promise<SlackThreadOutbox> => {
@@ -66,23 +69,35 @@ export function createWorkerHandler(opts: WorkerHandlerOptions = {}): WorkerHand
     usergroupMembers: async (groupId) => (await getPoster()).usergroupMembers(groupId),
   };
 
-  const run = async (job: Job): Promise<WorkerOutcome> => {
+  const run = async (job: Job, context?: Context): Promise<WorkerOutcome> => {
+    addLambdaContext(baseLog, context);
     if (!JOB_KINDS.has(job?.kind) || (job.kind !== "decide" && !Array.isArray(job.words))) {
-      throw new Error(
+      const err = new Error(
         `dvol worker: not a command job, nor a deletion-request job: ${JSON.stringify(job)?.slice(0, 200)}`,
       );
+      baseLog.error(err.message);
+      throw err;
     }
-    const outcome = await runWorkerJob(job, {
-      config: getConfig,
-      connect: (c) => runtime.connect(c),
-      slack,
-      store: runtime.store,
-      ...(opts.now ? { now: opts.now } : {}),
-      ...(opts.logger ? { logger: opts.logger } : {}),
-    });
+    const log = withFields(baseLog, logFieldsOf(job));
+    let outcome: WorkerOutcome;
+    try {
+      outcome = await runWorkerJob(job, {
+        config: getConfig,
+        connect: (c) => runtime.connect(c),
+        slack,
+        store: runtime.store,
+        ...(opts.now ? { now: opts.now } : {}),
+        logger: log,
+      });
+    } catch (err) {
+      log.error(`dvol worker: ${job.text}: unexpected failure`, errorFields(err));
+      throw err;
+    }
     const error = untold(outcome);
     if (error !== null) {
-      throw new Error(`dvol worker: ${job.text}: ${error} (and the user could not be told)`);
+      const err = new Error(`dvol worker: ${job.text}: ${error} (and the user could not be told)`);
+      log.error(err.message);
+      throw err;
     }
     return outcome;
   };
@@ -91,9 +106,9 @@ export function createWorkerHandler(opts: WorkerHandlerOptions = {}): WorkerHand
 
 let instance: WorkerHandler | undefined;
 
-export function handler(job: CommandJob): Promise<JobOutcome>;
-export function handler(job: Job): Promise<WorkerOutcome>;
-export async function handler(job: Job): Promise<WorkerOutcome> {
+export function handler(job: CommandJob, context?: Context): Promise<JobOutcome>;
+export function handler(job: Job, context?: Context): Promise<WorkerOutcome>;
+export async function handler(job: Job, context?: Context): Promise<WorkerOutcome> {
   instance ??= createWorkerHandler();
-  return instance(job);
+  return instance(job, context);
 }

@@ -18,12 +18,15 @@ import { loadConfig } from "./config/load.js";
 import { SecretResolver } from "./config/secrets.js";
 import type { Config } from "./config/types.js";
 import { type ConnectionFactory, tlsConnectionFactory } from "./docker/connection.js";
+import { describeError } from "./errors.js";
 import { type InProcessDispatcher, inProcessDispatcher } from "./jobs/dispatch.js";
+import { logFieldsOf } from "./jobs/job.js";
 import { postDailyReport } from "./jobs/run-report.js";
 import { runWorkerJob } from "./jobs/run-request.js";
+import { createLogger, errorFields, type Logger, withFields } from "./log.js";
 import { parseCron, scheduleCron } from "./report/cron.js";
 import { mediaType } from "./slack/apigw.js";
-import { createSlackApp, type Logger } from "./slack/app.js";
+import { createSlackApp } from "./slack/app.js";
 import { type SlackOutbox, SlackPoster, type SlackThreadOutbox } from "./slack/post.js";
 import { parseSlackBody } from "./slack/receiver.js";
 import { SlackSecrets } from "./slack/secrets.js";
@@ -68,7 +71,7 @@ export interface RunningServer {
 /** Starts the local server; the config is loaded and validated first, so a bad one fails at start. */
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const env = opts.env ?? process.env;
-  const log = opts.logger ?? console;
+  const log = opts.logger ?? createLogger({ env });
   const config = await loadConfig({ env });
   const secrets = new SlackSecrets({ env });
   const botToken = await secrets.botToken();
@@ -100,7 +103,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         connect: () => connect,
         slack,
         store: getStore,
-        logger: log,
+        logger: withFields(log, logFieldsOf(job)),
       }),
     log,
   );
@@ -116,7 +119,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
             connect: () => connect,
             slack,
             store: getStore,
-            logger: log,
+            logger: withFields(log, { job_kind: "daily-report" }),
           }),
         { logger: log },
       )
@@ -169,7 +172,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
 
   const server: Server = createServer((req, res) => {
     frontDoor(req, res).catch((err: unknown) => {
-      log.error(`dvol: request failed: ${(err as Error)?.stack ?? String(err)}`);
+      log.error(`dvol: request failed: ${describeError(err)}`, errorFields(err));
       if (!res.headersSent) reply(res, 500, "internal error");
     });
   });

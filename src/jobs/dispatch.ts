@@ -5,6 +5,8 @@
  * acknowledgement, with errors logged and never thrown into the request.
  */
 import type { LambdaClient } from "@aws-sdk/client-lambda";
+import { describeError } from "../errors.js";
+import { errorFields } from "../log.js";
 import type { Job, JobDispatcher } from "./job.js";
 
 export interface LambdaDispatcherOptions {
@@ -67,7 +69,7 @@ export function inProcessDispatcher(
       .then(
         () => undefined,
         (err: unknown) => {
-          logger.error(`dvol: job ${job.text} failed: ${(err as Error)?.stack ?? String(err)}`);
+          logger.error(`dvol: job ${job.text} failed: ${describeError(err)}`, errorFields(err));
         },
       )
       .finally(() => pending.delete(p));

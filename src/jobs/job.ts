@@ -1,3 +1,6 @@
+import { COMMANDS } from "../commands/grammar.js";
+import type { LogFields } from "../log.js";
+
 /**
  * Work that talks to hosts, handed from the Slack handler (which must acknowledge within 3 s) to
  * the worker: a second Lambda invocation on AWS, in-process when run locally.
@@ -54,3 +57,26 @@ export type Job = CommandJob | OpenRequestJob | DecideJob;
 
 /** Hands a job over. Resolves once the job is safely handed over, not when it is done. */
 export type JobDispatcher = (job: Job) => Promise<void>;
+
+/** What each log line of a job carries: its kind, command, person, channel, and host or request. */
+export function logFieldsOf(job: Job): LogFields {
+  if (job.kind === "decide") {
+    return {
+      job_kind: job.kind,
+      deletion_request_id: job.requestId,
+      slack_user: job.user,
+      channel: job.channel,
+    };
+  }
+  const [command, first] = job.words;
+  const arg = COMMANDS.find((c) => c.name === command)?.args[0];
+  const named = arg && (arg.kind === "host" || arg.kind === "target") && first && !first.startsWith("-");
+  return {
+    job_kind: job.kind,
+    command,
+    slack_user: job.user,
+    channel: job.channel,
+    ...(named ? { host: first } : {}),
+    ...(job.kind === "open-request" && job.reportList ? { command: "cleanup" } : {}),
+  };
+}

@@ -13,6 +13,7 @@ import { type CommandResult, renderText, runCommand } from "../commands/run.js";
 import type { Config } from "../config/types.js";
 import type { ConnectionFactory } from "../docker/connection.js";
 import { describeError } from "../errors.js";
+import { errorFields } from "../log.js";
 import { checkMessage } from "../slack/limits.js";
 import type { SlackMessage } from "../slack/message.js";
 import { type PostedMessage, type SlackOutbox, slackErrorCode } from "../slack/post.js";
@@ -79,7 +80,7 @@ export function tellPerson(
       await slack.respond(job.responseUrl, msg);
       return true;
     } catch (err) {
-      log.error(`dvol: could not answer through response_url: ${describeError(err)}`);
+      log.error(`dvol: could not answer through response_url: ${describeError(err)}`, errorFields(err));
       return false;
     }
   };
@@ -93,7 +94,7 @@ export function postFailure(
   log: Log,
 ): { error: string; why: string } {
   const code = slackErrorCode(err);
-  log.error(`dvol: could not post in ${channel}: ${code ?? describeError(err)}`);
+  log.error(`dvol: could not post in ${channel}: ${code ?? describeError(err)}`, errorFields(err));
   const why =
     code === "not_in_channel" || code === "channel_not_found"
       ? "I am not in this channel: invite me (`/invite @dvol`) and try again."
@@ -114,7 +115,7 @@ export async function runJob(job: CommandJob, deps: RunJobDeps): Promise<JobOutc
   } catch (err) {
     // Unknown hosts and usage errors were answered by the handler; what is left here is a config
     // that changed in between or an unexpected failure.
-    log.error(`dvol: ${job.text}: ${describeError(err)}`);
+    log.error(`dvol: ${job.text}: ${describeError(err)}`, errorFields(err));
     return { status: "failed", error: describeError(err), told: await tell(renderError(err)) };
   }
 

@@ -30,6 +30,7 @@ import type { CommandResult } from "../commands/run.js";
 import type { Config } from "../config/types.js";
 import type { ConnectionFactory } from "../docker/connection.js";
 import { describeError, NotAllowedError } from "../errors.js";
+import { errorFields, type Logger, withFields } from "../log.js";
 import type { SlackMessage } from "../slack/message.js";
 import { type PostedMessage, type SlackThreadOutbox, slackErrorCode } from "../slack/post.js";
 import { renderError } from "../slack/render-error.js";
@@ -118,7 +119,7 @@ function makeTell(deps: RequestJobDeps, responseUrl: string) {
 }
 
 export async function runOpenRequest(job: OpenRequestJob, deps: RequestJobDeps): Promise<OpenOutcome> {
-  const log = deps.logger ?? console;
+  let log: Logger = deps.logger ?? console;
   const now = deps.now ?? (() => new Date());
   const tell = makeTell(deps, job.responseUrl);
 
@@ -130,7 +131,7 @@ export async function runOpenRequest(job: OpenRequestJob, deps: RequestJobDeps):
     cmd = deletionCommandOf(job.words);
     store = await deps.store();
   } catch (err) {
-    log.error(`dvol: ${job.text}: ${describeError(err)}`);
+    log.error(`dvol: ${job.text}: ${describeError(err)}`, errorFields(err));
     return { status: "failed", error: describeError(err), told: await tell(renderError(err)) };
   }
 
@@ -173,7 +174,7 @@ export async function runOpenRequest(job: OpenRequestJob, deps: RequestJobDeps):
         told: await tell(plain(`:no_entry: ${err.message}\n${err.hint ?? ""}`.trim())),
       };
     }
-    log.error(`dvol: ${job.text}: ${describeError(err)}`);
+    log.error(`dvol: ${job.text}: ${describeError(err)}`, errorFields(err));
     return { status: "failed", error: describeError(err), told: await tell(renderError(err)) };
   }
   if (result.stage === "nothing-to-delete" || !request) {
@@ -187,15 +188,20 @@ export async function runOpenRequest(job: OpenRequestJob, deps: RequestJobDeps):
   }
 
   const opened: DeletionRequest = request;
+  log = withFields(log, { deletion_request_id: opened.id });
   let parent: PostedMessage;
   try {
     parent = await deps.slack.post(job.channel, renderRequestParent(opened, now()));
   } catch (err) {
     // Nobody could approve a request nobody sees: withdraw it (as its requester) and say why.
     const code = slackErrorCode(err);
-    log.error(`dvol: ${opened.id}: could not post in ${job.channel}: ${code ?? describeError(err)}`);
+    log.error(
+      `dvol: ${opened.id}: could not post in ${job.channel}: ${code ?? describeError(err)}`,
+      errorFields(err),
+    );
     await rejectRequest({ store, now }, opened.id, actor, { access: config.access, resolveGroup }).catch(
-      (e: unknown) => log.error(`dvol: ${opened.id}: could not withdraw it: ${describeError(e)}`),
+      (e: unknown) =>
+        log.error(`dvol: ${opened.id}: could not withdraw it: ${describeError(e)}`, errorFields(e)),
     );
     const why =
       code === "not_in_channel" || code === "channel_not_found"
@@ -217,7 +223,7 @@ export async function runOpenRequest(job: OpenRequestJob, deps: RequestJobDeps):
     );
     return { status: "opened", request, parent, plan: planMsg };
   } catch (err) {
-    log.error(`dvol: ${request.id}: could not post the plan: ${describeError(err)}`);
+    log.error(`dvol: ${request.id}: could not post the plan: ${describeError(err)}`, errorFields(err));
     await tell(
       plain(
         `:warning: ${request.id} was opened, but its plan could not be posted in the thread (logged). It expires unapproved.`,
@@ -232,7 +238,7 @@ async function quietly(log: Pick<Console, "error">, what: string, fn: () => Prom
   try {
     await fn();
   } catch (err) {
-    log.error(`dvol: could not ${what}: ${slackErrorCode(err) ?? describeError(err)}`);
+    log.error(`dvol: could not ${what}: ${slackErrorCode(err) ?? describeError(err)}`, errorFields(err));
   }
 }
 
@@ -286,7 +292,7 @@ export async function runDecide(job: DecideJob, deps: RequestJobDeps): Promise<D
     config = await deps.config();
     store = await deps.store();
   } catch (err) {
-    log.error(`dvol: ${job.text}: ${describeError(err)}`);
+    log.error(`dvol: ${job.text}: ${describeError(err)}`, errorFields(err));
     return nothing("failed", describeError(err), renderError(err), null);
   }
   const actor: Actor = { user: job.user, channel: job.channel };
@@ -370,7 +376,7 @@ async function execute(
     );
   } catch (err) {
     // The host could not be reached (nothing was sent, the claim is released), or a crash.
-    log.error(`dvol: ${request.id}: execution failed: ${describeError(err)}`);
+    log.error(`dvol: ${request.id}: execution failed: ${describeError(err)}`, errorFields(err));
     await inThread(
       deps,
       request,
@@ -450,7 +456,7 @@ export async function runReportCleanup(job: OpenRequestJob, deps: RequestJobDeps
   try {
     saved = await loadReportList(await deps.store(), list.id, list.index);
   } catch (err) {
-    (deps.logger ?? console).error(`dvol: ${job.text}: ${describeError(err)}`);
+    (deps.logger ?? console).error(`dvol: ${job.text}: ${describeError(err)}`, errorFields(err));
     return {
       status: "failed",
       error: describeError(err),
@@ -503,7 +509,7 @@ export async function runRequestList(
       if (after?.status === "expired") await showState(deps, after, null, now());
     }
   } catch (err) {
-    log.error(`dvol: ${job.text}: ${describeError(err)}`);
+    log.error(`dvol: ${job.text}: ${describeError(err)}`, errorFields(err));
     return { status: "failed", error: describeError(err), told: await tell(renderError(err)) };
   }
   // The read commands' result type does not include `requests`: this outcome carries none.

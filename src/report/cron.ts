@@ -4,7 +4,8 @@
  * `0-30/10`). Day of week 0-7, Sunday 0 or 7. When both day fields are restricted, either
  * matching is enough (as in Vixie cron).
  */
-import { UsageError } from "../errors.js";
+import { describeError, UsageError } from "../errors.js";
+import { errorFields } from "../log.js";
 
 const FIELDS = [
   { name: "minute", min: 0, max: 59 },
@@ -93,7 +94,7 @@ export function scheduleCron(
       running = true;
       job()
         .catch((err: unknown) =>
-          log.error(`dvol: scheduled report failed: ${(err as Error)?.message ?? String(err)}`),
+          log.error(`dvol: scheduled report failed: ${describeError(err)}`, errorFields(err)),
         )
         .finally(() => {
           running = false;

@@ -24,7 +24,14 @@ import { type Command, parseCommand, tokenize } from "../commands/parse.js";
 import { resolveHost, resolveTarget } from "../commands/targets.js";
 import type { Config } from "../config/types.js";
 import { DvolError, describeError } from "../errors.js";
-import type { CommandJob, DecideJob, JobDispatcher, OpenRequestJob } from "../jobs/job.js";
+import {
+  type CommandJob,
+  type DecideJob,
+  type JobDispatcher,
+  logFieldsOf,
+  type OpenRequestJob,
+} from "../jobs/job.js";
+import { errorFields, type Logger, withFields } from "../log.js";
 import { checkReadAccess, checkRequesterAccess } from "./access.js";
 import type { SlackMessage } from "./message.js";
 import { respondEphemeral } from "./post.js";
@@ -34,7 +41,7 @@ import { CLEANUP_ACTION, parseCleanupValue } from "./render-report.js";
 import { decisionOf, REQUEST_ID_RE, renderOpening } from "./render-request.js";
 import { codeSpan, plain } from "./replies.js";
 
-export type Logger = Pick<Console, "info" | "warn" | "error">;
+export type { Logger } from "../log.js";
 
 export interface DvolRouterDeps {
   /** The config, loaded once (a rejected promise is answered as a config error and tried again). */
@@ -91,7 +98,7 @@ export async function decideCommand(
   try {
     config = await deps.config();
   } catch (err) {
-    (deps.logger ?? console).error(`dvol: config: ${describeError(err)}`);
+    (deps.logger ?? console).error(`dvol: config: ${describeError(err)}`, errorFields(err));
     return { kind: "reply", message: renderError(err) };
   }
   const caller = { channel: input.channel_id, user: input.user_id };
@@ -219,7 +226,9 @@ export function registerDvol(app: App, deps: DvolRouterDeps): void {
       // the command twice. Without a store there is nothing to look the first delivery up in (the
       // deletion-request issue brings one, keyed by trigger_id), so retries are acknowledged and
       // dropped: at most once, the safe choice for every command and above all for deletions.
-      log.info(`dvol: ignored Slack retry ${context.retryNum} (${context.retryReason ?? "no reason"})`);
+      withFields(log, { slack_user: command.user_id, channel: command.channel_id }).info(
+        `dvol: ignored Slack retry ${context.retryNum} (${context.retryReason ?? "no reason"})`,
+      );
       await ack();
       return;
     }
@@ -231,7 +240,10 @@ export function registerDvol(app: App, deps: DvolRouterDeps): void {
     try {
       await deps.dispatch(decision.job);
     } catch (err) {
-      log.error(`dvol: could not dispatch ${decision.job.text}: ${(err as Error)?.stack ?? String(err)}`);
+      withFields(log, logFieldsOf(decision.job)).error(
+        `dvol: could not dispatch ${decision.job.text}: ${describeError(err)}`,
+        errorFields(err),
+      );
       await ack(
         ephemeral(
           plain(
@@ -254,15 +266,16 @@ export function registerDvol(app: App, deps: DvolRouterDeps): void {
       await ack();
       return;
     }
+    const jlog = withFields(log, logFieldsOf(job));
     if (context.retryNum !== undefined && context.retryNum > 0) {
-      log.info(`dvol: ignored Slack retry ${context.retryNum} of ${job.text}`);
+      jlog.info(`dvol: ignored Slack retry ${context.retryNum} of ${job.text}`);
       await ack();
       return;
     }
     try {
       await deps.dispatch(job);
     } catch (err) {
-      log.error(`dvol: could not dispatch ${job.text}: ${(err as Error)?.stack ?? String(err)}`);
+      jlog.error(`dvol: could not dispatch ${job.text}: ${describeError(err)}`, errorFields(err));
       await ack();
       await respondEphemeral(
         job.responseUrl,
@@ -270,7 +283,9 @@ export function registerDvol(app: App, deps: DvolRouterDeps): void {
           ":warning: dvol could not hand your click to its worker in time (logged): nothing changed. Try again in a moment.",
         ),
         2000,
-      ).catch((e: unknown) => log.error(`dvol: could not tell the clicker: ${describeError(e)}`));
+      ).catch((e: unknown) =>
+        log.error(`dvol: could not tell the clicker: ${describeError(e)}`, errorFields(e)),
+      );
       return;
     }
     await ack();

@@ -11,6 +11,8 @@
  */
 import type { App, Receiver, ReceiverEvent } from "@slack/bolt";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { describeError } from "../errors.js";
+import { errorFields } from "../log.js";
 import { jsonResult, lowerHeaders, mediaType, rawBody, textResult } from "./apigw.js";
 import { verifySlackRequest } from "./verify.js";
 
@@ -142,7 +144,7 @@ export class ApiGatewayReceiver implements Receiver {
     try {
       await app.processEvent(receiverEvent);
     } catch (err) {
-      this.logger.error(`dvol: a listener failed: ${(err as Error)?.stack ?? String(err)}`);
+      this.logger.error(`dvol: a listener failed: ${describeError(err)}`, errorFields(err));
       if (!acked) {
         return jsonResult({
           response_type: "ephemeral",
