@@ -58,7 +58,7 @@ const job: CommandJob = {
 /** An outbox where nothing can be said: the worker must log the failure and throw. */
 const mute: SlackOutbox = {
   async post() {
-    throw Object.assign(new Error(`An API error occurred: channel_not_found (token ${BOT_TOKEN})`), {
+    throw Object.assign(new Error("An API error occurred: channel_not_found"), {
       data: { ok: false, error: "channel_not_found" },
     });
   },
@@ -107,6 +107,7 @@ describe("the worker's logs on Lambda", () => {
       true,
     );
     expect(out.lines.every((l) => !l.line.includes("\n"))).toBe(true);
+    expect(out.lines.map((l) => l.line).join("\n")).not.toContain(BOT_TOKEN);
   });
 
   it("a decision carries the deletion request ID, and the next invocation its own request ID", async () => {
