@@ -1,8 +1,9 @@
 /**
  * The report function: run by the daily schedule (an EventBridge event, serverless.yml), it posts
- * the dangling-volume report of every host in `report.channel`, once per date (SPEC §5): a date
- * recorded as posted is skipped, and a short claim on the date while posting keeps concurrent or
- * retried invocations from posting twice; a failed post is posted by a later retry.
+ * the dangling-volume report of every host in `report.channel`, once per date (SPEC §5). Lambda
+ * invokes it asynchronously and retries it (twice) only when it fails, so it fails whenever the
+ * report is not posted yet: a failed post, or a date held by another invocation that has not
+ * posted (src/jobs/run-report.ts, postDailyReport). Each posted report emits DailyReportPosted.
  */
 import { configLoader } from "../src/config/load.js";
 import type { SsmReader } from "../src/config/secrets.js";
@@ -10,35 +11,46 @@ import type { Config } from "../src/config/types.js";
 import type { ConnectionFactory } from "../src/docker/connection.js";
 import { type DailyReportOutcome, postDailyReport } from "../src/jobs/run-report.js";
 import { functionRuntime } from "../src/jobs/runtime.js";
+import { type MetricsSink, powertoolsMetrics } from "../src/metrics.js";
 import type { Logger } from "../src/slack/app.js";
 import type { SlackOutbox } from "../src/slack/post.js";
 import type { Store } from "../src/store/store.js";
 
 export interface ReportHandlerOptions {
-  /** Where SLACK_BOT_TOKEN(_PARAM), DVOL_CONFIG, DVOL_TABLE and SLACK_API_URL are read. */
+  /** Where SLACK_BOT_TOKEN(_PARAM), DVOL_CONFIG, DVOL_TABLE, SLACK_API_URL and POWERTOOLS_* are read. */
   env?: NodeJS.ProcessEnv;
   ssm?: SsmReader;
   connect?: ConnectionFactory;
   slack?: SlackOutbox;
   store?: Store;
   config?: Config;
+  /** Default: the Powertools sink (EMF on stdout), made once per cold start. */
+  metrics?: MetricsSink;
   now?: () => Date;
   logger?: Logger;
 }
 
-export type ReportHandler = (event?: unknown) => Promise<DailyReportOutcome>;
+/** What the handler uses of Lambda's context: the invocation's deadline. */
+export interface ReportContext {
+  getRemainingTimeInMillis(): number;
+}
+
+export type ReportHandler = (event?: unknown, context?: ReportContext) => Promise<DailyReportOutcome>;
 
 export function createReportHandler(opts: ReportHandlerOptions = {}): ReportHandler {
   const env = opts.env ?? process.env;
   const getConfig = configLoader(env, opts.config);
   const runtime = functionRuntime({ env, ssm: opts.ssm, connect: opts.connect, store: opts.store });
-  return async () => {
+  const metrics = opts.metrics ?? powertoolsMetrics(env);
+  return async (_event, context) => {
     const slack = opts.slack ?? (await runtime.poster());
     return postDailyReport({
       config: getConfig,
       connect: (c) => runtime.connect(c),
       slack,
       store: runtime.store,
+      metrics,
+      ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
       ...(opts.now ? { now: opts.now } : {}),
       ...(opts.logger ? { logger: opts.logger } : {}),
     });
@@ -47,7 +59,7 @@ export function createReportHandler(opts: ReportHandlerOptions = {}): ReportHand
 
 let instance: ReportHandler | undefined;
 
-export async function handler(event?: unknown): Promise<DailyReportOutcome> {
+export async function handler(event?: unknown, context?: ReportContext): Promise<DailyReportOutcome> {
   instance ??= createReportHandler();
-  return instance(event);
+  return instance(event, context);
 }

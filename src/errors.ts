@@ -133,6 +133,63 @@ export class NotAllowedError extends DvolError {
   }
 }
 
+/**
+ * The daily report could not be posted in `report.channel`. Nothing was posted, the claim on the
+ * date was released, and the invocation fails so that Lambda retries it.
+ */
+export class ReportNotPostedError extends DvolError {
+  readonly kind = "report-not-posted";
+  constructor(
+    readonly date: string,
+    readonly channel: string,
+    /** Slack's error code (`not_in_channel`), or null when the call failed otherwise. */
+    readonly slackError: string | null,
+    options: { cause?: unknown } = {},
+  ) {
+    const why = slackError ?? (options.cause instanceof Error ? options.cause.message : "an error");
+    super(`the daily report of ${date} could not be posted in ${channel}: ${why}`, {
+      ...options,
+      hint:
+        slackError === "not_in_channel" || slackError === "channel_not_found"
+          ? `Invite the bot to ${channel} (report.channel); Lambda retries this invocation, and the next schedule posts the next report.`
+          : "Lambda retries this invocation (twice: about 1, then 2 minutes after a failure); if every try fails, the event goes to the report function's failure destination and the missing-report alarm fires.",
+    });
+  }
+}
+
+/**
+ * Another invocation holds the claim on this date's report and has not recorded it as posted. This
+ * invocation fails rather than succeed, so that Lambda retries it: by then the report is posted
+ * (the retry ends at once) or the claim is free (the retry posts it).
+ */
+export class ReportInProgressError extends DvolError {
+  readonly kind = "report-in-progress";
+  constructor(readonly date: string) {
+    super(
+      `the daily report of ${date} is being posted by another invocation and is not recorded as posted yet`,
+      {
+        hint: "Nothing to do: Lambda retries this invocation, which then finds the report posted, or posts it.",
+      },
+    );
+  }
+}
+
+/** SSM Parameter Store did not answer (no connection, or no answer within the deadline). */
+export class SsmUnavailableError extends DvolError {
+  readonly kind = "ssm-unavailable";
+  constructor(
+    /** The parameter's name (never its value). */
+    readonly parameter: string,
+    detail: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`SSM did not answer when reading parameter ${parameter}: ${detail}`, {
+      ...options,
+      hint: "Check the function's network path to SSM (in a VPC: a NAT gateway or an SSM interface endpoint) and AWS_REGION; the next invocation tries again.",
+    });
+  }
+}
+
 /** Renders any error as the one or two lines a user reads. */
 export function describeError(err: unknown): string {
   if (err instanceof DvolError) return err.hint ? `${err.message}\n${err.hint}` : err.message;

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { ConfigError } from "../errors.js";
+import { ConfigError, SsmUnavailableError } from "../errors.js";
 import type { SecretRef } from "./types.js";
 
 /** Reads one SSM parameter, decrypted. Injected so tests need no AWS. */
@@ -62,6 +62,8 @@ export class SecretResolver {
         try {
           return Buffer.from(await this.ssm(ref.target));
         } catch (cause) {
+          // SSM did not answer: that error names the parameter and says what to check.
+          if (cause instanceof SsmUnavailableError) throw cause;
           const name = (cause as Error).name ?? "Error";
           throw new ConfigError(`cannot read SSM parameter ${ref.target}: ${name}`, {
             key,
@@ -74,14 +76,73 @@ export class SecretResolver {
   }
 }
 
-/** The AWS SDK's SSM client, loaded on first use (it costs start-up time the CLI rarely needs). */
-export async function defaultSsmReader(): Promise<SsmReader> {
+export interface SsmReaderOptions {
+  /** Default: the SDK's (AWS_REGION). */
+  region?: string;
+  /** Another endpoint (tests); default: the SDK's (AWS_ENDPOINT_URL_SSM or AWS). */
+  endpoint?: string;
+  /** Default: the SDK's credential chain (the Lambda role). */
+  credentials?: import("@aws-sdk/client-ssm").SSMClientConfig["credentials"];
+  /** Deadline of one HTTP request to SSM, in ms (default 3000). */
+  requestTimeoutMs?: number;
+  /** Deadline of the TCP (and TLS) connection, in ms (default the smaller of 2000 and requestTimeoutMs). */
+  connectTimeoutMs?: number;
+  /**
+   * Tries per read (default 2). With the defaults a silent SSM fails a read in about 6.5 s, inside
+   * the Slack function's 10 s timeout.
+   */
+  maxAttempts?: number;
+}
+
+/**
+ * The AWS SDK's SSM client, loaded on first use (it costs start-up time the CLI rarely needs), with
+ * connection and request deadlines: an SSM that does not answer (a VPC without a route to it) is an
+ * SsmUnavailableError naming the parameter, not a function that hangs until Lambda kills it.
+ */
+export async function defaultSsmReader(opts: SsmReaderOptions = {}): Promise<SsmReader> {
   const { SSMClient, GetParameterCommand } = await import("@aws-sdk/client-ssm");
-  const client = new SSMClient({});
+  const requestTimeout = opts.requestTimeoutMs ?? 3000;
+  const connectionTimeout = opts.connectTimeoutMs ?? Math.min(2000, requestTimeout);
+  const client = new SSMClient({
+    ...(opts.region ? { region: opts.region } : {}),
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
+    maxAttempts: opts.maxAttempts ?? 2,
+    requestHandler: { connectionTimeout, requestTimeout, throwOnRequestTimeout: true },
+  });
   return async (name) => {
-    const out = await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+    let out: import("@aws-sdk/client-ssm").GetParameterCommandOutput;
+    try {
+      out = await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+    } catch (err) {
+      const silent = noAnswer(err, connectionTimeout, requestTimeout);
+      if (silent) throw new SsmUnavailableError(name, silent, { cause: err });
+      throw err;
+    }
     const value = out.Parameter?.Value;
     if (value === undefined) throw new Error(`parameter ${name} has no value`);
     return value;
   };
+}
+
+/** Why SSM gave no answer (a timeout, no connection), or null when it answered (with an error). */
+function noAnswer(err: unknown, connectMs: number, requestMs: number): string | null {
+  const e = err as {
+    name?: unknown;
+    code?: unknown;
+    message?: unknown;
+    $metadata?: { httpStatusCode?: number };
+  };
+  if (e?.$metadata?.httpStatusCode !== undefined) return null;
+  const name = String(e?.name ?? "");
+  const code = String(e?.code ?? "");
+  const message = String(e?.message ?? "");
+  if (name === "TimeoutError" || code === "ETIMEDOUT" || /timed? ?out/i.test(message)) {
+    return /connection/i.test(message)
+      ? `no connection within ${connectMs} ms`
+      : `no answer within ${requestMs} ms (connection deadline ${connectMs} ms)`;
+  }
+  const net = /^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE)$/;
+  if (net.test(code)) return `no connection (${code})`;
+  return null;
 }

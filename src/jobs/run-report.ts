@@ -1,7 +1,7 @@
 /**
  * The dangling report in Slack: `/dvol report [target]` (a CommandJob, posted in the channel where
- * it was typed) and the daily report (posted in `report.channel`, once per date: a claim on
- * `report#<date>` is taken before posting, so a retried or repeated schedule posts nothing new).
+ * it was typed) and the daily report (posted in `report.channel`, once per date: see
+ * postDailyReport for the claim on `report#<date>`, the record `report-posted#<date>` and retries).
  */
 
 import { randomBytes } from "node:crypto";
@@ -10,9 +10,10 @@ import { parseCommand } from "../commands/parse.js";
 import type { CommandResult } from "../commands/run.js";
 import type { Config } from "../config/types.js";
 import type { ConnectionFactory } from "../docker/connection.js";
-import { describeError } from "../errors.js";
+import { describeError, ReportInProgressError, ReportNotPostedError } from "../errors.js";
+import type { MetricsSink } from "../metrics.js";
 import { type ReportResult, reportDate, runReport } from "../report/dangling.js";
-import type { PostedMessage, SlackOutbox } from "../slack/post.js";
+import { type PostedMessage, type SlackOutbox, slackErrorCode } from "../slack/post.js";
 import { renderError } from "../slack/render-error.js";
 import { renderReportSlack } from "../slack/render-report.js";
 import { plain } from "../slack/replies.js";
@@ -93,51 +94,155 @@ export async function runReportJob(job: CommandJob, deps: ReportJobDeps): Promis
 }
 
 export type DailyReportOutcome =
-  | { status: "posted"; date: string; posted: PostedMessage; result: ReportResult }
-  /** This date's report was posted (or is being posted) by an earlier invocation. */
+  | {
+      status: "posted";
+      date: string;
+      posted: PostedMessage;
+      result: ReportResult;
+      /**
+       * Whether the post was recorded (`report-posted#<date>`). False when the store failed right
+       * after the post: the invocation still succeeds (so Lambda does not retry and post again),
+       * and the claim on the date keeps other invocations off until it expires.
+       */
+      recorded: boolean;
+    }
+  /** This date's report was posted by an earlier invocation. */
   | { status: "already-posted"; date: string }
   /** No `report.channel` in the config. */
   | { status: "no-channel"; date: string };
 
+export interface DailyReportDeps extends ReportJobDeps {
+  /** Where DailyReportPosted is emitted (src/metrics.ts); nothing is emitted when absent. */
+  metrics?: MetricsSink;
+  /**
+   * How many ms this invocation has left (Lambda's `context.getRemainingTimeInMillis`): the claim
+   * on the date lasts that long (plus a margin), so it ends when its holder can no longer run.
+   * Default: POSTING_LEASE_MS.
+   */
+  remainingMs?: () => number;
+}
+
 /** How long the record that a date's report was posted is kept: past any retry of that date. */
 const POSTED_DAYS = 7;
 /**
- * How long one invocation holds a date while it posts. A failed post is thrown (the invocation
- * fails and is logged); Lambda retries an async invocation after 1 and then 3 minutes, so the
- * first retry finds the date still held and the second posts: the day's report is not lost.
+ * How long one invocation holds a date while it posts, when its deadline is unknown (`npm start`):
+ * the report function's timeout (serverless.yml: 120 s). With a deadline, the claim lasts until
+ * the deadline plus CLAIM_MARGIN_MS.
  */
 export const POSTING_LEASE_MS = 2 * 60_000;
+/** Past the deadline, for clocks that differ a little between Lambda hosts. */
+export const CLAIM_MARGIN_MS = 5_000;
+
+export function reportClaimKey(date: string): string {
+  return `report#${date}`;
+}
+
+export function reportPostedKey(date: string): string {
+  return `report-posted#${date}`;
+}
 
 /**
- * The daily report in `report.channel`, once per date: a date already posted is skipped; else
- * the date is claimed for a short lease (so concurrent or repeated invocations post nothing),
- * the report is posted, and the date is recorded as posted.
+ * The daily report in `report.channel`, once per date (SPEC §5), for Lambda's asynchronous
+ * invocation (at most two retries, about 1 and then 2 minutes after a failure):
+ *
+ * 1. A date recorded as posted: "already-posted" (success: nothing to retry).
+ * 2. The report is made (hosts asked), then the date is claimed until this invocation's deadline.
+ *    A date claimed by another invocation that has not recorded it as posted: ReportInProgressError,
+ *    so that Lambda retries this one later, by when it is posted or free. A claim never turns a
+ *    retry into a silent success.
+ * 3. Posted: recorded as posted at once, then DailyReportPosted is emitted. A failed post (or a
+ *    failure before it) releases the claim and fails the invocation (ReportNotPostedError), so the
+ *    retry posts it; after the last retry the event goes to the failure destination and, with no
+ *    DailyReportPosted, the missing-report alarm fires.
+ *
+ * Posted twice? Only when the invocation dies between Slack's answer and the record's write (a
+ * single store write): its claim expires at its deadline and a retry posts again. A post that
+ * Slack took but whose answer was lost (a timeout) is also retried, by the poster and by Lambda:
+ * dvol prefers a report posted twice to a report lost. A record that cannot be written after a
+ * post is logged and the invocation succeeds (the claim keeps others off until it expires).
  */
-export async function postDailyReport(deps: ReportJobDeps): Promise<DailyReportOutcome> {
+export async function postDailyReport(deps: DailyReportDeps): Promise<DailyReportOutcome> {
+  const log = deps.logger ?? console;
   const now = deps.now ?? (() => new Date());
   const at = now();
   const date = reportDate(at);
   const config = await deps.config();
   const channel = config.report.channel;
   if (!channel) {
-    (deps.logger ?? console).warn("dvol: report: no report.channel in the config: nothing posted");
+    log.warn("dvol: report: no report.channel in the config: nothing posted");
     return { status: "no-channel", date };
   }
   const store = await deps.store();
+  const postedKey = reportPostedKey(date);
+  const claimKey = reportClaimKey(date);
   const already = () => {
-    (deps.logger ?? console).info(
-      `dvol: report: the report of ${date} was already posted (or is being posted)`,
-    );
+    log.info(`dvol: report: the report of ${date} was already posted`);
     return { status: "already-posted", date } as const;
   };
-  if (await store.getMemo(`report-posted#${date}`)) return already();
+  if (await store.getMemo(postedKey)) return already();
   const result = await runReport(null, { config, connect: deps.connect(config), now: () => at, store });
-  const lease = new Date(now().getTime() + POSTING_LEASE_MS).toISOString();
-  if (!(await store.claim(`report#${date}`, lease, now().toISOString()))) return already();
-  if (await store.getMemo(`report-posted#${date}`)) return already();
-  const reportId = await saveReportLists(store, result, now());
-  const posted = await deps.slack.post(channel, renderReportSlack(result, { reportId }));
+
+  const claimedAt = now();
+  const lease = new Date(claimedAt.getTime() + leaseMs(deps.remainingMs)).toISOString();
+  if (!(await store.claim(claimKey, lease, claimedAt.toISOString()))) {
+    if (await store.getMemo(postedKey)) return already();
+    const busy = new ReportInProgressError(date);
+    log.warn(`dvol: report: ${busy.message}: this invocation fails, so that Lambda retries it`);
+    throw busy;
+  }
+  // The date is ours. Until Slack has the message, any failure gives it up so that a retry posts.
+  const release = async () => {
+    try {
+      await store.releaseClaim(claimKey, lease);
+    } catch (err) {
+      log.error(
+        `dvol: report: could not release the claim on ${date} (${describeError(err)}): it expires at ${lease}; a retry after that posts the report`,
+      );
+    }
+  };
+  let reportId: string;
+  try {
+    // Posted (and recorded) between the first look and the claim, by an invocation whose claim expired.
+    if (await store.getMemo(postedKey)) {
+      await release();
+      return already();
+    }
+    reportId = await saveReportLists(store, result, now());
+  } catch (err) {
+    await release();
+    throw err;
+  }
+  let posted: PostedMessage;
+  try {
+    posted = await deps.slack.post(channel, renderReportSlack(result, { reportId }));
+  } catch (err) {
+    await release();
+    const failure = new ReportNotPostedError(date, channel, slackErrorCode(err), { cause: err });
+    log.error(`dvol: report: ${describeError(failure)}`);
+    throw failure;
+  }
+  // Posted: the claim is kept (it expires), and the post is recorded at once.
   const keep = new Date(Date.parse(`${date}T00:00:00Z`) + POSTED_DAYS * 86_400_000).toISOString();
-  await store.putMemo(`report-posted#${date}`, posted.ts, keep);
-  return { status: "posted", date, posted, result };
+  let recorded = true;
+  try {
+    await store.putMemo(postedKey, posted.ts, keep);
+  } catch (err) {
+    recorded = false;
+    log.error(
+      `dvol: report: the report of ${date} was posted (${channel} ${posted.ts}) but could not be recorded as posted: ${describeError(err)}. Another invocation for ${date} after ${lease} would post it again.`,
+    );
+  }
+  try {
+    deps.metrics?.count("DailyReportPosted", 1);
+  } catch (err) {
+    log.error(`dvol: report: could not emit DailyReportPosted: ${describeError(err)}`);
+  }
+  log.info(`dvol: report: the report of ${date} was posted in ${channel} (${posted.ts})`);
+  return { status: "posted", date, posted, result, recorded };
+}
+
+function leaseMs(remainingMs: (() => number) | undefined): number {
+  const left = remainingMs?.();
+  if (left === undefined || !Number.isFinite(left)) return POSTING_LEASE_MS;
+  return Math.max(0, left) + CLAIM_MARGIN_MS;
 }

@@ -4,7 +4,7 @@
  * secret is in the template). Read once per process (once per Lambda cold start) and cached.
  */
 import { defaultSsmReader, type SsmReader } from "../config/secrets.js";
-import { ConfigError } from "../errors.js";
+import { ConfigError, SsmUnavailableError } from "../errors.js";
 
 export type SlackSecretName = "SLACK_SIGNING_SECRET" | "SLACK_BOT_TOKEN";
 
@@ -59,6 +59,8 @@ export class SlackSecrets {
     try {
       value = await this.ssm(param);
     } catch (cause) {
+      // SSM did not answer: that error names the parameter and says what to check.
+      if (cause instanceof SsmUnavailableError) throw cause;
       throw new ConfigError(`cannot read SSM parameter ${param}: ${(cause as Error)?.name ?? "Error"}`, {
         key: paramVar,
         cause,

@@ -5,7 +5,7 @@
  * |-----------------------------|-----------------|------------------------------------|------------------|
  * | a request                   | `REQ#<id>`      | `META`                             | version, status, gpk = `REQS`, gsk = `<createdAt>#<id>`, and the record: data (JSON) or dataz (brotli) or partId + parts + zsize |
  * | a piece of a large request  | `REQ#<id>`      | `PART#<partId>#<n>`                | z (brotli bytes) |
- * | an audit record             | `REQ#<id>`      | `AUDIT#<at>#<seq>#<digest>`        | data (JSON)      |
+ * | an audit record             | `AUDIT#<id>`    | `<at>#<seq>#<digest>`              | data (JSON)      |
  * | a claim                     | `CLAIM#<key>`   | `CLAIM`                            | exp (ms), ttl    |
  * | a memo                      | `MEMO#<key>`    | `MEMO`                             | value, exp (ms), ttl |
  *
@@ -14,9 +14,17 @@
  * is listed is current, but a request created a moment ago may not be listed yet: GSIs lag).
  *
  * Every change is one conditional write on one item: a request is created if absent and replaced
- * only at its expected version; a claim is put if absent or expired (`exp <= now`, checked in the
- * condition, never left to TTL). `ttl` (epoch seconds) only lets DynamoDB remove expired claims and
- * memos; requests and their audit trail are kept.
+ * only at its expected version; an audit record is put only if absent (never overwritten: the same
+ * record appended again is a no-op); a claim is put if absent or expired (`exp <= now`, checked in
+ * the condition, never left to TTL) and released only by its holder (`exp` as it was claimed).
+ * `ttl` (epoch seconds) only lets DynamoDB remove expired claims and memos; requests and their audit
+ * trail are kept.
+ *
+ * Audit records have a partition of their own per request (`AUDIT#<id>`), apart from the request's
+ * (`REQ#<id>`), so that IAM can deny dynamodb:DeleteItem on every `AUDIT#*` leading key: once
+ * written, a record is neither changed (the put is conditional) nor deleted. The daily report
+ * touches only the leading keys `CLAIM#report#*`, `MEMO#report-posted#*`, `MEMO#report-list|*` and
+ * `MEMO#dangling|*` (test/unit/report-keys.test.ts), so its role can be limited to those.
  *
  * Size: an item holds at most 400 KB. A request's JSON (1,000 planned volumes with 255-character
  * names and their outcomes is about 0.8 MB) is stored as is up to 64 KB, brotli-compressed in the
@@ -292,20 +300,27 @@ export class DynamoStore implements Store {
   // --- audit --------------------------------------------------------------------------------
 
   async appendAudit(record: AuditRecord): Promise<void> {
-    const sk = `AUDIT#${auditKey(record)}`;
-    await this.send(`append audit of ${record.requestId}`, () =>
-      this.doc.send(
-        new this.sdk.PutCommand({
-          TableName: this.tableName,
-          // The same record put twice (a retry) lands on the same key: stored once.
-          Item: { pk: `REQ#${record.requestId}`, sk, data: JSON.stringify(record) },
-        }),
-      ),
-    );
+    const sk = auditKey(record);
+    try {
+      await this.send(`append audit of ${record.requestId}`, () =>
+        this.doc.send(
+          new this.sdk.PutCommand({
+            TableName: this.tableName,
+            Item: { pk: auditPk(record.requestId), sk, data: JSON.stringify(record) },
+            // Written once, never overwritten. The same record put again (a retry) lands on the
+            // same key (the digest is of its content) and is already there: nothing to do.
+            ConditionExpression: "attribute_not_exists(pk)",
+          }),
+        ),
+      );
+    } catch (err) {
+      if (err instanceof ConditionFailed) return;
+      throw err;
+    }
   }
 
   async listAudit(requestId: string): Promise<AuditRecord[]> {
-    const items = await this.queryAll(`read audit of ${requestId}`, `REQ#${requestId}`, "AUDIT#", ["data"]);
+    const items = await this.queryAll(`read audit of ${requestId}`, auditPk(requestId), null, ["data"]);
     return items.map((i) => JSON.parse(String(i.data)) as AuditRecord);
   }
 
@@ -329,6 +344,27 @@ export class DynamoStore implements Store {
       return true;
     } catch (err) {
       if (err instanceof ConditionFailed) return false;
+      throw err;
+    }
+  }
+
+  async releaseClaim(key: string, expiresAt: string): Promise<void> {
+    const exp = instantMs(expiresAt, "expiresAt");
+    try {
+      await this.send(`release claim ${key}`, () =>
+        this.doc.send(
+          new this.sdk.DeleteCommand({
+            TableName: this.tableName,
+            Key: { pk: `CLAIM#${key}`, sk: "CLAIM" },
+            // Only the holder's claim: one taken since by another caller has another expiry.
+            ConditionExpression: "#exp = :exp",
+            ExpressionAttributeNames: { "#exp": "exp" },
+            ExpressionAttributeValues: { ":exp": exp },
+          }),
+        ),
+      );
+    } catch (err) {
+      if (err instanceof ConditionFailed) return;
       throw err;
     }
   }
@@ -453,7 +489,8 @@ export class DynamoStore implements Store {
     );
   }
 
-  private async queryAll(what: string, pk: string, prefix: string, attrs: string[]): Promise<Item[]> {
+  /** Every item of partition `pk` (whose sort key begins with `prefix`, when one is given). */
+  private async queryAll(what: string, pk: string, prefix: string | null, attrs: string[]): Promise<Item[]> {
     const items: Item[] = [];
     let startKey: Item | undefined;
     do {
@@ -461,8 +498,8 @@ export class DynamoStore implements Store {
         this.doc.send(
           new this.sdk.QueryCommand({
             TableName: this.tableName,
-            KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues: { ":pk": pk, ":prefix": prefix },
+            KeyConditionExpression: prefix === null ? "pk = :pk" : "pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues: prefix === null ? { ":pk": pk } : { ":pk": pk, ":prefix": prefix },
             ProjectionExpression: attrs.map((_, i) => `#a${i}`).join(", "),
             ExpressionAttributeNames: Object.fromEntries(attrs.map((a, i) => [`#a${i}`, a])),
             ConsistentRead: true,
@@ -491,6 +528,11 @@ export class DynamoStore implements Store {
 
 function reqKey(id: string): { pk: string; sk: string } {
   return { pk: `REQ#${id}`, sk: "META" };
+}
+
+/** The partition of a request's audit trail: its own, so that IAM can deny DeleteItem on `AUDIT#*`. */
+export function auditPk(requestId: string): string {
+  return `AUDIT#${requestId}`;
 }
 
 function partKeys(id: string, partId: string, count: number): { pk: string; sk: string }[] {

@@ -215,6 +215,11 @@ export class EmbeddedStore implements Store {
     return this.run(`claim ${key}`, () => this.sql.claim.run(key, exp, nowMs).changes === 1);
   }
 
+  async releaseClaim(key: string, expiresAt: string): Promise<void> {
+    const exp = instantMs(expiresAt, "expiresAt");
+    this.run(`release claim ${key}`, () => this.sql.releaseClaim.run(key, exp));
+  }
+
   async getMemo(key: string): Promise<string | null> {
     const row: Row<{ value: string; expires_at: number | null }> = this.run(`read memo ${key}`, () =>
       this.sql.getMemo.get(key),
@@ -257,8 +262,9 @@ function prepare(db: BetterSqlite3.Database) {
        WHERE order_key >= ? AND (? IS NULL OR status IN (SELECT value FROM json_each(?)))
        ORDER BY order_key DESC LIMIT ?`,
     ),
+    // Written once: a row already under this key (the same record, appended again) stays as it is.
     insertAudit: db.prepare<[string, string, string]>(
-      "INSERT INTO audit (request_id, key, data) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+      "INSERT INTO audit (request_id, key, data) VALUES (?, ?, ?) ON CONFLICT (request_id, key) DO NOTHING",
     ),
     listAudit: db.prepare<[string], { data: string }>(
       "SELECT data FROM audit WHERE request_id = ? ORDER BY key ASC",
@@ -268,6 +274,8 @@ function prepare(db: BetterSqlite3.Database) {
       `INSERT INTO claims (key, expires_at) VALUES (?, ?)
        ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE claims.expires_at <= ?`,
     ),
+    // Only the holder's claim (the expiry it was taken with), never one taken since by another.
+    releaseClaim: db.prepare<[string, number]>("DELETE FROM claims WHERE key = ? AND expires_at = ?"),
     getMemo: db.prepare<[string], { value: string; expires_at: number | null }>(
       "SELECT value, expires_at FROM memos WHERE key = ?",
     ),

@@ -87,7 +87,8 @@ export class MemoryStore implements Store {
     const s = this.open();
     const trail = s.audit.get(record.requestId) ?? new Map<string, string>();
     s.audit.set(record.requestId, trail);
-    trail.set(key, JSON.stringify(record));
+    // Written once: what is stored under the key stays as it is.
+    if (!trail.has(key)) trail.set(key, JSON.stringify(record));
   }
 
   async listAudit(requestId: string): Promise<AuditRecord[]> {
@@ -106,6 +107,12 @@ export class MemoryStore implements Store {
     if (held !== undefined && held > nowMs) return false;
     s.claims.set(key, exp);
     return true;
+  }
+
+  async releaseClaim(key: string, expiresAt: string): Promise<void> {
+    const exp = instantMs(expiresAt, "expiresAt");
+    const s = this.open();
+    if (s.claims.get(key) === exp) s.claims.delete(key);
   }
 
   async getMemo(key: string): Promise<string | null> {

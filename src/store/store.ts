@@ -30,8 +30,9 @@ export interface Store {
   }): Promise<DeletionRequest[]>;
 
   /**
-   * Appends a record. The same record appended twice (a retry) is kept once; different records
-   * with the same `at` and `seq` are all kept.
+   * Appends a record, written once and never changed: nothing already stored under the record's
+   * key is overwritten. The same record appended twice (a retry) is kept once, and that is not an
+   * error; different records with the same `at` and `seq` are all kept.
    */
   appendAudit(record: AuditRecord): Promise<void>;
 
@@ -44,6 +45,14 @@ export interface Store {
    * handled once, a day's report posted once.
    */
   claim(key: string, expiresAt: string, now: string): Promise<boolean>;
+
+  /**
+   * Gives up a claim, so that `key` can be claimed again at once (a daily report whose post
+   * failed, so that Lambda's retry posts it). Only the claim taken with this `expiresAt` is
+   * removed: one that expired and was taken since by another caller (with another expiry) is left
+   * alone. Releasing a claim that is not held is not an error.
+   */
+  releaseClaim(key: string, expiresAt: string): Promise<void>;
 
   /**
    * Small key/value memories (e.g. when a volume was first seen dangling). getMemo is null once

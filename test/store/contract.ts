@@ -11,6 +11,11 @@ import type { Store } from "../../src/store/store.js";
 export interface StoreBacking {
   /** A new Store object over this backing's data. */
   open(opts?: { now?: () => number }): Promise<Store>;
+  /**
+   * Writes `stored` directly in the backing (not through a Store) under the key that appending
+   * `record` would use: what is already there when `record` is appended.
+   */
+  plantAudit(record: AuditRecord, stored: AuditRecord): Promise<void>;
   /** Removes the backing (closing is the tests' job). */
   dispose(): Promise<void>;
 }
@@ -353,6 +358,26 @@ export function storeContract(label: string, makeBacking: () => Promise<StoreBac
         expect(trail.map((t) => t.action).sort()).toEqual(["approved", "refused"]);
       });
 
+      it("never overwrites: a record appended under a key already taken leaves what is stored there", async () => {
+        const id = newId();
+        const record = auditRecord(id, "2026-11-29T14:00:00.000Z", 1000, { action: "executed" });
+        const first = { ...record, actor: "U0FIRST01", detail: { note: "written first" } };
+        await backing.plantAudit(record, first);
+        expect(await store.listAudit(id)).toEqual([first]);
+        await store.appendAudit(record);
+        expect(await store.listAudit(id)).toEqual([first]);
+      });
+
+      it("keeps one record of 10 concurrent appends of it (retries), none failing", async () => {
+        const id = newId();
+        const r = auditRecord(id, "2026-11-29T14:00:00.000Z", 7);
+        const other = await open();
+        await Promise.all(
+          Array.from({ length: 10 }, (_, i) => (i % 2 ? other : store).appendAudit(structuredClone(r))),
+        );
+        expect(await store.listAudit(id)).toEqual([r]);
+      });
+
       it("has an empty trail for an unknown request", async () => {
         expect(await store.listAudit("DR-NOTTHERE")).toEqual([]);
       });
@@ -394,6 +419,37 @@ export function storeContract(label: string, makeBacking: () => Promise<StoreBac
       it("refuses times that are not ISO 8601", async () => {
         await expect(store.claim("k", "tomorrow", now)).rejects.toThrow(RangeError);
         await expect(store.claim("k", later, "")).rejects.toThrow(RangeError);
+        await expect(store.releaseClaim("k", "tomorrow")).rejects.toThrow(RangeError);
+      });
+
+      it("releases a claim, so the key can be claimed again at once, by exactly one caller", async () => {
+        expect(await store.claim("report#2026-11-29", later, now)).toBe(true);
+        // Another spelling of the same instant releases it as well.
+        await store.releaseClaim("report#2026-11-29", "2026-11-29T16:00:00+01:00");
+        const other = await open();
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            (i % 2 ? other : store).claim("report#2026-11-29", later, now),
+          ),
+        );
+        exactlyOne(results);
+      });
+
+      it("leaves alone a claim taken since by another caller (after the releaser's expired)", async () => {
+        expect(await store.claim("k", later, now)).toBe(true);
+        const other = await open();
+        const otherExpiry = "2026-11-29T16:00:00.000Z";
+        expect(await other.claim("k", otherExpiry, later)).toBe(true);
+        await store.releaseClaim("k", later);
+        expect(await store.claim("k", "2026-11-29T17:00:00.000Z", "2026-11-29T15:30:00.000Z")).toBe(false);
+        await other.releaseClaim("k", otherExpiry);
+        expect(await store.claim("k", "2026-11-29T17:00:00.000Z", "2026-11-29T15:30:00.000Z")).toBe(true);
+      });
+
+      it("releases a claim that is not held without an error, and without claiming it", async () => {
+        await store.releaseClaim("never-claimed", later);
+        expect(await store.claim("never-claimed", later, now)).toBe(true);
+        expect(await store.claim("never-claimed", later, now)).toBe(false);
       });
     });
 

@@ -6,12 +6,13 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
-import { QueryCommand } from "@aws-sdk/client-dynamodb";
+import { PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { StoreError } from "../../src/errors.js";
-import { DynamoStore, openDynamoStore, TABLE, tableDefinition } from "../../src/store/dynamo.js";
+import { auditPk, DynamoStore, openDynamoStore, TABLE, tableDefinition } from "../../src/store/dynamo.js";
 import { openStore } from "../../src/store/open.js";
+import { auditKey } from "../../src/store/shared.js";
 import { type Dynalite, startDynalite } from "../support/dynalite.js";
 import { hugeRequest, makeRequest, storeContract } from "./contract.js";
 
@@ -29,6 +30,18 @@ storeContract("DynamoDB (dynalite)", async () => {
   const tableName = await dyn.createTable();
   return {
     open: (opts) => openDynamoStore({ ...dyn.storeOptions(tableName), ...opts }),
+    plantAudit: async (record, stored) => {
+      await dyn.client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: {
+            pk: { S: auditPk(record.requestId) },
+            sk: { S: auditKey(record) },
+            data: { S: JSON.stringify(stored) },
+          },
+        }),
+      );
+    },
     dispose: async () => {},
   };
 });
@@ -51,6 +64,47 @@ async function itemsOf(tableName: string, id: string) {
     metaBytes: meta ? Buffer.byteLength(JSON.stringify(meta)) : 0,
   };
 }
+
+describe("DynamoDB store: the audit trail's own partition", () => {
+  it("keeps audit records under AUDIT#<id> with sort key <at>#<seq>#<digest>, none in the request's partition", async () => {
+    const tableName = await dyn.createTable();
+    const store = await openDynamoStore(dyn.storeOptions(tableName));
+    const r = makeRequest();
+    await store.createRequest(r);
+    const record = {
+      requestId: r.id,
+      at: "2026-11-29T14:00:00Z",
+      seq: 42,
+      actor: "U0BOB0001",
+      action: "approved" as const,
+      detail: {},
+    };
+    await store.appendAudit(record);
+    await store.appendAudit(record);
+    const res = await dyn.client.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": { S: `AUDIT#${r.id}` } },
+        ConsistentRead: true,
+      }),
+    );
+    expect(res.Items?.map((i) => i.sk?.S)).toEqual([
+      expect.stringMatching(/^2026-11-29T14:00:00\.000Z#0000000000000042#[0-9a-f]{16}$/),
+    ]);
+    expect(JSON.parse(res.Items?.[0]?.data?.S ?? "null")).toEqual(record);
+    const own = await dyn.client.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": { S: `REQ#${r.id}` } },
+        ConsistentRead: true,
+      }),
+    );
+    expect(own.Items?.map((i) => i.sk?.S)).toEqual(["META"]);
+    await store.close();
+  });
+});
 
 describe("DynamoDB store: records of any size", () => {
   let tableName: string;

@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { StoreError } from "../../src/errors.js";
 import { EmbeddedStore, openEmbeddedStore } from "../../src/store/embedded.js";
 import { openStore, storeLocation } from "../../src/store/open.js";
+import { auditKey } from "../../src/store/shared.js";
 import { makeRequest, storeContract } from "./contract.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -31,6 +32,19 @@ storeContract("embedded (SQLite)", async () => {
   const dir = tempDir();
   return {
     open: (opts) => openEmbeddedStore({ file: path.join(dir, "dvol.sqlite"), ...opts }),
+    plantAudit: async (record, stored) => {
+      const Database = createRequire(import.meta.url)("better-sqlite3") as typeof import("better-sqlite3");
+      const db = new Database(path.join(dir, "dvol.sqlite"), { timeout: 5000 });
+      try {
+        db.prepare("INSERT INTO audit (request_id, key, data) VALUES (?, ?, ?)").run(
+          record.requestId,
+          auditKey(record),
+          JSON.stringify(stored),
+        );
+      } finally {
+        db.close();
+      }
+    },
     dispose: async () => rmSync(dir, { recursive: true, force: true }),
   };
 });

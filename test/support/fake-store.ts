@@ -63,6 +63,10 @@ export class FakeStore implements Store {
     return true;
   }
 
+  async releaseClaim(key: string, expiresAt: string): Promise<void> {
+    if (this.claims.get(key) === expiresAt) this.claims.delete(key);
+  }
+
   async getMemo(key: string): Promise<string | null> {
     return this.memos.get(key) ?? null;
   }

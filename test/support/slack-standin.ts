@@ -85,8 +85,8 @@ export interface SlackStandin {
   responseUrl(id?: string): string;
   /** Responses posted to the response_url with this id. */
   responsesTo(id: string): StandinResponse[];
-  /** Makes the next call to `method` answer `{ ok: false, error }`. */
-  failNext(method: string, error: string): void;
+  /** Makes the next call (or the next `times` calls) to `method` answer `{ ok: false, error }`. */
+  failNext(method: string, error: string, times?: number): void;
   /** Resolves once `predicate` holds, checked on every call; rejects after `timeoutMs`. */
   waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
   /** How many Socket Mode clients are connected. */
@@ -443,8 +443,8 @@ export async function startSlackStandin(opts: StandinOptions = {}): Promise<Slac
     callsTo: (method) => calls.filter((c) => c.method === method),
     responseUrl: (id = randomBytes(6).toString("hex")) => `${base}/response/${id}`,
     responsesTo: (id) => responses.filter((r) => r.id === id),
-    failNext(method, error) {
-      failures.set(method, [...(failures.get(method) ?? []), error]);
+    failNext(method, error, times = 1) {
+      failures.set(method, [...(failures.get(method) ?? []), ...Array<string>(times).fill(error)]);
     },
     waitFor,
     socketCount: () => sockets.size,

@@ -1,20 +1,28 @@
 // Unit tests of the dangling report in Slack: the rendering within Slack's limits at 50 hosts and
 // 10,000 volumes, `/dvol report` as a worker job, and the daily report posted once per date.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createReportHandler } from "../../handlers/report.js";
 import type { Config, HostConfig } from "../../src/config/types.js";
 import type { ConnectionFactory } from "../../src/docker/connection.js";
-import { HostError } from "../../src/errors.js";
+import { HostError, ReportInProgressError, ReportNotPostedError, StoreError } from "../../src/errors.js";
 import type { CommandJob, OpenRequestJob } from "../../src/jobs/job.js";
-import { postDailyReport } from "../../src/jobs/run-report.js";
+import {
+  CLAIM_MARGIN_MS,
+  type DailyReportOutcome,
+  POSTING_LEASE_MS,
+  postDailyReport,
+} from "../../src/jobs/run-report.js";
 import { runWorkerJob } from "../../src/jobs/run-request.js";
+import { type MetricName, type MetricsSink, powertoolsMetrics } from "../../src/metrics.js";
 import type { ReportResult } from "../../src/report/dangling.js";
 import { cleanupJobOf } from "../../src/slack/app.js";
 import type { SlackMessage } from "../../src/slack/message.js";
 import type { PostedMessage, SlackThreadOutbox } from "../../src/slack/post.js";
 import { CLEANUP_ACTION, cleanupValue, renderReportSlack } from "../../src/slack/render-report.js";
 import { MemoryStore } from "../../src/store/memory.js";
+import type { Store } from "../../src/store/store.js";
 import { FakeEngine, fakeConfig } from "../support/fake-engine.js";
+import { LambdaAsyncModel, type ManualClock, manualClock } from "../support/lambda-async.js";
 import { expectWithinSlackLimits } from "../support/slack-limits.js";
 
 function host(name: string): HostConfig {
@@ -54,6 +62,46 @@ function outbox() {
     usergroupMembers: async () => [],
   };
   return { slack, posts, responses };
+}
+
+function recordingMetrics(): MetricsSink & { emitted: { name: MetricName; value: number }[] } {
+  const emitted: { name: MetricName; value: number }[] = [];
+  return { emitted, count: (name, value = 1) => void emitted.push({ name, value }) };
+}
+
+/** An error as @slack/web-api throws it for `{ ok: false, error }`. */
+function slackPlatformError(error: string): Error {
+  return Object.assign(new Error(`An API error occurred: ${error}`), {
+    code: "slack_webapi_platform_error",
+    data: { ok: false, error },
+  });
+}
+
+/** `store`, except that the calls `fails(op, key)` picks throw a StoreError. */
+function failingStore(store: Store, fails: (op: string, key: string) => boolean): Store {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        const key = typeof args[0] === "string" ? args[0] : "";
+        if (fails(String(prop), key))
+          return Promise.reject(new StoreError(`${String(prop)} ${key} failed (test)`));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
+function dailyDeps(o: ReturnType<typeof outbox>, store: Store, clock: ManualClock) {
+  return {
+    config: async () => configOf(["host1"]),
+    connect: () => factory({ host1: fake() }),
+    slack: o.slack as SlackThreadOutbox,
+    store: async () => store,
+    now: () => clock.now(),
+    logger: { info() {}, warn() {}, error() {} },
+  };
 }
 
 /** A synthetic report: `hosts` hosts (the last `dead` unavailable) of `per` volumes each. */
@@ -167,69 +215,179 @@ describe("/dvol report in Slack", () => {
 });
 
 describe("the daily report", () => {
-  it("posts once per date in report.channel, however often it runs that day", async () => {
+  it("posts once per date in report.channel, however often it runs that day, and emits DailyReportPosted for each post", async () => {
     const o = outbox();
     const store = new MemoryStore();
-    let t = Date.parse("2026-11-29T08:00:00Z");
-    const deps = {
-      config: async () => configOf(["host1"]),
-      connect: () => factory({ host1: fake() }),
-      slack: o.slack,
-      store: async () => store,
-      now: () => new Date(t),
-    };
-    expect((await postDailyReport(deps)).status).toBe("posted");
-    t += 60_000;
+    const clock = manualClock("2026-11-29T08:00:00Z");
+    const metrics = recordingMetrics();
+    const deps = { ...dailyDeps(o, store, clock), metrics };
+    expect(await postDailyReport(deps)).toMatchObject({ status: "posted", recorded: true });
+    expect(metrics.emitted).toEqual([{ name: "DailyReportPosted", value: 1 }]);
+    clock.advance(60_000);
     expect((await postDailyReport(deps)).status).toBe("already-posted");
     expect(o.posts.map((p) => p.channel)).toEqual(["C0REPORT"]);
-    t += 86_400_000;
+    expect(metrics.emitted).toHaveLength(1);
+    clock.advance(86_400_000);
     const next = await postDailyReport(deps);
     expect(next).toMatchObject({ status: "posted", date: "2026-11-30" });
     expect(o.posts).toHaveLength(2);
+    expect(metrics.emitted).toHaveLength(2);
   });
 
-  it("a post that failed is posted by a retry after the lease, and only once", async () => {
+  it("gives the date up when the post fails and fails the invocation, so Lambda's retry a minute later posts it once", async () => {
     const o = outbox();
     const store = new MemoryStore();
-    let t = Date.parse("2026-11-29T08:00:00Z");
+    const clock = manualClock("2026-11-29T08:00:00Z");
+    const metrics = recordingMetrics();
     let failures = 1;
     const slack: SlackThreadOutbox = {
       ...o.slack,
       post: async (channel, msg) => {
-        if (failures-- > 0)
-          throw Object.assign(new Error("An API error occurred: ratelimited"), { code: "slack_error" });
+        if (failures-- > 0) throw slackPlatformError("ratelimited");
         return o.slack.post(channel, msg);
       },
     };
+    const deps = { ...dailyDeps(o, store, clock), slack, metrics };
+    const lambda = new LambdaAsyncModel({ clock, handler: () => postDailyReport(deps) });
+    lambda.invoke({});
+    await lambda.settle();
+    const tries = lambda.triesOf(0);
+    expect(tries.map((t) => t.outcome)).toEqual(["failed", "succeeded"]);
+    expect(tries[0]?.error).toBeInstanceOf(ReportNotPostedError);
+    expect((tries[0]?.error as ReportNotPostedError | undefined)?.slackError).toBe("ratelimited");
+    expect(tries[1]?.at).toBe(Date.parse("2026-11-29T08:01:00Z"));
+    expect(o.posts).toHaveLength(1);
+    expect(metrics.emitted).toEqual([{ name: "DailyReportPosted", value: 1 }]);
+    expect(lambda.failureDestination).toEqual([]);
+  });
+
+  it("fails, rather than succeeds, while another invocation holds the date without having posted", async () => {
+    const o = outbox();
+    const store = new MemoryStore();
+    const clock = manualClock("2026-11-29T08:00:00Z");
+    const metrics = recordingMetrics();
+    await store.claim("report#2026-11-29", "2026-11-29T08:01:30Z", "2026-11-29T07:59:30Z");
+    const deps = { ...dailyDeps(o, store, clock), metrics };
+    const err = await postDailyReport(deps).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ReportInProgressError);
+    expect((err as ReportInProgressError).message).toContain("2026-11-29");
+    expect(o.posts).toHaveLength(0);
+    expect(metrics.emitted).toEqual([]);
+    // Once the holder has recorded its post, the same call ends at once, without a second post.
+    await store.putMemo("report-posted#2026-11-29", "1.000", null);
+    expect((await postDailyReport(deps)).status).toBe("already-posted");
+    expect(o.posts).toHaveLength(0);
+    expect(metrics.emitted).toEqual([]);
+  });
+
+  it("counts a post whose record cannot be written as posted: the invocation succeeds, so no retry posts it again", async () => {
+    const o = outbox();
+    const clock = manualClock("2026-11-29T08:00:00Z");
+    const metrics = recordingMetrics();
+    const errors: string[] = [];
+    const store = failingStore(
+      new MemoryStore(),
+      (op, key) => op === "putMemo" && key.startsWith("report-posted#"),
+    );
     const deps = {
-      config: async () => configOf(["host1"]),
-      connect: () => factory({ host1: fake() }),
-      slack,
-      store: async () => store,
-      now: () => new Date(t),
-      logger: { info() {}, warn() {}, error() {} },
+      ...dailyDeps(o, store, clock),
+      metrics,
+      logger: { info() {}, warn() {}, error: (m: string) => void errors.push(m) },
     };
-    await expect(postDailyReport(deps)).rejects.toThrow("ratelimited");
-    t += 60_000; // Lambda's first retry: the date is still held
-    expect((await postDailyReport(deps)).status).toBe("already-posted");
-    t += 2 * 60_000; // the second retry: the lease is over
-    expect((await postDailyReport(deps)).status).toBe("posted");
-    t += 60_000;
-    expect((await postDailyReport(deps)).status).toBe("already-posted");
+    const lambda = new LambdaAsyncModel({ clock, handler: () => postDailyReport(deps) });
+    lambda.invoke({});
+    await lambda.settle();
+    expect(lambda.attempts).toHaveLength(1);
+    expect(lambda.attempts[0]?.result).toMatchObject({ status: "posted", recorded: false });
+    expect(o.posts).toHaveLength(1);
+    expect(metrics.emitted).toEqual([{ name: "DailyReportPosted", value: 1 }]);
+    expect(errors.join("\n")).toMatch(/posted .* but could not be recorded as posted/);
+    // A duplicate delivery while the claim lives fails (to be retried), it does not post again.
+    await expect(postDailyReport(deps)).rejects.toBeInstanceOf(ReportInProgressError);
     expect(o.posts).toHaveLength(1);
   });
 
-  it("posts nothing without report.channel", async () => {
+  it("gives the date up when the store fails before the post, and the retry posts", async () => {
     const o = outbox();
+    const clock = manualClock("2026-11-29T08:00:00Z");
+    const metrics = recordingMetrics();
+    let failures = 1;
+    const store = failingStore(
+      new MemoryStore(),
+      (op, key) => op === "putMemo" && key.startsWith("report-list|") && failures-- > 0,
+    );
+    const deps = { ...dailyDeps(o, store, clock), metrics };
+    const lambda = new LambdaAsyncModel({ clock, handler: () => postDailyReport(deps) });
+    lambda.invoke({});
+    await lambda.settle();
+    expect(lambda.attempts.map((t) => t.outcome)).toEqual(["failed", "succeeded"]);
+    expect(lambda.attempts[0]?.error).toBeInstanceOf(StoreError);
+    expect(o.posts).toHaveLength(1);
+    expect(metrics.emitted).toHaveLength(1);
+  });
+
+  it("still posts, on Lambda's last retry, when the claim cannot be released after a failed post", async () => {
+    const o = outbox();
+    const clock = manualClock("2026-11-29T08:00:00Z");
+    const metrics = recordingMetrics();
+    let failures = 1;
+    const store = failingStore(new MemoryStore(), (op) => op === "releaseClaim");
+    const slack: SlackThreadOutbox = {
+      ...o.slack,
+      post: async (channel, msg) => {
+        if (failures-- > 0) throw slackPlatformError("internal_error");
+        return o.slack.post(channel, msg);
+      },
+    };
+    const deps = { ...dailyDeps(o, store, clock), slack, metrics };
+    const lambda = new LambdaAsyncModel<object, DailyReportOutcome>({
+      clock,
+      handler: (_e, context) =>
+        postDailyReport({ ...deps, remainingMs: () => context.getRemainingTimeInMillis() }),
+    });
+    lambda.invoke({});
+    await lambda.settle();
+    const tries = lambda.triesOf(0);
+    expect(tries.map((t) => t.error?.constructor.name ?? "ok")).toEqual([
+      "ReportNotPostedError",
+      "ReportInProgressError",
+      "ok",
+    ]);
+    expect(tries[2]?.result?.status).toBe("posted");
+    expect(o.posts).toHaveLength(1);
+    expect(metrics.emitted).toHaveLength(1);
+  });
+
+  it("holds the date until the invocation's deadline (plus a margin), or POSTING_LEASE_MS without one", async () => {
+    const o = outbox();
+    const clock = manualClock("2026-11-29T08:00:00Z");
+    const store = new MemoryStore();
+    await postDailyReport({ ...dailyDeps(o, store, clock), remainingMs: () => 30_000 });
+    expect(store.state.claims.get("report#2026-11-29")).toBe(
+      Date.parse("2026-11-29T08:00:00Z") + 30_000 + CLAIM_MARGIN_MS,
+    );
+    clock.advance(86_400_000);
+    await postDailyReport(dailyDeps(o, store, clock));
+    expect(store.state.claims.get("report#2026-11-30")).toBe(
+      Date.parse("2026-11-30T08:00:00Z") + POSTING_LEASE_MS,
+    );
+    expect(o.posts).toHaveLength(2);
+  });
+
+  it("posts nothing without report.channel, and emits no DailyReportPosted (the alarm fires)", async () => {
+    const o = outbox();
+    const metrics = recordingMetrics();
     const out = await postDailyReport({
       config: async () => configOf(["host1"], null),
       connect: () => factory({ host1: fake() }),
       slack: o.slack,
       store: async () => new MemoryStore(),
+      metrics,
       logger: { info() {}, warn() {}, error() {} },
     });
     expect(out.status).toBe("no-channel");
     expect(o.posts).toHaveLength(0);
+    expect(metrics.emitted).toEqual([]);
   });
 });
 
@@ -290,20 +448,74 @@ describe("handlers/report.ts", () => {
   it("posts the day's report once, however often the schedule invokes it", async () => {
     const o = outbox();
     const store = new MemoryStore();
+    const metrics = recordingMetrics();
     const run = createReportHandler({
       env: {},
       config: configOf(["host1", "dead"]),
       connect: factory({ host1: fake() }),
       slack: o.slack,
       store,
+      metrics,
       now: () => new Date("2026-11-29T08:00:03Z"),
     });
     const event = { source: "aws.events", "detail-type": "Scheduled Event", time: "2026-11-29T08:00:00Z" };
     expect((await run(event)).status).toBe("posted");
     expect((await run(event)).status).toBe("already-posted");
+    expect(metrics.emitted).toEqual([{ name: "DailyReportPosted", value: 1 }]);
     expect(o.posts).toHaveLength(1);
     expect(o.posts[0]?.channel).toBe("C0REPORT");
     expect(JSON.stringify(o.posts[0]?.msg.blocks)).toContain("old-cache");
     expectWithinSlackLimits(o.posts[0]?.msg as SlackMessage);
+  });
+
+  it("emits DailyReportPosted by default as EMF on stdout: namespace dvol, Count 1, dimension service from POWERTOOLS_SERVICE_NAME", async () => {
+    const lines: string[] = [];
+    const write = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      const run = createReportHandler({
+        env: { POWERTOOLS_SERVICE_NAME: "dvol-test" },
+        config: configOf(["host1"]),
+        connect: factory({ host1: fake() }),
+        slack: outbox().slack,
+        store: new MemoryStore(),
+        now: () => new Date("2026-11-29T08:00:03Z"),
+        logger: { info() {}, warn() {}, error() {} },
+      });
+      expect((await run({})).status).toBe("posted");
+      expect((await run({})).status).toBe("already-posted");
+    } finally {
+      write.mockRestore();
+    }
+    const emf = lines
+      .flatMap((l) => l.split("\n"))
+      .filter((l) => l.includes('"_aws"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown> & { _aws: { CloudWatchMetrics: unknown[] } });
+    expect(emf).toHaveLength(1);
+    expect(emf[0]?._aws.CloudWatchMetrics).toEqual([
+      {
+        Namespace: "dvol",
+        Dimensions: [["service"]],
+        Metrics: [{ Name: "DailyReportPosted", Unit: "Count" }],
+      },
+    ]);
+    expect(emf[0]).toMatchObject({ service: "dvol-test", DailyReportPosted: 1 });
+  });
+
+  it("takes the namespace from POWERTOOLS_METRICS_NAMESPACE", async () => {
+    const lines: string[] = [];
+    const write = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      powertoolsMetrics({ POWERTOOLS_METRICS_NAMESPACE: "dvol-staging" }).count("DailyReportPosted");
+    } finally {
+      write.mockRestore();
+    }
+    const emf = JSON.parse(lines.join("").trim()) as { _aws: { CloudWatchMetrics: { Namespace: string }[] } };
+    expect(emf._aws.CloudWatchMetrics[0]?.Namespace).toBe("dvol-staging");
   });
 });

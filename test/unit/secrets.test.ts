@@ -1,10 +1,13 @@
-// Unit tests of src/config/secrets.ts: file:, env: and ssm: references, their cache and their errors.
+// Unit tests of src/config/secrets.ts: file:, env: and ssm: references, their cache and their errors,
+// and the SDK's SSM client's deadlines against loopback ports that never answer or refuse.
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { SecretResolver } from "../../src/config/secrets.js";
-import { ConfigError } from "../../src/errors.js";
+import { defaultSsmReader, SecretResolver } from "../../src/config/secrets.js";
+import { ConfigError, SsmUnavailableError } from "../../src/errors.js";
+import { SlackSecrets } from "../../src/slack/secrets.js";
 
 const PEM_BODY = "MIIBkTCB+wIJAKHBfpegPjMCMA0GCSqGSIb3DQEBCwUAMBExDzANBgNVBAMMBnRl";
 const PEM = `-----BEGIN CERTIFICATE-----\n${PEM_BODY}\n-----END CERTIFICATE-----\n`;
@@ -164,5 +167,91 @@ describe("SecretResolver: ssm:", () => {
     await rejection(r.resolve(ref, "k"));
     expect((await r.resolve(ref, "k")).toString()).toBe(SECRET_VALUE);
     expect(ssm).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe("defaultSsmReader: the SDK's SSM client, with deadlines", () => {
+  // Only loopback: a port that accepts connections and never answers, and one that refuses them.
+  // Static credentials and a region, so that the SDK asks nothing else (no IMDS, no AWS).
+  const aws = {
+    region: "us-east-1",
+    credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test-secret" },
+  };
+  const sockets = new Set<Socket>();
+  let silent: Server;
+  let silentPort: number;
+  let closedPort: number;
+
+  beforeAll(async () => {
+    silent = createServer((s) => {
+      sockets.add(s);
+      s.on("error", () => {});
+    });
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    silentPort = (silent.address() as AddressInfo).port;
+    const gone = createServer();
+    await new Promise<void>((r) => gone.listen(0, "127.0.0.1", r));
+    closedPort = (gone.address() as AddressInfo).port;
+    await new Promise<void>((r) => gone.close(() => r()));
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => silent.close(() => r()));
+  });
+
+  it("fails within its deadline with an SsmUnavailableError naming the parameter when SSM never answers", async () => {
+    const read = await defaultSsmReader({
+      ...aws,
+      endpoint: `http://127.0.0.1:${silentPort}`,
+      requestTimeoutMs: 300,
+      maxAttempts: 2,
+    });
+    const t0 = performance.now();
+    const err = await read("/dvol/prod/slack/bot-token").catch((e: unknown) => e);
+    const took = performance.now() - t0;
+    expect(err).toBeInstanceOf(SsmUnavailableError);
+    const e = err as SsmUnavailableError;
+    expect(e.kind).toBe("ssm-unavailable");
+    expect(e.parameter).toBe("/dvol/prod/slack/bot-token");
+    expect(e.message).toBe(
+      "SSM did not answer when reading parameter /dvol/prod/slack/bot-token: no answer within 300 ms (connection deadline 300 ms)",
+    );
+    expect(e.hint).toMatch(/network path to SSM/);
+    // Two tries of 300 ms and the SDK's back-off between them, far from Lambda's timeout.
+    expect(took).toBeGreaterThanOrEqual(550);
+    expect(took).toBeLessThan(5000);
+    expect(sockets.size).toBeGreaterThanOrEqual(2);
+  });
+
+  it("fails at once with an SsmUnavailableError when the connection is refused", async () => {
+    const read = await defaultSsmReader({
+      ...aws,
+      endpoint: `http://127.0.0.1:${closedPort}`,
+      maxAttempts: 1,
+    });
+    const err = await read("/dvol/prod/hosts/ca").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SsmUnavailableError);
+    expect((err as SsmUnavailableError).message).toMatch(
+      /^SSM did not answer when reading parameter \/dvol\/prod\/hosts\/ca: no connection \(ECONNREFUSED\)$/,
+    );
+  });
+
+  it("reaches the Slack secrets and the TLS references as that same error, naming the parameter", async () => {
+    const ssm = await defaultSsmReader({
+      ...aws,
+      endpoint: `http://127.0.0.1:${silentPort}`,
+      requestTimeoutMs: 200,
+      maxAttempts: 1,
+    });
+    const slack = new SlackSecrets({ env: { SLACK_BOT_TOKEN_PARAM: "/dvol/prod/slack/bot-token" }, ssm });
+    const a = await slack.botToken().catch((e: unknown) => e);
+    expect(a).toBeInstanceOf(SsmUnavailableError);
+    expect((a as SsmUnavailableError).parameter).toBe("/dvol/prod/slack/bot-token");
+    const tls = new SecretResolver({ baseDir: "/", env: {}, ssm });
+    const b = await tls
+      .resolve({ scheme: "ssm", target: "/dvol/prod/host1/key" }, "hosts[0] (host1).tls.key")
+      .catch((e: unknown) => e);
+    expect(b).toBeInstanceOf(SsmUnavailableError);
+    expect((b as SsmUnavailableError).message).toContain("/dvol/prod/host1/key");
   });
 });
