@@ -5,14 +5,15 @@
  * report is not posted yet: a failed post, or a date held by another invocation that has not
  * posted (src/jobs/run-report.ts, postDailyReport). Each posted report emits DailyReportPosted.
  */
+import type { Context } from "aws-lambda";
 import { configLoader } from "../src/config/load.js";
 import type { SsmReader } from "../src/config/secrets.js";
 import type { Config } from "../src/config/types.js";
 import type { ConnectionFactory } from "../src/docker/connection.js";
 import { type DailyReportOutcome, postDailyReport } from "../src/jobs/run-report.js";
 import { functionRuntime } from "../src/jobs/runtime.js";
+import { addLambdaContext, createLogger, type Logger, withFields } from "../src/log.js";
 import { type MetricsSink, powertoolsMetrics } from "../src/metrics.js";
-import type { Logger } from "../src/slack/app.js";
 import type { SlackOutbox } from "../src/slack/post.js";
 import type { Store } from "../src/store/store.js";
 
@@ -27,13 +28,12 @@ export interface ReportHandlerOptions {
   /** Default: the Powertools sink (EMF on stdout), made once per cold start. */
   metrics?: MetricsSink;
   now?: () => Date;
+  /** Default: the JSON logger (createLogger), given each invocation's Lambda context. */
   logger?: Logger;
 }
 
-/** What the handler uses of Lambda's context: the invocation's deadline. */
-export interface ReportContext {
-  getRemainingTimeInMillis(): number;
-}
+/** What the handler uses of Lambda's context: the invocation's deadline (and, for the logs, the rest). */
+export type ReportContext = Pick<Context, "getRemainingTimeInMillis"> & Partial<Context>;
 
 export type ReportHandler = (event?: unknown, context?: ReportContext) => Promise<DailyReportOutcome>;
 
@@ -42,7 +42,9 @@ export function createReportHandler(opts: ReportHandlerOptions = {}): ReportHand
   const getConfig = configLoader(env, opts.config);
   const runtime = functionRuntime({ env, ssm: opts.ssm, connect: opts.connect, store: opts.store });
   const metrics = opts.metrics ?? powertoolsMetrics(env);
+  const baseLog = opts.logger ?? createLogger({ env });
   return async (_event, context) => {
+    if (context?.awsRequestId) addLambdaContext(baseLog, context as Context);
     const slack = opts.slack ?? (await runtime.poster());
     return postDailyReport({
       config: getConfig,
@@ -52,7 +54,7 @@ export function createReportHandler(opts: ReportHandlerOptions = {}): ReportHand
       metrics,
       ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
       ...(opts.now ? { now: opts.now } : {}),
-      ...(opts.logger ? { logger: opts.logger } : {}),
+      logger: withFields(baseLog, { job_kind: "daily-report" }),
     });
   };
 }

@@ -11,6 +11,7 @@ import type { CommandResult } from "../commands/run.js";
 import type { Config } from "../config/types.js";
 import type { ConnectionFactory } from "../docker/connection.js";
 import { describeError, ReportInProgressError, ReportNotPostedError } from "../errors.js";
+import { errorFields, type Logger } from "../log.js";
 import type { MetricsSink } from "../metrics.js";
 import { type ReportResult, reportDate, runReport } from "../report/dangling.js";
 import { type PostedMessage, type SlackOutbox, slackErrorCode } from "../slack/post.js";
@@ -61,7 +62,7 @@ export interface ReportJobDeps {
   slack: SlackOutbox;
   store: () => Promise<Store>;
   now?: () => Date;
-  logger?: Pick<Console, "info" | "warn" | "error">;
+  logger?: Logger;
 }
 
 /** `/dvol report [target]`: the report posted in the channel where it was typed. */
@@ -79,7 +80,7 @@ export async function runReportJob(job: CommandJob, deps: ReportJobDeps): Promis
     result = await runReport(cmd.target, { config, connect: deps.connect(config), now, store });
     reportId = await saveReportLists(store, result, now());
   } catch (err) {
-    log.error(`dvol: ${job.text}: ${describeError(err)}`);
+    log.error(`dvol: ${job.text}: ${describeError(err)}`, errorFields(err));
     return { status: "failed", error: describeError(err), told: await tell(renderError(err)) };
   }
   const msg = withAttribution(renderReportSlack(result, { reportId }), job);
@@ -197,6 +198,7 @@ export async function postDailyReport(deps: DailyReportDeps): Promise<DailyRepor
     } catch (err) {
       log.error(
         `dvol: report: could not release the claim on ${date} (${describeError(err)}): it expires at ${lease}; a retry after that posts the report`,
+        errorFields(err),
       );
     }
   };
@@ -218,7 +220,7 @@ export async function postDailyReport(deps: DailyReportDeps): Promise<DailyRepor
   } catch (err) {
     await release();
     const failure = new ReportNotPostedError(date, channel, slackErrorCode(err), { cause: err });
-    log.error(`dvol: report: ${describeError(failure)}`);
+    log.error(`dvol: report: ${describeError(failure)}`, errorFields(failure));
     throw failure;
   }
   // Posted: the claim is kept (it expires), and the post is recorded at once.
@@ -230,12 +232,13 @@ export async function postDailyReport(deps: DailyReportDeps): Promise<DailyRepor
     recorded = false;
     log.error(
       `dvol: report: the report of ${date} was posted (${channel} ${posted.ts}) but could not be recorded as posted: ${describeError(err)}. Another invocation for ${date} after ${lease} would post it again.`,
+      errorFields(err),
     );
   }
   try {
     deps.metrics?.count("DailyReportPosted", 1);
   } catch (err) {
-    log.error(`dvol: report: could not emit DailyReportPosted: ${describeError(err)}`);
+    log.error(`dvol: report: could not emit DailyReportPosted: ${describeError(err)}`, errorFields(err));
   }
   log.info(`dvol: report: the report of ${date} was posted in ${channel} (${posted.ts})`);
   return { status: "posted", date, posted, result, recorded };
