@@ -440,6 +440,34 @@ describe("npm run package", () => {
       Type: "AWS::SNS::Topic",
       Properties: { TopicName: "dvol-dev-alarms" },
     });
+    // Only this stage's alarms may publish to it (the policy replaces SNS's default one).
+    expect(template.Resources.AlarmTopicPolicy?.Properties).toEqual({
+      Topics: [{ Ref: "AlarmTopic" }],
+      PolicyDocument: {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "AlarmsOfThisStage",
+            Effect: "Allow",
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: "sns:Publish",
+            Resource: { Ref: "AlarmTopic" },
+            Condition: {
+              StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } },
+              ArnLike: {
+                "aws:SourceArn": sub(
+                  // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax
+                  "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:dvol-dev-*",
+                ),
+              },
+            },
+          },
+        ],
+      },
+    });
+    for (const a of ofType("AWS::CloudWatch::Alarm").map(([, r]) => r.Properties)) {
+      expect(String(a.AlarmName)).toMatch(/^dvol-dev-/);
+    }
     // No alarmEmail: the subscription is not created.
     expect(template.Resources.AlarmEmailSubscription?.Condition).toBe("HasAlarmEmail");
     expect(holds("HasAlarmEmail")).toBe(false);
