@@ -6,6 +6,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -742,4 +743,95 @@ describe("npm run package refuses", () => {
     },
     DEADLINE_MS,
   );
+});
+
+// scripts/deploy-vars.cjs on its own, as osls calls it (a variable resolver over the parameters):
+// the cases above need no more packaging runs to show.
+describe("scripts/deploy-vars.cjs", () => {
+  type Vars = { hostSecretArns: unknown[]; vpc: unknown; reportAlarmEvaluationPeriods: number };
+  const resolve = createRequire(import.meta.url)("../../scripts/deploy-vars.cjs") as (o: {
+    resolveVariable: (v: string) => Promise<unknown>;
+  }) => Promise<Vars>;
+  const DEFAULTS: Record<string, unknown> = {
+    ssmPath: "/dvol/dev",
+    config: "no-such-config.yaml",
+    subnetIds: "",
+    securityGroupIds: "",
+    reportHour: 8,
+    reportDeadlineHour: 10,
+  };
+  const run = (params: Record<string, unknown> = {}) =>
+    resolve({
+      resolveVariable: async (v) => {
+        const name = v.replace(/^param:/, "");
+        if (!(name in DEFAULTS)) throw new Error(`unexpected variable ${v}`);
+        return { ...DEFAULTS, ...params }[name];
+      },
+    });
+  const dir = mkdtempSync(path.join(ROOT, ".serverless-test-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const configFile = (name: string, text: string) => {
+    writeFileSync(path.join(dir, name), text);
+    return path.relative(ROOT, path.join(dir, name));
+  };
+
+  it("with no config file grants the bot token only, no VPC, and the 25-hour report window", async () => {
+    expect(await run()).toEqual({
+      hostSecretArns: [ssmParam("/dvol/dev/slack/bot-token")],
+      vpc: false,
+      reportAlarmEvaluationPeriods: 25,
+    });
+  });
+
+  it("grants each ssm: parameter once, and nothing for file: and env: references", async () => {
+    const config = configFile(
+      "shared.yaml",
+      [
+        "hosts:",
+        "  - { name: a, url: tcp://a:2376, tls: { ca: ssm:/dvol/dev/ca, cert: env:A_CERT, key: ssm:/dvol/dev/a/key } }",
+        "  - { name: b, url: tcp://b:2376, tls: { ca: ssm:/dvol/dev/ca, cert: file:b.pem, key: ssm:/dvol/dev/b/key } }",
+        "  - { name: local, socket: /var/run/docker.sock }",
+        "",
+      ].join("\n"),
+    );
+    expect((await run({ config })).hostSecretArns).toEqual(
+      ["/dvol/dev/slack/bot-token", "/dvol/dev/ca", "/dvol/dev/a/key", "/dvol/dev/b/key"].map(ssmParam),
+    );
+  });
+
+  it("refuses a parameter that is only next to ssmPath (/dvol/dev-old is not under /dvol/dev)", async () => {
+    const config = configFile(
+      "sibling.yaml",
+      "hosts:\n  - { name: a, url: tcp://a:2376, tls: { ca: file:a, cert: file:b, key: ssm:/dvol/dev-old/a/key } }\n",
+    );
+    await expect(run({ config })).rejects.toThrow(
+      'hosts[0] (a).tls.key: "ssm:/dvol/dev-old/a/key" is outside ssmPath',
+    );
+  });
+
+  it("splits and trims the ID lists, and refuses what is not a subnet or security group ID", async () => {
+    expect((await run({ subnetIds: "subnet-0a, subnet-0b ", securityGroupIds: "sg-01" })).vpc).toEqual({
+      subnetIds: ["subnet-0a", "subnet-0b"],
+      securityGroupIds: ["sg-01"],
+    });
+    await expect(run({ subnetIds: "subnet-0a", securityGroupIds: "subnet-0b" })).rejects.toThrow(
+      "securityGroupIds: subnet-0b",
+    );
+    await expect(run({ securityGroupIds: "sg-01" })).rejects.toThrow("go together");
+  });
+
+  it("counts the report window across midnight, and refuses a deadline less than 2 hours after the report", async () => {
+    // 22:00 report, 01:00 deadline: 23:00 yesterday to 01:00 today, 26 hours.
+    expect((await run({ reportHour: 22, reportDeadlineHour: 1 })).reportAlarmEvaluationPeriods).toBe(26);
+    expect((await run({ reportHour: "8", reportDeadlineHour: "7" })).reportAlarmEvaluationPeriods).toBe(46);
+    await expect(run({ reportHour: 8, reportDeadlineHour: 9 })).rejects.toThrow("at least 2 hours after");
+    await expect(run({ reportHour: 8, reportDeadlineHour: 8 })).rejects.toThrow("at least 2 hours after");
+    await expect(run({ reportHour: "8am" })).rejects.toThrow(
+      'reportHour: expected an hour of the day, 0 to 23 (UTC), got "8am"',
+    );
+  });
+
+  it("refuses an ssmPath with a trailing slash", async () => {
+    await expect(run({ ssmPath: "/dvol/dev/" })).rejects.toThrow("ssmPath: expected an SSM path");
+  });
 });
