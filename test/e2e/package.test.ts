@@ -220,7 +220,17 @@ async function packageOrThrow(args: string[] = []): Promise<void> {
   template = JSON.parse(templateText);
 }
 
-afterAll(() => rmSync(home, { recursive: true, force: true }));
+let scratch: string | undefined;
+/** A folder inside the repository (a config is packaged by its path relative to it), made on first use. */
+const scratchFile = (name: string) => {
+  scratch ??= mkdtempSync(path.join(ROOT, ".serverless-test-"));
+  return path.relative(ROOT, path.join(scratch, name));
+};
+
+afterAll(() => {
+  rmSync(home, { recursive: true, force: true });
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
 
 describe("npm run package", () => {
   beforeAll(() => packageOrThrow(), DEADLINE_MS);
@@ -595,11 +605,10 @@ describe("npm run package", () => {
 });
 
 describe("npm run package with subnets, a config whose hosts have ssm: keys, an alarm e-mail and other parameters", () => {
-  // Inside the repository: the config is packaged with the functions, by a path relative to it.
-  const dir = mkdtempSync(path.join(ROOT, ".serverless-test-"));
-  const config = path.relative(ROOT, path.join(dir, "dvol.config.yaml"));
+  let config: string;
 
   beforeAll(async () => {
+    config = scratchFile("dvol.config.yaml");
     writeFileSync(
       path.join(ROOT, config),
       [
@@ -628,8 +637,6 @@ describe("npm run package with subnets, a config whose hosts have ssm: keys, an 
       "--param=reportDeadlineHour=9",
     ]);
   }, DEADLINE_MS);
-
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("runs the worker and report functions in the subnets with the security groups, and the Slack function outside", () => {
     const vpc = { SubnetIds: ["subnet-0aa11", "subnet-0bb22"], SecurityGroupIds: ["sg-0cc33"] };
@@ -705,13 +712,10 @@ describe("npm run package with subnets, a config whose hosts have ssm: keys, an 
 });
 
 describe("npm run package refuses", () => {
-  const dir = mkdtempSync(path.join(ROOT, ".serverless-test-"));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
   it(
     "a host's ssm: reference outside ssmPath, naming the host and the key",
     async () => {
-      const config = path.relative(ROOT, path.join(dir, "outside.yaml"));
+      const config = scratchFile("outside.yaml");
       writeFileSync(
         path.join(ROOT, config),
         [
@@ -768,11 +772,10 @@ describe("scripts/deploy-vars.cjs", () => {
         return { ...DEFAULTS, ...params }[name];
       },
     });
-  const dir = mkdtempSync(path.join(ROOT, ".serverless-test-"));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const configFile = (name: string, text: string) => {
-    writeFileSync(path.join(dir, name), text);
-    return path.relative(ROOT, path.join(dir, name));
+    const file = scratchFile(name);
+    writeFileSync(path.join(ROOT, file), text);
+    return file;
   };
 
   it("with no config file grants the bot token only, no VPC, and the 25-hour report window", async () => {
