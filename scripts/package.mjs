@@ -3,7 +3,7 @@
 // template and one zip per function), with no AWS credentials, no login and no network.
 //
 //   npm run package
-//   npm run package -- --stage prod --param="ssmPath=/dvol/prod"
+//   npm run package -- --stage prod --param="alarmEmail=ops@example.com"
 //
 // 1. Checks that every function's handler source exists, and type-checks (`tsc --noEmit`): osls
 //    hangs after an esbuild error instead of exiting, so errors are caught before it runs.

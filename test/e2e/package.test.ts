@@ -1,9 +1,12 @@
 // `npm run package` (scripts/package.mjs) with no AWS credentials, no AWS config and, where this
 // runs as root, no network at all (its own network namespace): the CloudFormation template and the
-// zips it writes to .serverless/ are what serverless.yml promises (SPEC §7, issue 3).
+// zips it writes to .serverless/ are what serverless.yml promises (SPEC §7, issues 3 and 8). Packaged
+// three ways: with the defaults; with a VPC, a config whose hosts have ssm: keys, an alarm e-mail
+// and other parameters; and with parameters that must be refused.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,6 +26,9 @@ interface Resource {
   Type: string;
   Properties: Json;
   DependsOn?: string | string[];
+  Condition?: string;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
 }
 interface Statement {
   Effect: string;
@@ -31,7 +37,8 @@ interface Statement {
   Condition?: unknown;
 }
 
-let template: { Resources: Record<string, Resource>; Outputs: Record<string, Json>; Conditions?: Json };
+type Template = { Resources: Record<string, Resource>; Outputs: Record<string, Json>; Conditions?: Json };
+let template: Template;
 let templateText: string;
 let log: string;
 const home = mkdtempSync(path.join(tmpdir(), "dvol-package-home-"));
@@ -41,7 +48,7 @@ function canIsolateNetwork(): boolean {
   return spawnSync("unshare", ["-n", "true"]).status === 0;
 }
 
-function runPackage(): Promise<{ code: number | null; output: string }> {
+function runPackage(options: string[] = []): Promise<{ code: number | null; output: string }> {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("AWS_")) env[k] = v;
   Object.assign(env, {
@@ -53,8 +60,8 @@ function runPackage(): Promise<{ code: number | null; output: string }> {
   });
   const script = path.join(ROOT, "scripts/package.mjs");
   const [cmd, args] = canIsolateNetwork()
-    ? ["unshare", ["-n", process.execPath, script]]
-    : [process.execPath, [script]];
+    ? ["unshare", ["-n", process.execPath, script, ...options]]
+    : [process.execPath, [script, ...options]];
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
@@ -101,11 +108,11 @@ const MARKERS = {
 } as const satisfies Record<string, readonly [string, string]>;
 
 const sub = (s: string) => ({ "Fn::Sub": s });
-const logsOf = (fn: string) => ({
+const logsOf = (fn: string, stage = "dev") => ({
   Effect: "Allow",
   Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
   Resource: sub(
-    `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/dvol-dev-${fn}:*`,
+    `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/dvol-${stage}-${fn}:*`,
   ),
 });
 const ssmParam = (name: string) =>
@@ -120,49 +127,167 @@ const cmkDecrypt = {
     Condition: { StringEquals: { "kms:ViaService": sub("ssm.${AWS::Region}.amazonaws.com") } },
   },
 };
+const table = { "Fn::GetAtt": ["DvolTable", "Arn"] };
+const workerTable = [
+  {
+    Effect: "Allow",
+    Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"],
+    Resource: table,
+  },
+  {
+    Effect: "Allow",
+    Action: "dynamodb:Query",
+    Resource: { "Fn::Join": ["", [table, "/index/byCreated"]] },
+  },
+  // Audit records are never deleted or changed by the worker, whatever its code does.
+  {
+    Effect: "Deny",
+    Action: [
+      "dynamodb:DeleteItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:BatchWriteItem",
+      "dynamodb:PartiQLDelete",
+      "dynamodb:PartiQLUpdate",
+    ],
+    Resource: table,
+    Condition: { "ForAnyValue:StringLike": { "dynamodb:LeadingKeys": ["AUDIT#*"] } },
+  },
+];
+// The report's own items only: its claims and memos (src/store/dynamo.ts keys).
+const reportTable = {
+  Effect: "Allow",
+  Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+  Resource: table,
+  Condition: {
+    "ForAllValues:StringLike": {
+      "dynamodb:LeadingKeys": [
+        "CLAIM#report#*",
+        "MEMO#report-posted#*",
+        "MEMO#report-list|*",
+        "MEMO#dangling|*",
+      ],
+    },
+  },
+};
+// What Lambda needs to attach a function to subnets (its network interfaces), only with UseVpc.
+const vpcAccess = [
+  {
+    when: "UseVpc",
+    allow: {
+      Effect: "Allow",
+      Action: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
+      Resource: "*",
+    },
+  },
+  {
+    when: "UseVpc",
+    allow: {
+      Effect: "Allow",
+      Action: [
+        "ec2:CreateNetworkInterface",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+      ],
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax
+      Resource: sub("arn:${AWS::Partition}:ec2:${AWS::Region}:*:*"),
+    },
+  },
+];
+const failureQueue = (id: string) => ({
+  Effect: "Allow",
+  Action: "sqs:SendMessage",
+  Resource: { "Fn::GetAtt": [id, "Arn"] },
+});
+const FUNCTIONS = {
+  slack: "SlackLambdaFunction",
+  worker: "WorkerLambdaFunction",
+  report: "ReportLambdaFunction",
+};
+const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+/** A condition of the template that holds: `Fn::Not [Fn::Equals [value, ""]]` with a value. */
+const holds = (name: string) => {
+  const c = template.Conditions?.[name] as { "Fn::Not": [{ "Fn::Equals": [string, string] }] };
+  expect(c["Fn::Not"][0]["Fn::Equals"][1]).toBe("");
+  return c["Fn::Not"][0]["Fn::Equals"][0] !== "";
+};
+
+async function packageOrThrow(args: string[] = []): Promise<void> {
+  const { code, output } = await runPackage(args);
+  log = output;
+  if (code !== 0) throw new Error(`scripts/package.mjs exited ${code}:\n${output}`);
+  templateText = readFileSync(path.join(OUT, "cloudformation-template-update-stack.json"), "utf8");
+  template = JSON.parse(templateText);
+}
+
+let scratch: string | undefined;
+/** A folder inside the repository (a config is packaged by its path relative to it), made on first use. */
+const scratchFile = (name: string) => {
+  scratch ??= mkdtempSync(path.join(ROOT, ".serverless-test-"));
+  return path.relative(ROOT, path.join(scratch, name));
+};
+
+afterAll(() => {
+  rmSync(home, { recursive: true, force: true });
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
 
 describe("npm run package", () => {
-  beforeAll(async () => {
-    const { code, output } = await runPackage();
-    log = output;
-    if (code !== 0) throw new Error(`scripts/package.mjs exited ${code}:\n${output}`);
-    templateText = readFileSync(path.join(OUT, "cloudformation-template-update-stack.json"), "utf8");
-    template = JSON.parse(templateText);
-  }, DEADLINE_MS);
-
-  afterAll(() => rmSync(home, { recursive: true, force: true }));
+  beforeAll(() => packageOrThrow(), DEADLINE_MS);
 
   it("type-checks first, then packages with osls", () => {
     expect(log).toMatch(/tsc --noEmit[\s\S]*osls package/);
     expect(log).toContain("Service packaged");
   });
 
-  it("has both functions on Node 20, with the handlers, timeouts and roles of serverless.yml", () => {
-    const slack = template.Resources.SlackLambdaFunction;
-    const worker = template.Resources.WorkerLambdaFunction;
-    expect(slack?.Properties).toMatchObject({
+  it("has the three functions on Node 24, with the handlers, timeouts, roles and concurrency of serverless.yml", () => {
+    expect(template.Resources.SlackLambdaFunction?.Properties).toMatchObject({
       Handler: "handlers/slack.handler",
-      Runtime: "nodejs20.x",
+      Runtime: "nodejs24.x",
       Timeout: 10,
       FunctionName: "dvol-dev-slack",
       Role: { "Fn::GetAtt": ["SlackRole", "Arn"] },
     });
-    expect(worker?.Properties).toMatchObject({
+    expect(template.Resources.WorkerLambdaFunction?.Properties).toMatchObject({
       Handler: "handlers/worker.handler",
-      Runtime: "nodejs20.x",
+      Runtime: "nodejs24.x",
       Timeout: 60,
       FunctionName: "dvol-dev-worker",
       Role: { "Fn::GetAtt": ["WorkerRole", "Arn"] },
+      ReservedConcurrentExecutions: 10,
     });
     expect(template.Resources.ReportLambdaFunction?.Properties).toMatchObject({
       Handler: "handlers/report.handler",
-      Runtime: "nodejs20.x",
+      Runtime: "nodejs24.x",
       Timeout: 120,
       FunctionName: "dvol-dev-report",
       Role: { "Fn::GetAtt": ["ReportRole", "Arn"] },
+      ReservedConcurrentExecutions: 1,
     });
-    const functions = Object.values(template.Resources).filter((r) => r.Type === "AWS::Lambda::Function");
-    expect(functions).toHaveLength(3);
+    expect(template.Resources.SlackLambdaFunction?.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    expect(ofType("AWS::Lambda::Function")).toHaveLength(3);
+  });
+
+  it("logs every function as JSON (application INFO, system WARN) to its own log group, kept 30 days", () => {
+    for (const [fn, id] of Object.entries(FUNCTIONS)) {
+      expect(template.Resources[id]?.Properties.LoggingConfig, fn).toEqual({
+        LogFormat: "JSON",
+        ApplicationLogLevel: "INFO",
+        SystemLogLevel: "WARN",
+      });
+    }
+    expect(ofType("AWS::Logs::LogGroup").map(([, r]) => r.Properties)).toEqual(
+      Object.keys(FUNCTIONS).map((fn) => ({
+        LogGroupName: `/aws/lambda/dvol-dev-${fn}`,
+        RetentionInDays: 30,
+      })),
+    );
+  });
+
+  it("puts no function in a VPC and grants no network interfaces without subnetIds", () => {
+    for (const id of Object.values(FUNCTIONS))
+      expect(template.Resources[id]?.Properties.VpcConfig).toBeUndefined();
+    expect(holds("UseVpc")).toBe(false);
   });
 
   it("routes POST /slack/events of an HTTP API to the Slack function, and outputs the URL", () => {
@@ -176,46 +301,65 @@ describe("npm run package", () => {
     expect(template.Outputs.SlackRequestUrl?.Value).toEqual({
       "Fn::Join": ["", [{ "Fn::GetAtt": ["HttpApi", "ApiEndpoint"] }, "/slack/events"]],
     });
+    expect(template.Outputs.AlarmTopicArn?.Value).toEqual({ Ref: "AlarmTopic" });
   });
 
-  it("sends the worker's failed async invocations to an SQS queue, with no retries", () => {
-    expect(template.Resources.WorkerFailureQueue?.Type).toBe("AWS::SQS::Queue");
-    const configs = Object.values(template.Resources).filter(
-      (r) => r.Type === "AWS::Lambda::EventInvokeConfig",
-    );
-    expect(configs).toHaveLength(1);
-    expect(configs[0]?.Properties).toEqual({
-      FunctionName: { Ref: "WorkerLambdaFunction" },
-      Qualifier: "$LATEST",
-      MaximumRetryAttempts: 0,
-      MaximumEventAgeInSeconds: 1800,
-      DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": ["WorkerFailureQueue", "Arn"] } } },
-    });
+  it("sends the worker's failed async invocations to its SQS queue with no retries, and the report's to its own after Lambda's two retries", () => {
+    for (const [id, name] of [
+      ["WorkerFailureQueue", "dvol-dev-worker-failures"],
+      ["ReportFailureQueue", "dvol-dev-report-failures"],
+    ] as const) {
+      expect(template.Resources[id]?.Type).toBe("AWS::SQS::Queue");
+      expect(template.Resources[id]?.Properties).toEqual({
+        QueueName: name,
+        MessageRetentionPeriod: 1209600,
+        SqsManagedSseEnabled: true,
+      });
+    }
+    const configs = ofType("AWS::Lambda::EventInvokeConfig").map(([, r]) => r.Properties);
+    expect(configs).toEqual([
+      {
+        FunctionName: { Ref: "WorkerLambdaFunction" },
+        Qualifier: "$LATEST",
+        MaximumRetryAttempts: 0,
+        MaximumEventAgeInSeconds: 1800,
+        DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": ["WorkerFailureQueue", "Arn"] } } },
+      },
+      {
+        FunctionName: { Ref: "ReportLambdaFunction" },
+        Qualifier: "$LATEST",
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": ["ReportFailureQueue", "Arn"] } } },
+      },
+    ]);
   });
 
-  it("gives the functions parameter names, never secret values", () => {
+  it("gives the functions parameter names under the stage's SSM path and the Powertools service, never secret values", () => {
     const envOf = (id: string) => {
       const env = template.Resources[id]?.Properties.Environment as
         | { Variables: Record<string, string> }
         | undefined;
       return env?.Variables;
     };
-    expect(envOf("SlackLambdaFunction")).toEqual({
+    const common = {
       DVOL_CONFIG: "dvol.config.yaml",
-      DVOL_WORKER_FUNCTION: "dvol-dev-worker",
       SLACK_API_URL: "https://slack.com/api/",
-      SLACK_SIGNING_SECRET_PARAM: "/dvol/slack/signing-secret",
+      POWERTOOLS_SERVICE_NAME: "dvol-dev",
+      POWERTOOLS_METRICS_NAMESPACE: "dvol",
+    };
+    expect(envOf("SlackLambdaFunction")).toEqual({
+      ...common,
+      DVOL_WORKER_FUNCTION: "dvol-dev-worker",
+      SLACK_SIGNING_SECRET_PARAM: "/dvol/dev/slack/signing-secret",
     });
     expect(envOf("WorkerLambdaFunction")).toEqual({
-      DVOL_CONFIG: "dvol.config.yaml",
-      SLACK_API_URL: "https://slack.com/api/",
-      SLACK_BOT_TOKEN_PARAM: "/dvol/slack/bot-token",
+      ...common,
+      SLACK_BOT_TOKEN_PARAM: "/dvol/dev/slack/bot-token",
       DVOL_TABLE: { Ref: "DvolTable" },
     });
     expect(envOf("ReportLambdaFunction")).toEqual({
-      DVOL_CONFIG: "dvol.config.yaml",
-      SLACK_API_URL: "https://slack.com/api/",
-      SLACK_BOT_TOKEN_PARAM: "/dvol/slack/bot-token",
+      ...common,
+      SLACK_BOT_TOKEN_PARAM: "/dvol/dev/slack/bot-token",
       DVOL_TABLE: { Ref: "DvolTable" },
     });
     // The secrets were in the packaging environment: they went nowhere.
@@ -234,8 +378,24 @@ describe("npm run package", () => {
     expect(templateText).not.toMatch(/SLACK_SIGNING_SECRET"|SLACK_BOT_TOKEN"/);
   });
 
+  it("keeps the table when the stack goes or would replace it, except after a failed first creation, with point-in-time recovery and deletion protection", () => {
+    const t = template.Resources.DvolTable;
+    expect(t?.DeletionPolicy).toBe("RetainExceptOnCreate");
+    expect(t?.UpdateReplacePolicy).toBe("Retain");
+    expect(t?.Properties).toMatchObject({
+      BillingMode: "PAY_PER_REQUEST",
+      DeletionProtectionEnabled: true,
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      KeySchema: [
+        { AttributeName: "pk", KeyType: "HASH" },
+        { AttributeName: "sk", KeyType: "RANGE" },
+      ],
+      TimeToLiveSpecification: { AttributeName: "ttl", Enabled: true },
+    });
+  });
+
   it("creates exactly three roles, one per function, and no shared one", () => {
-    const roles = Object.entries(template.Resources).filter(([, r]) => r.Type === "AWS::IAM::Role");
+    const roles = ofType("AWS::IAM::Role");
     expect(roles.map(([id]) => id).sort()).toEqual(["ReportRole", "SlackRole", "WorkerRole"]);
     for (const [, role] of roles) {
       expect(role.Properties.AssumeRolePolicyDocument).toEqual({
@@ -246,7 +406,7 @@ describe("npm run package", () => {
       });
     }
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
-    expect(template.Conditions?.UseCmk).toEqual({ "Fn::Not": [{ "Fn::Equals": ["", ""] }] });
+    expect(holds("UseCmk")).toBe(false);
   });
 
   it("lets the Slack function write its logs, invoke the worker and read the signing secret: nothing else", () => {
@@ -257,47 +417,126 @@ describe("npm run package", () => {
         Action: "lambda:InvokeFunction",
         Resource: { "Fn::GetAtt": ["WorkerLambdaFunction", "Arn"] },
       },
-      { Effect: "Allow", Action: "ssm:GetParameter", Resource: ssmParam("/dvol/slack/signing-secret") },
+      { Effect: "Allow", Action: "ssm:GetParameter", Resource: ssmParam("/dvol/dev/slack/signing-secret") },
       cmkDecrypt,
     ]);
   });
 
-  it("lets the worker write its logs, read parameters under the path, send to its failure queue and use its table: nothing else", () => {
+  it("lets the worker write its logs, read the bot token (no config: no host keys), send to its failure queue and use its table but never delete or change audit records: nothing else", () => {
     expect(statements("WorkerRole")).toEqual([
       logsOf("worker"),
-      { Effect: "Allow", Action: "ssm:GetParameter", Resource: ssmParam("/dvol/*") },
-      {
-        Effect: "Allow",
-        Action: "sqs:SendMessage",
-        Resource: { "Fn::GetAtt": ["WorkerFailureQueue", "Arn"] },
-      },
-      {
-        Effect: "Allow",
-        Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"],
-        Resource: { "Fn::GetAtt": ["DvolTable", "Arn"] },
-      },
-      {
-        Effect: "Allow",
-        Action: "dynamodb:Query",
-        Resource: { "Fn::Join": ["", [{ "Fn::GetAtt": ["DvolTable", "Arn"] }, "/index/byCreated"]] },
-      },
+      { Effect: "Allow", Action: "ssm:GetParameter", Resource: [ssmParam("/dvol/dev/slack/bot-token")] },
+      failureQueue("WorkerFailureQueue"),
+      ...workerTable,
+      ...vpcAccess,
       cmkDecrypt,
     ]);
   });
 
-  it("runs the report daily at 08:00 UTC, and lets it write its logs, read parameters under the path and use its table's items: nothing else", () => {
-    const rules = Object.values(template.Resources).filter((r) => r.Type === "AWS::Events::Rule");
-    expect(rules.map((r) => r.Properties.ScheduleExpression)).toEqual(["cron(0 8 * * ? *)"]);
+  it("runs the report daily at 08:00 UTC, one at a time, and lets it write its logs, read the bot token, send to its failure queue and use only its own items of the table: nothing else", () => {
+    const rules = ofType("AWS::Events::Rule").map(([, r]) => r.Properties.ScheduleExpression);
+    expect(rules).toEqual(["cron(0 8 * * ? *)"]);
     expect(statements("ReportRole")).toEqual([
       logsOf("report"),
-      { Effect: "Allow", Action: "ssm:GetParameter", Resource: ssmParam("/dvol/*") },
-      {
-        Effect: "Allow",
-        Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
-        Resource: { "Fn::GetAtt": ["DvolTable", "Arn"] },
-      },
+      { Effect: "Allow", Action: "ssm:GetParameter", Resource: [ssmParam("/dvol/dev/slack/bot-token")] },
+      failureQueue("ReportFailureQueue"),
+      reportTable,
+      ...vpcAccess,
       cmkDecrypt,
     ]);
+  });
+
+  it("alarms on a message in either failure queue and on any function's errors and throttles, each to the alarm topic", () => {
+    expect(template.Resources.AlarmTopic).toEqual({
+      Type: "AWS::SNS::Topic",
+      Properties: { TopicName: "dvol-dev-alarms" },
+    });
+    // Only this stage's alarms may publish to it (the policy replaces SNS's default one).
+    expect(template.Resources.AlarmTopicPolicy?.Properties).toEqual({
+      Topics: [{ Ref: "AlarmTopic" }],
+      PolicyDocument: {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "AlarmsOfThisStage",
+            Effect: "Allow",
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: "sns:Publish",
+            Resource: { Ref: "AlarmTopic" },
+            Condition: {
+              StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } },
+              ArnLike: {
+                "aws:SourceArn": sub(
+                  // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax
+                  "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:dvol-dev-*",
+                ),
+              },
+            },
+          },
+        ],
+      },
+    });
+    for (const a of ofType("AWS::CloudWatch::Alarm").map(([, r]) => r.Properties)) {
+      expect(String(a.AlarmName)).toMatch(/^dvol-dev-/);
+    }
+    // No alarmEmail: the subscription is not created.
+    expect(template.Resources.AlarmEmailSubscription?.Condition).toBe("HasAlarmEmail");
+    expect(holds("HasAlarmEmail")).toBe(false);
+    const alarms = ofType("AWS::CloudWatch::Alarm").map(([, r]) => r.Properties);
+    for (const a of alarms) {
+      expect(a.AlarmActions, String(a.AlarmName)).toEqual([{ Ref: "AlarmTopic" }]);
+      expect(a.OKActions, String(a.AlarmName)).toEqual([{ Ref: "AlarmTopic" }]);
+    }
+    const watched = alarms.map((a) => [a.Namespace, a.MetricName, a.Dimensions]);
+    const fnAlarm = (id: string, metric: string) => [
+      "AWS/Lambda",
+      metric,
+      [{ Name: "FunctionName", Value: { Ref: id } }],
+    ];
+    const queueAlarm = (id: string) => [
+      "AWS/SQS",
+      "ApproximateNumberOfMessagesVisible",
+      [{ Name: "QueueName", Value: { "Fn::GetAtt": [id, "QueueName"] } }],
+    ];
+    expect(watched).toEqual(
+      expect.arrayContaining([
+        queueAlarm("WorkerFailureQueue"),
+        queueAlarm("ReportFailureQueue"),
+        ...Object.values(FUNCTIONS).flatMap((id) => [fnAlarm(id, "Errors"), fnAlarm(id, "Throttles")]),
+      ]),
+    );
+    // … and the missing report: nine alarms in all.
+    expect(alarms).toHaveLength(9);
+    for (const a of alarms.filter((x) => x.Namespace !== "dvol")) {
+      // The first message, error or throttle is enough, within 5 minutes; quiet is OK.
+      expect(a).toMatchObject({
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 0,
+        ComparisonOperator: "GreaterThanThreshold",
+        TreatMissingData: "notBreaching",
+      });
+    }
+  });
+
+  it("alarms when the day's report has not been posted by 10:00 UTC: no DailyReportPosted in the 25 hours since yesterday's report's hour", () => {
+    const [a] = ofType("AWS::CloudWatch::Alarm")
+      .map(([, r]) => r.Properties)
+      .filter((x) => x.MetricName === "DailyReportPosted");
+    // What the report function's Powertools Metrics writes: namespace and service from the environment.
+    expect(a).toMatchObject({
+      AlarmName: "dvol-dev-report-not-posted",
+      Namespace: "dvol",
+      MetricName: "DailyReportPosted",
+      Dimensions: [{ Name: "service", Value: "dvol-dev" }],
+      Statistic: "Sum",
+      Period: 3600,
+      EvaluationPeriods: 25,
+      DatapointsToAlarm: 25,
+      Threshold: 1,
+      ComparisonOperator: "LessThanThreshold",
+      TreatMissingData: "breaching",
+    });
   });
 
   it("bundles each handler alone into its zip, with no node_modules and no source maps or metafiles", () => {
@@ -312,7 +551,6 @@ describe("npm run package", () => {
     expect(slackJs).toMatch(/require\("@aws-sdk\/client-lambda"\)|import\("@aws-sdk\/client-lambda"\)/);
     expect(slackJs).not.toContain("node_modules/@aws-sdk/");
   });
-
   it("keeps the engine client, Socket Mode, OAuth and Express out of the Slack handler", () => {
     // What esbuild put in (its metafile, written by scripts/esbuild-plugins.cjs) …
     const meta = JSON.parse(readFileSync(path.join(OUT, "meta", "slack.json"), "utf8")) as {
@@ -363,5 +601,240 @@ describe("npm run package", () => {
         "worker.zip",
       ]),
     );
+  });
+});
+
+describe("npm run package with subnets, a config whose hosts have ssm: keys, an alarm e-mail and other parameters", () => {
+  let config: string;
+
+  beforeAll(async () => {
+    config = scratchFile("dvol.config.yaml");
+    writeFileSync(
+      path.join(ROOT, config),
+      [
+        "hosts:",
+        "  - name: host1",
+        "    url: tcp://10.0.0.5:2376",
+        "    tls: { ca: file:certs/host1/ca.pem, cert: ssm:/dvol/prod/host1/cert, key: ssm:/dvol/prod/host1/key }",
+        "  - name: host2",
+        "    url: tcp://10.0.0.6:2376",
+        "    tls: { ca: ssm:/dvol/prod/ca, cert: file:certs/host2/cert.pem, key: ssm:/dvol/prod/host2/key }",
+        "  - name: host3",
+        "    url: tcp://10.0.0.7:2376",
+        "    tls: { ca: ssm:/dvol/prod/ca, cert: file:certs/host3/cert.pem, key: env:HOST3_KEY }",
+        "",
+      ].join("\n"),
+    );
+    await packageOrThrow([
+      "--stage",
+      "prod",
+      `--param=config=${config}`,
+      "--param=subnetIds=subnet-0aa11,subnet-0bb22",
+      "--param=securityGroupIds=sg-0cc33",
+      "--param=alarmEmail=ops@example.com",
+      "--param=workerConcurrency=4",
+      "--param=reportHour=6",
+      "--param=reportDeadlineHour=9",
+    ]);
+  }, DEADLINE_MS);
+
+  it("runs the worker and report functions in the subnets with the security groups, and the Slack function outside", () => {
+    const vpc = { SubnetIds: ["subnet-0aa11", "subnet-0bb22"], SecurityGroupIds: ["sg-0cc33"] };
+    expect(template.Resources.WorkerLambdaFunction?.Properties.VpcConfig).toEqual(vpc);
+    expect(template.Resources.ReportLambdaFunction?.Properties.VpcConfig).toEqual(vpc);
+    expect(template.Resources.SlackLambdaFunction?.Properties.VpcConfig).toBeUndefined();
+    expect(holds("UseVpc")).toBe(true);
+  });
+
+  it("grants the worker and report exactly the bot token and the hosts' ssm: parameters, once each, and the Slack function only the signing secret", () => {
+    const secrets = {
+      Effect: "Allow",
+      Action: "ssm:GetParameter",
+      Resource: [
+        ssmParam("/dvol/prod/slack/bot-token"),
+        ssmParam("/dvol/prod/host1/cert"),
+        ssmParam("/dvol/prod/host1/key"),
+        ssmParam("/dvol/prod/ca"),
+        ssmParam("/dvol/prod/host2/key"),
+      ],
+    };
+    expect(statements("WorkerRole")).toEqual([
+      logsOf("worker", "prod"),
+      secrets,
+      failureQueue("WorkerFailureQueue"),
+      ...workerTable,
+      ...vpcAccess,
+      cmkDecrypt,
+    ]);
+    expect(statements("ReportRole")).toEqual([
+      logsOf("report", "prod"),
+      secrets,
+      failureQueue("ReportFailureQueue"),
+      reportTable,
+      ...vpcAccess,
+      cmkDecrypt,
+    ]);
+    expect(statements("SlackRole")).toContainEqual({
+      Effect: "Allow",
+      Action: "ssm:GetParameter",
+      Resource: ssmParam("/dvol/prod/slack/signing-secret"),
+    });
+    expect(JSON.stringify(statements("SlackRole"))).not.toMatch(/ec2:|bot-token|host1/);
+  });
+
+  it("subscribes the alarm e-mail to the topic", () => {
+    expect(template.Resources.AlarmEmailSubscription).toEqual({
+      Type: "AWS::SNS::Subscription",
+      Condition: "HasAlarmEmail",
+      Properties: { TopicArn: { Ref: "AlarmTopic" }, Protocol: "email", Endpoint: "ops@example.com" },
+    });
+    expect(holds("HasAlarmEmail")).toBe(true);
+  });
+
+  it("reserves the worker's concurrency, and schedules the report at reportHour with its alarm at reportDeadlineHour", () => {
+    expect(template.Resources.WorkerLambdaFunction?.Properties.ReservedConcurrentExecutions).toBe(4);
+    expect(ofType("AWS::Events::Rule").map(([, r]) => r.Properties.ScheduleExpression)).toEqual([
+      "cron(0 6 * * ? *)",
+    ]);
+    const [a] = ofType("AWS::CloudWatch::Alarm")
+      .map(([, r]) => r.Properties)
+      .filter((x) => x.MetricName === "DailyReportPosted");
+    // From 07:00 yesterday (after yesterday's 06:xx report) to 09:00 today: 26 hours.
+    expect(a).toMatchObject({
+      EvaluationPeriods: 26,
+      DatapointsToAlarm: 26,
+      Dimensions: [{ Name: "service", Value: "dvol-prod" }],
+    });
+    expect(template.Resources.WorkerLambdaFunction?.Properties.Environment).toMatchObject({
+      Variables: { DVOL_CONFIG: config, POWERTOOLS_SERVICE_NAME: "dvol-prod" },
+    });
+  });
+});
+
+describe("npm run package refuses", () => {
+  it(
+    "a host's ssm: reference outside ssmPath, naming the host and the key",
+    async () => {
+      const config = scratchFile("outside.yaml");
+      writeFileSync(
+        path.join(ROOT, config),
+        [
+          "hosts:",
+          "  - name: host1",
+          "    url: tcp://10.0.0.5:2376",
+          "    tls: { ca: file:a.pem, cert: file:b.pem, key: ssm:/dvol/dev/host1/key }",
+          "  - name: host2",
+          "    url: tcp://10.0.0.6:2376",
+          "    tls: { ca: file:a.pem, cert: file:b.pem, key: ssm:/other-team/host2/key }",
+          "",
+        ].join("\n"),
+      );
+      const { code, output } = await runPackage([`--param=config=${config}`]);
+      expect(code).not.toBe(0);
+      expect(output).toContain(
+        'hosts[1] (host2).tls.key: "ssm:/other-team/host2/key" is outside ssmPath (/dvol/dev)',
+      );
+    },
+    DEADLINE_MS,
+  );
+
+  it(
+    "subnets without security groups",
+    async () => {
+      const { code, output } = await runPackage(["--param=subnetIds=subnet-0aa11"]);
+      expect(code).not.toBe(0);
+      expect(output).toContain("subnetIds and securityGroupIds go together");
+    },
+    DEADLINE_MS,
+  );
+});
+
+// scripts/deploy-vars.cjs on its own, as osls calls it (a variable resolver over the parameters):
+// the cases above need no more packaging runs to show.
+describe("scripts/deploy-vars.cjs", () => {
+  type Vars = { hostSecretArns: unknown[]; vpc: unknown; reportAlarmEvaluationPeriods: number };
+  const resolve = createRequire(import.meta.url)("../../scripts/deploy-vars.cjs") as (o: {
+    resolveVariable: (v: string) => Promise<unknown>;
+  }) => Promise<Vars>;
+  const DEFAULTS: Record<string, unknown> = {
+    ssmPath: "/dvol/dev",
+    config: "no-such-config.yaml",
+    subnetIds: "",
+    securityGroupIds: "",
+    reportHour: 8,
+    reportDeadlineHour: 10,
+  };
+  const run = (params: Record<string, unknown> = {}) =>
+    resolve({
+      resolveVariable: async (v) => {
+        const name = v.replace(/^param:/, "");
+        if (!(name in DEFAULTS)) throw new Error(`unexpected variable ${v}`);
+        return { ...DEFAULTS, ...params }[name];
+      },
+    });
+  const configFile = (name: string, text: string) => {
+    const file = scratchFile(name);
+    writeFileSync(path.join(ROOT, file), text);
+    return file;
+  };
+
+  it("with no config file grants the bot token only, no VPC, and the 25-hour report window", async () => {
+    expect(await run()).toEqual({
+      hostSecretArns: [ssmParam("/dvol/dev/slack/bot-token")],
+      vpc: false,
+      reportAlarmEvaluationPeriods: 25,
+    });
+  });
+
+  it("grants each ssm: parameter once, and nothing for file: and env: references", async () => {
+    const config = configFile(
+      "shared.yaml",
+      [
+        "hosts:",
+        "  - { name: a, url: tcp://a:2376, tls: { ca: ssm:/dvol/dev/ca, cert: env:A_CERT, key: ssm:/dvol/dev/a/key } }",
+        "  - { name: b, url: tcp://b:2376, tls: { ca: ssm:/dvol/dev/ca, cert: file:b.pem, key: ssm:/dvol/dev/b/key } }",
+        "  - { name: local, socket: /var/run/docker.sock }",
+        "",
+      ].join("\n"),
+    );
+    expect((await run({ config })).hostSecretArns).toEqual(
+      ["/dvol/dev/slack/bot-token", "/dvol/dev/ca", "/dvol/dev/a/key", "/dvol/dev/b/key"].map(ssmParam),
+    );
+  });
+
+  it("refuses a parameter that is only next to ssmPath (/dvol/dev-old is not under /dvol/dev)", async () => {
+    const config = configFile(
+      "sibling.yaml",
+      "hosts:\n  - { name: a, url: tcp://a:2376, tls: { ca: file:a, cert: file:b, key: ssm:/dvol/dev-old/a/key } }\n",
+    );
+    await expect(run({ config })).rejects.toThrow(
+      'hosts[0] (a).tls.key: "ssm:/dvol/dev-old/a/key" is outside ssmPath',
+    );
+  });
+
+  it("splits and trims the ID lists, and refuses what is not a subnet or security group ID", async () => {
+    expect((await run({ subnetIds: "subnet-0a, subnet-0b ", securityGroupIds: "sg-01" })).vpc).toEqual({
+      subnetIds: ["subnet-0a", "subnet-0b"],
+      securityGroupIds: ["sg-01"],
+    });
+    await expect(run({ subnetIds: "subnet-0a", securityGroupIds: "subnet-0b" })).rejects.toThrow(
+      "securityGroupIds: subnet-0b",
+    );
+    await expect(run({ securityGroupIds: "sg-01" })).rejects.toThrow("go together");
+  });
+
+  it("counts the report window across midnight, and refuses a deadline less than 2 hours after the report", async () => {
+    // 22:00 report, 01:00 deadline: 23:00 yesterday to 01:00 today, 26 hours.
+    expect((await run({ reportHour: 22, reportDeadlineHour: 1 })).reportAlarmEvaluationPeriods).toBe(26);
+    expect((await run({ reportHour: "8", reportDeadlineHour: "7" })).reportAlarmEvaluationPeriods).toBe(46);
+    await expect(run({ reportHour: 8, reportDeadlineHour: 9 })).rejects.toThrow("at least 2 hours after");
+    await expect(run({ reportHour: 8, reportDeadlineHour: 8 })).rejects.toThrow("at least 2 hours after");
+    await expect(run({ reportHour: "8am" })).rejects.toThrow(
+      'reportHour: expected an hour of the day, 0 to 23 (UTC), got "8am"',
+    );
+  });
+
+  it("refuses an ssmPath with a trailing slash", async () => {
+    await expect(run({ ssmPath: "/dvol/dev/" })).rejects.toThrow("ssmPath: expected an SSM path");
   });
 });
