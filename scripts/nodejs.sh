@@ -56,7 +56,7 @@ problem() {
     return
   }
   [[ "$got" == "v$VERSION" ]] || {
-    echo "$dir/bin/node is $got, not v$VERSION"
+    echo "$dir/bin/node --version printed '$got', not v$VERSION"
     return
   }
   abi="$("$dir/bin/node" -p process.versions.modules)"
