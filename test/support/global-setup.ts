@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
+import { checkNative } from "../../scripts/native-check.mjs";
 import { ENGINE_KINDS, type Engine, engineInfo, missingTestbedBinaries, startEngine } from "./engines.js";
 import { generatePki } from "./pki.js";
 import { createScenario } from "./scenario.js";
@@ -46,6 +47,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide("testbed", null);
     return async () => {};
   }
+  // The whole suite needs the embedded store's native module built for this Node: one clear error
+  // (with the rebuild command) rather than every store test failing on a wrong NODE_MODULE_VERSION.
+  log(checkNative());
   const started = Date.now();
   const engines: Engine[] = [];
   let dir: string | undefined;
