@@ -301,11 +301,18 @@ const HINTS: Record<string, string> = {
   SQLITE_NOTADB: "The file is not a dvol store: point DVOL_STATE_DIR elsewhere or move the file aside.",
 };
 
-function sqliteError(file: string, op: string, cause: unknown): StoreError {
+export function sqliteError(file: string, op: string, cause: unknown): StoreError {
   if (cause instanceof StoreError) return cause;
   const code = String((cause as { code?: unknown })?.code ?? "");
   const base = code.replace(/^(SQLITE_[A-Z]+).*$/, "$1");
   const message = cause instanceof Error ? cause.message : String(cause);
+  if (code === "ERR_DLOPEN_FAILED" || /NODE_MODULE_VERSION/.test(message)) {
+    // The native module is loaded when the first database is opened, not when it is imported.
+    return new StoreError(`embedded store ${file}: better-sqlite3 was built for another Node.js`, {
+      cause,
+      hint: `Rebuild it for this one (${process.version}): npm rebuild better-sqlite3; or set DVOL_TABLE to use DynamoDB.`,
+    });
+  }
   return new StoreError(`embedded store ${file}: ${op} failed: ${code ? `${code}: ` : ""}${message}`, {
     cause,
     hint:

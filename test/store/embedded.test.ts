@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
 import { StoreError } from "../../src/errors.js";
-import { EmbeddedStore, openEmbeddedStore } from "../../src/store/embedded.js";
+import { EmbeddedStore, openEmbeddedStore, sqliteError } from "../../src/store/embedded.js";
 import { openStore, storeLocation } from "../../src/store/open.js";
 import { auditKey } from "../../src/store/shared.js";
 import { makeRequest, storeContract } from "./contract.js";
@@ -202,5 +202,20 @@ const ext = (l: string[]) => l.filter((m) => m === "better-sqlite3" || m.startsW
       env: { ...process.env, NODE_PATH: path.join(ROOT, "node_modules") },
     });
     expect(JSON.parse(stdout)).toEqual({ atImport: [], afterOpen: ["better-sqlite3"] });
+  });
+});
+
+describe("a native module built for another Node.js", () => {
+  it("is named as such, with the rebuild command, not as a permissions problem", () => {
+    const dlopen = Object.assign(
+      new Error(
+        "The module '/x/better_sqlite3.node' was compiled against a different Node.js version using NODE_MODULE_VERSION 137. This version of Node.js requires NODE_MODULE_VERSION 115.",
+      ),
+      { code: "ERR_DLOPEN_FAILED" },
+    );
+    const err = sqliteError("/tmp/dvol.sqlite", "open", dlopen);
+    expect(err.message).toContain("better-sqlite3 was built for another Node.js");
+    expect(err.hint).toContain("npm rebuild better-sqlite3");
+    expect(err.hint).not.toContain("DVOL_STATE_DIR exists");
   });
 });
