@@ -15,8 +15,13 @@ import { log, mapLimit, median, type RunSample, timedRun } from "./lib.js";
 import { newestProfile } from "./profile.js";
 import { cleanEnv, createVolume, runDvol, withEngine, writeDvolConfig } from "./testbed.js";
 
+/** `empty`: no volume holds data; `quarter`: every 4th volume holds 1-8 KiB. */
+export type LsShape = "empty" | "quarter";
+export const LS_SHAPES: readonly LsShape[] = ["empty", "quarter"];
+
 export interface LsBenchOptions {
   volumes: number;
+  shape: LsShape;
   repeat: number;
   concurrency: number;
   /** When set, one extra dvol run under `node --cpu-prof`, its profile written here. */
@@ -25,6 +30,7 @@ export interface LsBenchOptions {
 
 export interface LsBenchResult {
   kind: EngineKind;
+  shape: LsShape;
   engineVersion: string;
   apiVersion: string;
   volumes: number;
@@ -36,6 +42,13 @@ export interface LsBenchResult {
   docker: RunSample[];
   /** dvol / docker of each alternating pair. */
   pairRatios: number[];
+  /** dvol's CPU / docker's CPU (user + sys) of each pair. */
+  cpuRatios: number[];
+  /**
+   * The engine alone: wall time of `GET /v<api>/system/df?type=volume` (what dvol asks) on its unix
+   * socket from this (warm) process, once per pair: no TLS, no process start, no CLI.
+   */
+  engineAloneMs: number[];
   /** Volumes in dvol's JSON answer (the check that it is not empty). */
   dvolVolumesListed: number;
   dvolInUseListed: number;
@@ -56,12 +69,12 @@ interface PlannedVolume {
 const CONTAINERS = 5;
 const MOUNTS_PER_CONTAINER = 10;
 
-function plan(n: number): PlannedVolume[] {
+export function plan(n: number, shape: LsShape): PlannedVolume[] {
   const out: PlannedVolume[] = [];
   const width = String(n).length;
   for (let i = 0; i < n; i++) {
     const id = String(i).padStart(width, "0");
-    const bytes = i % 4 === 0 ? 1024 * (1 + (i % 8)) : 0;
+    const bytes = shape === "quarter" && i % 4 === 0 ? 1024 * (1 + (i % 8)) : 0;
     if (i % 3 === 0) {
       const project = `proj${String(i % 50).padStart(2, "0")}`;
       const volume = `data${id}`;
@@ -77,7 +90,7 @@ function plan(n: number): PlannedVolume[] {
   return out;
 }
 
-async function populate(engine: Engine, volumes: PlannedVolume[], concurrency: number): Promise<void> {
+export async function populate(engine: Engine, volumes: PlannedVolume[], concurrency: number): Promise<void> {
   const volumesDir = join(engine.dataRoot, "volumes");
   let done = 0;
   await mapLimit(volumes, concurrency, async (v) => {
@@ -132,14 +145,21 @@ export async function benchLs(
   dir: string,
   opts: LsBenchOptions,
 ): Promise<LsBenchResult> {
-  return withEngine(kind, pki, join(dir, kind), async (engine) => {
-    const scratch = join(dir, `${kind}-scratch`);
+  return withEngine(kind, pki, join(dir, `${kind}-${opts.shape}`), async (engine) => {
+    const scratch = join(dir, `${kind}-${opts.shape}-scratch`);
     await mkdir(scratch, { recursive: true });
-    const volumes = plan(opts.volumes);
+    const volumes = plan(opts.volumes, opts.shape);
     const t0 = Date.now();
     await populate(engine, volumes, opts.concurrency);
     const populateMs = Date.now() - t0;
-    log(`${kind}: ${volumes.length} volumes in ${Math.round(populateMs / 1000)} s`);
+    log(`${kind}: ${volumes.length} volumes (${opts.shape}) in ${Math.round(populateMs / 1000)} s`);
+    const dfPath = `/v${engine.apiVersion}/system/df?type=volume`;
+    const engineAlone = async (): Promise<number> => {
+      const t = performance.now();
+      const res = await socketRequest(engine.socketPath, "GET", dfPath, 60_000);
+      if (res.status !== 200) throw new Error(`GET ${dfPath}: HTTP ${res.status}`);
+      return performance.now() - t;
+    };
 
     const config = await writeDvolConfig(scratch, pki, [
       { name: "h", url: engine.url, serverName: engine.serverName },
@@ -165,6 +185,8 @@ export async function benchLs(
     const dvolRuns: RunSample[] = [];
     const dockerRuns: RunSample[] = [];
     const pairRatios: number[] = [];
+    const cpuRatios: number[] = [];
+    const engineAloneMs: number[] = [await engineAlone()].slice(1); // first call: warm-up
     for (let r = 0; r < opts.repeat; r++) {
       // Alternate which goes first, so neither always runs on a just-warmed engine.
       let a: RunSample;
@@ -181,14 +203,17 @@ export async function benchLs(
       dvolRuns.push(a);
       dockerRuns.push(b);
       pairRatios.push(a.wallMs / b.wallMs);
+      cpuRatios.push(a.cpuMs / Math.max(b.cpuMs, 10));
+      engineAloneMs.push(await engineAlone());
       log(
-        `${kind}: run ${r + 1}/${opts.repeat}: dvol ${Math.round(a.wallMs)} ms, docker ${Math.round(b.wallMs)} ms`,
+        `${kind} ${opts.shape}: run ${r + 1}/${opts.repeat}: dvol ${Math.round(a.wallMs)} ms (CPU ${Math.round(a.cpuMs)}), ` +
+          `docker ${Math.round(b.wallMs)} ms (CPU ${Math.round(b.cpuMs)}), engine alone ${Math.round(engineAloneMs[r] ?? 0)} ms`,
       );
     }
 
     let profile: string | null = null;
     if (opts.profileDir) {
-      const profDir = join(opts.profileDir, `ls-${kind}`);
+      const profDir = join(opts.profileDir, `ls-${kind}-${opts.shape}`);
       check(
         "dvol ls (profiled)",
         await runDvol(dvolArgs, scratch, ["--cpu-prof", "--cpu-prof-dir", profDir]),
@@ -208,6 +233,7 @@ export async function benchLs(
       .filter((l) => names.has(l.split(/\s+/)[0] ?? "")).length;
     return {
       kind,
+      shape: opts.shape,
       engineVersion: engine.version,
       apiVersion: engine.apiVersion,
       volumes: volumes.length,
@@ -218,6 +244,8 @@ export async function benchLs(
       dvol: dvolRuns,
       docker: dockerRuns,
       pairRatios,
+      cpuRatios,
+      engineAloneMs,
       dvolVolumesListed: listed.length,
       dvolInUseListed: listed.filter((v) => (v.refCount ?? 0) > 0).length,
       dvolSizedListed: listed.filter((v) => (v.sizeBytes ?? 0) > 0).length,
