@@ -9,17 +9,51 @@ const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const text = (v: unknown): string => (typeof v === "string" ? v : "");
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : null);
 
-/** Own string entries only; fromEntries keeps a key such as `__proto__` as a plain key. */
+/**
+ * Own string entries only; a key such as `__proto__` is kept as a plain key (as Object.fromEntries
+ * would). A loop rather than entries, filter and fromEntries: it runs twice per volume, and their
+ * three arrays a call showed in the profile of `ls` of 5,000 volumes.
+ */
 function stringMap(v: unknown): Record<string, string> {
-  const entries = Object.entries(obj(v)).filter(([, val]) => typeof val === "string");
-  return Object.fromEntries(entries) as Record<string, string>;
+  const src = obj(v);
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(src)) {
+    const val = src[k];
+    if (typeof val !== "string") continue;
+    if (k === "__proto__") {
+      Object.defineProperty(out, k, { value: val, enumerable: true, writable: true, configurable: true });
+    } else out[k] = val;
+  }
+  return out;
 }
 
-/** Docker gives RFC 3339 with the daemon's offset and sometimes nanoseconds: normalise to UTC seconds. */
+/** RFC 3339 in UTC, whole seconds: what an engine on a UTC host writes, and what dvol shows. */
+const UTC_SECONDS = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)Z$/;
+
+/**
+ * Docker gives RFC 3339 with the daemon's offset and sometimes nanoseconds: normalise to UTC seconds.
+ * A time already in that form is returned as it is when it names that very instant (Date.parse
+ * rolls a 30 February or a 24:00 over into the next day, so the fields are compared): toISOString
+ * costs about 2 µs a call, a third of `ls`'s parsing of 5,000 volumes on Node 24.
+ */
 export function normaliseTime(v: unknown): string | null {
   if (typeof v !== "string" || v === "") return null;
   const ms = Date.parse(v);
   if (Number.isNaN(ms)) return null;
+  const f = UTC_SECONDS.exec(v);
+  if (f) {
+    const d = new Date(ms);
+    if (
+      d.getUTCFullYear() === Number(f[1]) &&
+      d.getUTCMonth() + 1 === Number(f[2]) &&
+      d.getUTCDate() === Number(f[3]) &&
+      d.getUTCHours() === Number(f[4]) &&
+      d.getUTCMinutes() === Number(f[5]) &&
+      d.getUTCSeconds() === Number(f[6])
+    ) {
+      return v;
+    }
+  }
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
 }
 
