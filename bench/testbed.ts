@@ -96,6 +96,11 @@ export function runDvol(args: string[], scratchDir: string, nodeArgs: string[] =
   });
 }
 
+/** One whole `node FILE ...` process of another build of the CLI, measured like runDvol. */
+export function runDvolFile(file: string, args: string[], scratchDir: string): Promise<RunSample> {
+  return timedRun(nodeBin, [file, ...args], { env: cleanEnv(), cwd: scratchDir, scratchDir });
+}
+
 /** POST /volumes/create on the engine's unix socket; returns the volume's mountpoint. */
 export async function createVolume(
   engine: Engine,
