@@ -31,11 +31,14 @@ export interface LsBenchOptions {
    * same rounds, so before and after are compared within one run.
    */
   baseline?: string;
+  /** Where the measured runs' stdout goes (the checked answers are from the warm-up runs, piped). */
+  stdout: "pipe" | "null";
 }
 
 export interface LsBenchResult {
   kind: EngineKind;
   shape: LsShape;
+  stdout: "pipe" | "null";
   engineVersion: string;
   apiVersion: string;
   volumes: number;
@@ -173,17 +176,21 @@ export async function benchLs(
     ]);
     const dvolArgs = ["--config", config, "--json", "ls", "h"];
     const dockerEnv = cleanEnv(engine.dockerEnv);
-    const dvol = () => runDvol(dvolArgs, scratch);
+    const out = opts.stdout;
+    const dvol = (stdout = out) => runDvol(dvolArgs, scratch, [], stdout);
     const baselineFile = opts.baseline;
-    const before = baselineFile ? () => runDvolFile(baselineFile, dvolArgs, scratch) : null;
+    const before = baselineFile
+      ? (stdout = out) => runDvolFile(baselineFile, dvolArgs, scratch, stdout)
+      : null;
     const baseline = baselineFile
       ? { file: baselineFile, runs: [] as RunSample[], pairRatios: [] as number[], cpuRatios: [] as number[] }
       : null;
-    const docker = () =>
+    const docker = (stdout = out) =>
       timedRun(engine.dockerCli, ["system", "df", "-v"], {
         env: dockerEnv,
         cwd: scratch,
         scratchDir: scratch,
+        stdout,
       });
 
     const check = (what: string, s: RunSample) => {
@@ -191,9 +198,12 @@ export async function benchLs(
         throw new Error(`${what} exited ${s.code}: ${s.stderr.trim() || s.stdout.slice(0, 500)}`);
     };
     // Warm-up (not counted): page cache, engine's first walk of the volumes.
-    check("dvol ls (warm-up)", await dvol());
-    check("docker system df -v (warm-up)", await docker());
-    if (before) check("baseline dvol ls (warm-up)", await before());
+    // Their answers are the ones checked below (piped whatever --stdout says).
+    const dvolWarm = await dvol("pipe");
+    check("dvol ls (warm-up)", dvolWarm);
+    const dockerWarm = await docker("pipe");
+    check("docker system df -v (warm-up)", dockerWarm);
+    if (before) check("baseline dvol ls (warm-up)", await before("pipe"));
 
     const dvolRuns: RunSample[] = [];
     const dockerRuns: RunSample[] = [];
@@ -242,12 +252,11 @@ export async function benchLs(
       profile = await newestProfile(profDir);
     }
 
-    const last = dvolRuns[dvolRuns.length - 1] as RunSample;
-    const json = JSON.parse(last.stdout) as LsJson;
+    const json = JSON.parse(dvolWarm.stdout) as LsJson;
     const host = json.hosts[0];
     if (!host?.ok) throw new Error(`dvol ls: host not ok: ${host?.error}`);
     const listed = host.volumes ?? [];
-    const lastDocker = dockerRuns[dockerRuns.length - 1] as RunSample;
+    const lastDocker = dockerWarm;
     const names = new Set(volumes.map((v) => v.name));
     const dockerVolumesListed = lastDocker.stdout
       .split("\n")
@@ -255,6 +264,7 @@ export async function benchLs(
     return {
       kind,
       shape: opts.shape,
+      stdout: opts.stdout,
       engineVersion: engine.version,
       apiVersion: engine.apiVersion,
       volumes: volumes.length,

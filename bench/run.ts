@@ -21,6 +21,9 @@
 // --baseline FILE measures another build of the CLI in the same rounds as a third process (e.g.
 // the build before a change: `git archive COMMIT | tar -x -C DIR`, `ln -s $PWD/node_modules DIR/`,
 // `(cd DIR && node scripts/build.mjs)`, then `--baseline DIR/bin/dvol.cjs`).
+// --stdout pipe|null: the measured `ls` runs write to a pipe read by the harness (default, as into
+// another program) or to /dev/null (nothing to drain: the docker CLI's line-by-line writes then
+// cost it nothing, so this is the harder comparison for dvol).
 //
 // --dvol FILE measures another build of the CLI (run as `node FILE ...`) instead of bin/dvol.cjs,
 // e.g. a candidate fix bundled elsewhere; --profile adds one `node --cpu-prof` run of each dvol
@@ -85,6 +88,7 @@ const { values: args } = parseArgs({
     node: { type: "string" },
     out: { type: "string" },
     baseline: { type: "string" },
+    stdout: { type: "string", default: "pipe" },
     hosts: { type: "string", default: "20" },
     delay: { type: "string", default: "300" },
     concurrency: { type: "string", default: "32" },
@@ -114,6 +118,8 @@ const opts = {
 };
 for (const k of opts.engines) if (!ENGINE_KINDS.includes(k)) throw new Error(`unknown engine ${k}`);
 for (const s of opts.shapes) if (!LS_SHAPES.includes(s)) throw new Error(`unknown shape ${s}`);
+if (args.stdout !== "pipe" && args.stdout !== "null")
+  throw new Error(`--stdout pipe|null, got ${args.stdout}`);
 for (const o of opts.only) if (o !== "ls" && o !== "hosts") throw new Error(`unknown benchmark ${o}`);
 
 interface Failure {
@@ -197,6 +203,8 @@ const SHAPE_TEXT: Record<LsShape, string> = {
   empty: "empty volumes",
   quarter: "a quarter hold data",
 };
+const shapeText = (r: LsBenchResult) =>
+  `${SHAPE_TEXT[r.shape]}${r.stdout === "null" ? ", stdout to /dev/null" : ", stdout piped"}`;
 
 async function report(
   startedAt: Date,
@@ -268,12 +276,12 @@ async function report(
       const b = r.baseline;
       if (b) {
         L.push(
-          `| ${r.kind} ${r.engineVersion} | ${SHAPE_TEXT[r.shape]}: **baseline** \`${b.file}\` | ${medMin(b.runs)} | ${ms(median(cpu(b.runs)))} | ` +
+          `| ${r.kind} ${r.engineVersion} | ${shapeText(r)}: **baseline** \`${b.file}\` | ${medMin(b.runs)} | ${ms(median(cpu(b.runs)))} | ` +
             `(same rounds) | | | ${ratio(median(b.pairRatios))}; ${ratio(min(b.pairRatios))} | ${ratio(median(b.cpuRatios))} | (reference) |`,
         );
       }
       L.push(
-        `| ${r.kind} ${r.engineVersion} | ${SHAPE_TEXT[r.shape]} | ${medMin(r.dvol)} | ${ms(median(cpu(r.dvol)))} | ${medMin(r.docker)} | ` +
+        `| ${r.kind} ${r.engineVersion} | ${shapeText(r)} | ${medMin(r.dvol)} | ${ms(median(cpu(r.dvol)))} | ${medMin(r.docker)} | ` +
           `${ms(median(cpu(r.docker)))} | ${ms(median(r.engineAloneMs))} / ${ms(min(r.engineAloneMs))} | ` +
           `${ratio(t.ratioMed)}; ${ratio(min(r.pairRatios))} | ${ratio(t.cpuMed)} | ` +
           `${verdict(t.timeOk)}, ${r.shape === "empty" ? verdict(t.cpuOk) : "(no CPU target)"} |`,
@@ -287,7 +295,7 @@ async function report(
     for (const r of ls) {
       const t = lsTargets(r);
       L.push(
-        `| ${r.kind} ${r.engineVersion} | ${SHAPE_TEXT[r.shape]} | ${mb(median(rss(r.dvol)))} / ${mb(t.rssMax)} | ${mb(median(rss(r.docker)))} | ` +
+        `| ${r.kind} ${r.engineVersion} | ${shapeText(r)} | ${mb(median(rss(r.dvol)))} / ${mb(t.rssMax)} | ${mb(median(rss(r.docker)))} | ` +
           `${verdict(t.memOk)} | ${r.dvolVolumesListed} (${r.dvolInUseListed}, ${r.dvolSizedListed}) | ${r.dockerVolumesListed} |`,
       );
     }
@@ -397,6 +405,7 @@ async function main(): Promise<number> {
                 volumes: opts.volumes,
                 shape,
                 baseline: args.baseline ? resolve(args.baseline) : undefined,
+                stdout: args.stdout === "null" ? "null" : "pipe",
                 repeat: opts.repeat,
                 concurrency: opts.concurrency,
                 profileDir,

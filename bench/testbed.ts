@@ -88,17 +88,28 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 }
 
 /** One whole `node bin/dvol.cjs ...` process, measured. */
-export function runDvol(args: string[], scratchDir: string, nodeArgs: string[] = []): Promise<RunSample> {
+export function runDvol(
+  args: string[],
+  scratchDir: string,
+  nodeArgs: string[] = [],
+  stdout: "pipe" | "null" = "pipe",
+): Promise<RunSample> {
   return timedRun(nodeBin, [...nodeArgs, dvolBin, ...args], {
     env: cleanEnv(),
     cwd: scratchDir,
     scratchDir,
+    stdout,
   });
 }
 
 /** One whole `node FILE ...` process of another build of the CLI, measured like runDvol. */
-export function runDvolFile(file: string, args: string[], scratchDir: string): Promise<RunSample> {
-  return timedRun(nodeBin, [file, ...args], { env: cleanEnv(), cwd: scratchDir, scratchDir });
+export function runDvolFile(
+  file: string,
+  args: string[],
+  scratchDir: string,
+  stdout: "pipe" | "null" = "pipe",
+): Promise<RunSample> {
+  return timedRun(nodeBin, [file, ...args], { env: cleanEnv(), cwd: scratchDir, scratchDir, stdout });
 }
 
 /** POST /volumes/create on the engine's unix socket; returns the volume's mountpoint. */
