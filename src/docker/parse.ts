@@ -15,8 +15,9 @@ const num = (v: unknown): number | null => (typeof v === "number" && Number.isFi
  * three arrays a call showed in the profile of `ls` of 5,000 volumes.
  */
 function stringMap(v: unknown): Record<string, string> {
-  const src = obj(v);
   const out: Record<string, string> = {};
+  if (v === null || v === undefined) return out; // Options and Labels are often null
+  const src = obj(v);
   for (const k of Object.keys(src)) {
     const val = src[k];
     if (typeof val !== "string") continue;
@@ -28,32 +29,47 @@ function stringMap(v: unknown): Record<string, string> {
 }
 
 /** RFC 3339 in UTC, whole seconds: what an engine on a UTC host writes, and what dvol shows. */
-const UTC_SECONDS = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)Z$/;
+const UTC_SECONDS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+
+/** The two digits of `s` at `i` as a number. */
+const two = (s: string, i: number): number => (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48;
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/**
+ * A time already in UTC seconds whose fields name a real instant: Date.parse reads it as exactly
+ * that instant, and toISOString would give the same text back (a 30 February or a 24:00, which
+ * Date.parse rolls over into the next day, are left to the general path).
+ */
+function isCanonicalUtc(v: string): boolean {
+  if (!UTC_SECONDS.test(v)) return false;
+  const year = two(v, 0) * 100 + two(v, 2);
+  const month = two(v, 5);
+  const day = two(v, 8);
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    two(v, 11) <= 23 &&
+    two(v, 14) <= 59 &&
+    two(v, 17) <= 59
+  );
+}
 
 /**
  * Docker gives RFC 3339 with the daemon's offset and sometimes nanoseconds: normalise to UTC seconds.
- * A time already in that form is returned as it is when it names that very instant (Date.parse
- * rolls a 30 February or a 24:00 over into the next day, so the fields are compared): toISOString
- * costs about 2 µs a call, a third of `ls`'s parsing of 5,000 volumes on Node 24.
+ * A time already in that form is returned as it is, without a Date: Date.parse and toISOString
+ * cost about 2 µs a call, a third of `ls`'s parsing of 5,000 volumes on Node 24.
  */
 export function normaliseTime(v: unknown): string | null {
   if (typeof v !== "string" || v === "") return null;
+  if (isCanonicalUtc(v)) return v;
   const ms = Date.parse(v);
   if (Number.isNaN(ms)) return null;
-  const f = UTC_SECONDS.exec(v);
-  if (f) {
-    const d = new Date(ms);
-    if (
-      d.getUTCFullYear() === Number(f[1]) &&
-      d.getUTCMonth() + 1 === Number(f[2]) &&
-      d.getUTCDate() === Number(f[3]) &&
-      d.getUTCHours() === Number(f[4]) &&
-      d.getUTCMinutes() === Number(f[5]) &&
-      d.getUTCSeconds() === Number(f[6])
-    ) {
-      return v;
-    }
-  }
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
 }
 
