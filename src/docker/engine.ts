@@ -143,8 +143,9 @@ export class Engine {
         query: { type: "volume", verbose: 1 },
       });
       const announced = this.conn.engineApiVersion;
-      if (!this.negotiated && announced && compareVersions(announced, MAX_API_VERSION) <= 0) {
-        this.negotiated = parseVersion(this.host, {
+      if (announced && compareVersions(announced, MAX_API_VERSION) <= 0) {
+        // (A call made meanwhile may have negotiated already: to the same version, the engine's.)
+        this.negotiated ??= parseVersion(this.host, {
           ApiVersion: announced,
           Version: this.conn.engineVersion ?? undefined,
         });
