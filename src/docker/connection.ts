@@ -23,6 +23,8 @@ export interface EngineConnection {
    * answers; null until an answer came (or when the transport cannot tell).
    */
   readonly engineApiVersion?: string | null;
+  /** The engine's version, from the `Server: Docker/<version> (<os>)` header; null until known. */
+  readonly engineVersion?: string | null;
   /** The decoded JSON answer (null for an empty one); any other status is a HostError. */
   call<T>(req: EngineRequest): Promise<T>;
   close(): void;
@@ -97,6 +99,7 @@ export function tlsConnectionFactory(secrets: SecretResolver): ConnectionFactory
     const conn = {
       host: host.name,
       engineApiVersion: null as string | null,
+      engineVersion: null as string | null,
       call<T>(req: EngineRequest): Promise<T> {
         return new Promise<T>((resolve, reject) => {
           const fail = (err: unknown) =>
@@ -118,6 +121,8 @@ export function tlsConnectionFactory(secrets: SecretResolver): ConnectionFactory
               const announced = res.headers["api-version"];
               if (typeof announced === "string" && /^\d+\.\d+$/.test(announced))
                 conn.engineApiVersion = announced;
+              const server = /^Docker\/(\S+)/.exec(String(res.headers.server ?? ""));
+              if (server) conn.engineVersion = server[1] as string;
               const chunks: Buffer[] = [];
               let size = 0;
               res.on("data", (c: Buffer) => {

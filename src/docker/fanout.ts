@@ -32,13 +32,16 @@ export function forEachConnection<T extends object>(
   );
 }
 
-/** forEachConnection with the API version negotiated first. */
+/**
+ * forEachConnection with an Engine on each connection, its API version negotiated by its first
+ * call (Engine.lazy: `ls` and `report` then need no /version call).
+ */
 export function forEachHost<T extends object>(
   hosts: readonly HostConfig[],
   connect: ConnectionFactory,
   work: (engine: Engine, host: HostConfig) => Promise<T>,
 ): Promise<HostResult<T>[]> {
-  return forEachConnection(hosts, connect, async (conn, host) => work(await Engine.open(conn), host));
+  return forEachConnection(hosts, connect, async (conn, host) => work(Engine.lazy(conn), host));
 }
 
 export function failure(host: string, err: DvolError): HostFailureResult {

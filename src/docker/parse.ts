@@ -9,15 +9,65 @@ const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const text = (v: unknown): string => (typeof v === "string" ? v : "");
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : null);
 
-/** Own string entries only; fromEntries keeps a key such as `__proto__` as a plain key. */
+/**
+ * Own string entries only; a key such as `__proto__` is kept as a plain key (as Object.fromEntries
+ * would). A loop rather than entries, filter and fromEntries: it runs twice per volume, and their
+ * three arrays a call showed in the profile of `ls` of 5,000 volumes.
+ */
 function stringMap(v: unknown): Record<string, string> {
-  const entries = Object.entries(obj(v)).filter(([, val]) => typeof val === "string");
-  return Object.fromEntries(entries) as Record<string, string>;
+  const out: Record<string, string> = {};
+  if (v === null || v === undefined) return out; // Options and Labels are often null
+  const src = obj(v);
+  for (const k of Object.keys(src)) {
+    const val = src[k];
+    if (typeof val !== "string") continue;
+    if (k === "__proto__") {
+      Object.defineProperty(out, k, { value: val, enumerable: true, writable: true, configurable: true });
+    } else out[k] = val;
+  }
+  return out;
 }
 
-/** Docker gives RFC 3339 with the daemon's offset and sometimes nanoseconds: normalise to UTC seconds. */
+/** RFC 3339 in UTC, whole seconds: what an engine on a UTC host writes, and what dvol shows. */
+const UTC_SECONDS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+
+/** The two digits of `s` at `i` as a number. */
+const two = (s: string, i: number): number => (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48;
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/**
+ * A time already in UTC seconds whose fields name a real instant: Date.parse reads it as exactly
+ * that instant, and toISOString would give the same text back (a 30 February or a 24:00, which
+ * Date.parse rolls over into the next day, are left to the general path).
+ */
+function isCanonicalUtc(v: string): boolean {
+  if (!UTC_SECONDS.test(v)) return false;
+  const year = two(v, 0) * 100 + two(v, 2);
+  const month = two(v, 5);
+  const day = two(v, 8);
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    two(v, 11) <= 23 &&
+    two(v, 14) <= 59 &&
+    two(v, 17) <= 59
+  );
+}
+
+/**
+ * Docker gives RFC 3339 with the daemon's offset and sometimes nanoseconds: normalise to UTC seconds.
+ * A time already in that form is returned as it is, without a Date: Date.parse and toISOString
+ * cost about 2 µs a call, a third of `ls`'s parsing of 5,000 volumes on Node 24.
+ */
 export function normaliseTime(v: unknown): string | null {
   if (typeof v !== "string" || v === "") return null;
+  if (isCanonicalUtc(v)) return v;
   const ms = Date.parse(v);
   if (Number.isNaN(ms)) return null;
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
