@@ -81,6 +81,10 @@ for node in "$@"; do
   expect 0 help ls
   grep -q 'ls <target>' "$tmp/out" || die "Node $version: dvol help ls did not print the usage of ls: $(head -c 300 "$tmp/out")"
 
+  # A reader that goes away at once (`dvol … | head`): no EPIPE stack trace, exit 0.
+  (cd "$tmp/cwd" && env -i PATH=/usr/bin:/bin HOME="$tmp/home" "$node" "$ROOT/bin/dvol.cjs" help 2>"$tmp/err" | true)
+  [[ ! -s "$tmp/err" ]] || die "Node $version: dvol help | true printed on stderr: $(head -c 600 "$tmp/err")"
+
   expect 1 --json ls local
   "$node" -e '
     const doc = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
@@ -92,7 +96,7 @@ for node in "$@"; do
   expect 2 frobnicate
   [[ "$(head -1 "$tmp/err")" == 'dvol: unknown command "frobnicate"' ]] ||
     die "Node $version: dvol frobnicate did not say the command is unknown: $(head -c 300 "$tmp/err")"
-  log "Node $version ($node): CLI help, help ls, --json ls local (no engine: exit 1, ok:false), unknown command (exit 2): ok"
+  log "Node $version ($node): CLI help, help ls, help | true (closed pipe), --json ls local (no engine: exit 1, ok:false), unknown command (exit 2): ok"
 
   start_smoke
   log "Node $version ($node): npm start listens, answers an unsigned POST with 401, stops on SIGTERM: ok"

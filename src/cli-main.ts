@@ -1,5 +1,12 @@
 import { main } from "./cli.js";
 
+// The reader went away (`dvol ls all | head`): what is left of the output has nobody to read it.
+// Stop quietly, as a Unix tool does on SIGPIPE, instead of an unhandled EPIPE stack trace.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 main(process.argv.slice(2), {
   stdout: (t) => process.stdout.write(`${t}\n`),
   stderr: (t) => process.stderr.write(`${t}\n`),
