@@ -10,9 +10,9 @@ import {
   renderText,
   runCommand,
 } from "./commands/run.js";
-import { resolveTarget } from "./commands/targets.js";
 import { loadConfig } from "./config/load.js";
 import { SecretResolver } from "./config/secrets.js";
+import { resolveTarget } from "./config/targets.js";
 import type { ConnectionFactory } from "./docker/connection.js";
 import { tlsConnectionFactory } from "./docker/connection.js";
 import {

@@ -1,7 +1,7 @@
-import { describeEndpoint } from "../config/load.js";
+import { describeEndpoint } from "../config/types.js";
+import { type CommandContext, failureLines, table } from "../docker/context.js";
 import { Engine } from "../docker/engine.js";
 import { forEachConnection, type HostResult } from "../docker/fanout.js";
-import { type CommandContext, failureLines, table } from "./context.js";
 
 export interface HostRow {
   endpoint: string;

@@ -1,8 +1,8 @@
+import { resolveHost } from "../config/targets.js";
+import { type CommandContext, perHostText, table } from "../docker/context.js";
 import { forEachHost, type HostResult } from "../docker/fanout.js";
 import type { DiskUsage, StorageInfo, UsageSummary } from "../docker/model.js";
 import { bar, humanSize } from "../format.js";
-import { type CommandContext, perHostText, table } from "./context.js";
-import { resolveHost } from "./targets.js";
 
 export interface InfoData {
   engineVersion: string;

@@ -1,5 +1,5 @@
+import type { CommandContext } from "../docker/context.js";
 import { UsageError } from "../errors.js";
-import type { CommandContext } from "./context.js";
 import { type HelpResult, runHelp } from "./help.js";
 import { type HostsResult, renderHostsText, runHosts } from "./hosts.js";
 import { type InfoResult, renderInfoText, runInfo } from "./info.js";

@@ -6,9 +6,10 @@
  * volume re-created under the same name starts anew; a volume seen in use again has its memo
  * deleted, so when it dangles again it starts anew too.
  */
-import type { CommandContext } from "../commands/context.js";
-import { failureLines } from "../commands/context.js";
-import { resolveTarget } from "../commands/targets.js";
+
+import { resolveTarget } from "../config/targets.js";
+import type { CommandContext } from "../docker/context.js";
+import { failureLines } from "../docker/context.js";
 import { forEachHost, type HostResult } from "../docker/fanout.js";
 import { isDangling, projectOf, type Volume } from "../docker/model.js";
 import { bar, humanSize, shortTime, table } from "../format.js";

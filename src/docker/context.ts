@@ -1,7 +1,7 @@
 import type { Config } from "../config/types.js";
-import type { ConnectionFactory } from "../docker/connection.js";
-import type { HostFailureResult, HostResult } from "../docker/fanout.js";
 import { table } from "../format.js";
+import type { ConnectionFactory } from "./connection.js";
+import type { HostFailureResult, HostResult } from "./fanout.js";
 
 /** What every command runs with. Passed in, so tests and front ends choose the parts. */
 export interface CommandContext {
