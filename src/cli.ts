@@ -1,6 +1,7 @@
 import { runDeletionFromCli, type StoreOpener } from "./cli-deletion.js";
 import { runHelp } from "./commands/help.js";
 import { parseCommand } from "./commands/parse.js";
+import { renderReportText } from "./commands/report.js";
 import {
   type CommandResult,
   deletionCommandSucceeded,
@@ -23,7 +24,7 @@ import {
   UnknownHostError,
   UsageError,
 } from "./errors.js";
-import { renderReportText, reportComplete, reportJson, runReport } from "./report/dangling.js";
+import { reportComplete, reportJson, runReport } from "./report/dangling.js";
 import { openStore } from "./store/open.js";
 
 export const EXIT_OK = 0;

@@ -1,7 +1,8 @@
 import { describeEndpoint } from "../config/types.js";
-import { type CommandContext, failureLines, table } from "../docker/context.js";
+import type { CommandContext } from "../docker/context.js";
 import { Engine } from "../docker/engine.js";
 import { forEachConnection, type HostResult } from "../docker/fanout.js";
+import { failureLines, table } from "./context.js";
 
 export interface HostRow {
   endpoint: string;

@@ -1,8 +1,9 @@
 import { resolveHost } from "../config/targets.js";
-import { type CommandContext, perHostText, table } from "../docker/context.js";
+import type { CommandContext } from "../docker/context.js";
 import { forEachHost, type HostResult } from "../docker/fanout.js";
 import type { DiskUsage, StorageInfo, UsageSummary } from "../docker/model.js";
 import { bar, humanSize } from "../format.js";
+import { perHostText, table } from "./context.js";
 
 export interface InfoData {
   engineVersion: string;

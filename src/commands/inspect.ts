@@ -1,8 +1,9 @@
 import { resolveHost } from "../config/targets.js";
-import { type CommandContext, perHostText, table } from "../docker/context.js";
+import type { CommandContext } from "../docker/context.js";
 import { forEachHost, type HostResult } from "../docker/fanout.js";
 import type { ContainerUse } from "../docker/model.js";
 import { humanSize, shortTime } from "../format.js";
+import { perHostText, table } from "./context.js";
 import { toRow, type VolumeRow } from "./ls.js";
 
 export interface VolumeDetail extends VolumeRow {

@@ -1,8 +1,9 @@
 import { resolveTarget } from "../config/targets.js";
-import { type CommandContext, perHostText, table } from "../docker/context.js";
+import type { CommandContext } from "../docker/context.js";
 import { forEachHost, type HostResult } from "../docker/fanout.js";
 import { isDangling, projectOf, type Volume } from "../docker/model.js";
 import { bar, humanSize, shortTime } from "../format.js";
+import { perHostText, table } from "./context.js";
 import type { Command } from "./parse.js";
 
 export type LsCommand = Extract<Command, { name: "ls" }>;

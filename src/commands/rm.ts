@@ -10,7 +10,7 @@ import { countOutcomes, executeRequest, type OutcomeSummary } from "../approvals
 import { buildPlan, type DeletionPlan } from "../approvals/plan.js";
 import { type Actor, type GroupResolver, mayRequest } from "../approvals/policy.js";
 import { approveAsOperator, openRequest } from "../approvals/requests.js";
-import { type CommandContext, table } from "../docker/context.js";
+import type { CommandContext } from "../docker/context.js";
 import { NotAllowedError } from "../errors.js";
 import { humanSize, shortTime } from "../format.js";
 import type {
@@ -21,6 +21,7 @@ import type {
   VolumeOutcome,
 } from "../store/records.js";
 import type { Store } from "../store/store.js";
+import { table } from "./context.js";
 import { pruneFilterText } from "./prune.js";
 
 export type DeletionMode =

@@ -1,7 +1,5 @@
 import type { Config } from "../config/types.js";
-import { table } from "../format.js";
 import type { ConnectionFactory } from "./connection.js";
-import type { HostFailureResult, HostResult } from "./fanout.js";
 
 /** What every command runs with. Passed in, so tests and front ends choose the parts. */
 export interface CommandContext {
@@ -9,23 +7,3 @@ export interface CommandContext {
   connect: ConnectionFactory;
   now: () => Date;
 }
-
-/** The text lines of a host that could not be asked. */
-export function failureLines(r: HostFailureResult): string[] {
-  return [
-    `${r.host}: unavailable: ${r.error.replace(`${r.host}: `, "")}`,
-    ...(r.hint ? [`  ${r.hint}`] : []),
-  ];
-}
-
-/** Renders each host's result with `ok`, and each failure alike, separated by blank lines. */
-export function perHostText<T extends object>(
-  results: readonly HostResult<T>[],
-  ok: (r: Extract<HostResult<T>, { ok: true }>) => string[],
-): string {
-  return results
-    .map((r) => (r.ok ? ok(r as Extract<HostResult<T>, { ok: true }>) : failureLines(r)).join("\n"))
-    .join("\n\n");
-}
-
-export { table };
