@@ -5,12 +5,11 @@ import { renderReportText } from "./commands/report.js";
 import {
   type CommandResult,
   deletionCommandSucceeded,
-  everyHostAnswered,
   isDeletionCommand,
   renderDeletionCommandText,
-  renderText,
   runCommand,
 } from "./commands/run.js";
+import { everyHostAnswered, renderText } from "./commands/text.js";
 import { loadConfig } from "./config/load.js";
 import { SecretResolver } from "./config/secrets.js";
 import { resolveTarget } from "./config/targets.js";

@@ -2,8 +2,8 @@ import { MAX_RM_VOLUMES, type PruneCommand, type RmCommand } from "../approvals/
 import { DURATION_HELP, parseDuration } from "../approvals/duration.js";
 import type { LabelRule } from "../config/types.js";
 import { parseLabelRule } from "../config/validate.js";
-import { assertVolumeName } from "../docker/names.js";
 import { UsageError } from "../errors.js";
+import { assertVolumeName } from "../volume-names.js";
 import {
   COMMANDS,
   type CommandSpec,
