@@ -50,6 +50,16 @@ module.exports = {
       to: { path: "^src/config/load\\.ts$" },
     },
     {
+      name: "in-a-layer",
+      severity: "error",
+      comment: "a folder of src/ that is in no layer: add it to one here and in the README",
+      from: {
+        path: "^src/[^/]+/",
+        pathNot: "^src/(slack|jobs|commands|approvals|report|docker|store|config)/",
+      },
+      to: {},
+    },
+    {
       name: "not-to-unresolvable",
       severity: "error",
       comment: "an import that resolves to nothing",
