@@ -1,18 +1,18 @@
 import { runDeletionFromCli, type StoreOpener } from "./cli-deletion.js";
 import { runHelp } from "./commands/help.js";
 import { parseCommand } from "./commands/parse.js";
+import { renderReportText } from "./commands/report.js";
 import {
   type CommandResult,
   deletionCommandSucceeded,
-  everyHostAnswered,
   isDeletionCommand,
   renderDeletionCommandText,
-  renderText,
   runCommand,
 } from "./commands/run.js";
-import { resolveTarget } from "./commands/targets.js";
+import { everyHostAnswered, renderText } from "./commands/text.js";
 import { loadConfig } from "./config/load.js";
 import { SecretResolver } from "./config/secrets.js";
+import { resolveTarget } from "./config/targets.js";
 import type { ConnectionFactory } from "./docker/connection.js";
 import { tlsConnectionFactory } from "./docker/connection.js";
 import {
@@ -23,7 +23,7 @@ import {
   UnknownHostError,
   UsageError,
 } from "./errors.js";
-import { renderReportText, reportComplete, reportJson, runReport } from "./report/dangling.js";
+import { reportComplete, reportJson, runReport } from "./report/dangling.js";
 import { openStore } from "./store/open.js";
 
 export const EXIT_OK = 0;

@@ -12,18 +12,18 @@
  * the crashed attempt deleted it (reported as deleted), still there and unchanged means delete it.
  */
 import { randomBytes } from "node:crypto";
-import { resolveHost } from "../commands/targets.js";
+import { resolveHost } from "../config/targets.js";
 import type { Config, HostConfig } from "../config/types.js";
 import type { ConnectionFactory, EngineConnection } from "../docker/connection.js";
 import { Engine, type EngineVersion } from "../docker/engine.js";
 import { classifyFailure } from "../docker/failures.js";
 import { describeError, VolumeNotFoundError } from "../errors.js";
+import type { DeletionRequest, PlannedVolume, VolumeOutcome } from "../store/records.js";
 import type { Store } from "../store/store.js";
 import { usedByDetail } from "./plan.js";
 import { protectionOf } from "./policy.js";
 import { forEachLimited } from "./pool.js";
 import { audit, auditSeq, writeNext } from "./requests.js";
-import type { DeletionRequest, PlannedVolume, VolumeOutcome } from "./types.js";
 
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_LEASE_MS = 120_000;

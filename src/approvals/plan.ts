@@ -3,22 +3,21 @@
  * would delete, as an exact list of volumes as they are now, and what was asked for but is blocked
  * (in use, protected, missing) and so left out. Nothing is deleted here.
  */
-import type { CommandContext } from "../commands/context.js";
-import type { Command } from "../commands/parse.js";
-import { resolveHost } from "../commands/targets.js";
+
+import { resolveHost } from "../config/targets.js";
 import type { Config, HostConfig } from "../config/types.js";
 import type { ConnectionFactory } from "../docker/connection.js";
+import type { CommandContext } from "../docker/context.js";
 import { Engine } from "../docker/engine.js";
 import { classifyFailure } from "../docker/failures.js";
 import { type ContainerUse, projectOf, type Volume } from "../docker/model.js";
-import { assertVolumeName } from "../docker/names.js";
 import { UsageError } from "../errors.js";
+import type { BlockedVolume, PlannedVolume } from "../store/records.js";
+import { assertVolumeName } from "../volume-names.js";
+import { MAX_RM_VOLUMES, type PruneCommand, type RmCommand } from "./commands.js";
 import { matchesLabelRule, protectionOf } from "./policy.js";
 import { forEachLimited } from "./pool.js";
-import type { BlockedVolume, PlannedVolume } from "./types.js";
 
-/** At most this many volumes in one `rm`. */
-export const MAX_RM_VOLUMES = 200;
 /** At most this many volumes in one request (a prune that matches more takes the first, by name). */
 export const MAX_PLAN_VOLUMES = 1000;
 
@@ -29,9 +28,6 @@ export interface PlanEngine {
   volumesWithUsage(): Promise<Volume[]>;
   containersUsing(name: string): Promise<ContainerUse[]>;
 }
-
-export type RmCommand = Extract<Command, { name: "rm" }>;
-export type PruneCommand = Extract<Command, { name: "prune" }>;
 
 /** prune's filters: compose project, labels, and created at least `olderThan` ago. */
 export type PruneFilters = Pick<PruneCommand, "project" | "labels" | "olderThan">;

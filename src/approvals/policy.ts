@@ -9,7 +9,7 @@
  */
 import type { Config, LabelRule } from "../config/types.js";
 import { globToRegExp } from "../glob.js";
-import type { DeletionRequest } from "./types.js";
+import type { DeletionRequest } from "../store/records.js";
 
 /** The members (user IDs) of a user group. */
 export type GroupResolver = (groupId: string) => Promise<string[]>;

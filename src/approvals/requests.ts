@@ -7,6 +7,7 @@
  */
 import { randomInt } from "node:crypto";
 import { NothingToDeleteError } from "../errors.js";
+import type { AuditAction, AuditRecord, DeletionRequest } from "../store/records.js";
 import type { Store } from "../store/store.js";
 import type { DeletionPlan } from "./plan.js";
 import {
@@ -18,7 +19,6 @@ import {
   type PolicyDecision,
   type RefusalReason,
 } from "./policy.js";
-import type { AuditAction, AuditRecord, DeletionRequest } from "./types.js";
 
 export interface RequestDeps {
   store: Store;

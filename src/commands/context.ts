@@ -1,14 +1,6 @@
-import type { Config } from "../config/types.js";
-import type { ConnectionFactory } from "../docker/connection.js";
+/** The text of the hosts' results that every text rendering shares. */
 import type { HostFailureResult, HostResult } from "../docker/fanout.js";
 import { table } from "../format.js";
-
-/** What every command runs with. Passed in, so tests and front ends choose the parts. */
-export interface CommandContext {
-  config: Config;
-  connect: ConnectionFactory;
-  now: () => Date;
-}
 
 /** The text lines of a host that could not be asked. */
 export function failureLines(r: HostFailureResult): string[] {

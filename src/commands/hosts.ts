@@ -1,7 +1,7 @@
-import { describeEndpoint } from "../config/load.js";
+import { describeEndpoint } from "../config/types.js";
+import type { CommandContext } from "../docker/context.js";
 import { Engine } from "../docker/engine.js";
 import { forEachConnection, type HostResult } from "../docker/fanout.js";
-import { type CommandContext, failureLines, table } from "./context.js";
 
 export interface HostRow {
   endpoint: string;
@@ -33,26 +33,4 @@ export async function runHosts(ctx: CommandContext): Promise<HostsResult> {
     };
   });
   return { command: "hosts", hosts };
-}
-
-export function renderHostsText(r: HostsResult): string {
-  const rows = [["HOST", "STATUS", "ENGINE", "API", "STORAGE DRIVER", "VOLUMES", "ENDPOINT"]];
-  const failures: string[] = [];
-  for (const h of r.hosts) {
-    if (h.ok) {
-      rows.push([
-        h.host,
-        "ok",
-        h.engineVersion,
-        h.apiVersion,
-        h.storageDriver,
-        String(h.volumeCount),
-        h.endpoint,
-      ]);
-    } else {
-      rows.push([h.host, "unreachable", "-", "-", "-", "-", "-"]);
-      failures.push(...failureLines(h));
-    }
-  }
-  return [...table(rows), ...(failures.length ? ["", ...failures] : [])].join("\n");
 }

@@ -1,8 +1,7 @@
+import { resolveHost } from "../config/targets.js";
+import type { CommandContext } from "../docker/context.js";
 import { forEachHost, type HostResult } from "../docker/fanout.js";
-import type { DiskUsage, StorageInfo, UsageSummary } from "../docker/model.js";
-import { bar, humanSize } from "../format.js";
-import { type CommandContext, perHostText, table } from "./context.js";
-import { resolveHost } from "./targets.js";
+import type { DiskUsage, StorageInfo } from "../docker/model.js";
 
 export interface InfoData {
   engineVersion: string;
@@ -28,38 +27,4 @@ export async function runInfo(host: string, ctx: CommandContext): Promise<InfoRe
     };
   });
   return { command: "info", hosts };
-}
-
-const TYPES: [keyof DiskUsage, string][] = [
-  ["images", "Images"],
-  ["containers", "Containers"],
-  ["volumes", "Local Volumes"],
-  ["buildCache", "Build Cache"],
-];
-
-function reclaimable(u: UsageSummary): string {
-  const pct = u.sizeBytes > 0 ? Math.round((u.reclaimableBytes / u.sizeBytes) * 100) : 0;
-  return `${humanSize(u.reclaimableBytes)} (${pct}%)`;
-}
-
-export function renderInfoText(r: InfoResult): string {
-  return perHostText(r.hosts, (h) => {
-    const s = h.storage;
-    const total = TYPES.reduce((a, [k]) => a + (h.diskUsage[k]?.sizeBytes ?? 0), 0);
-    const df = TYPES.flatMap(([k, label]) => {
-      const u = h.diskUsage[k];
-      if (!u) return [];
-      const share = total > 0 ? u.sizeBytes / total : 0;
-      return [[label, String(u.count), String(u.active), humanSize(u.sizeBytes), reclaimable(u), bar(share)]];
-    });
-    return [
-      `${h.host}: Docker ${h.engineVersion} (API ${h.apiVersion})`,
-      `Storage Driver: ${s.storageDriver}`,
-      ...s.driverStatus.map(([k, v]) => `  ${k}: ${v}`),
-      `containerd snapshotter: ${s.containerdSnapshotter ? "yes" : "no"}`,
-      `Docker Root Dir: ${s.dockerRootDir}`,
-      "",
-      ...table([["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE", "SHARE"], ...df]),
-    ];
-  });
 }

@@ -1,9 +1,8 @@
+import { resolveHost } from "../config/targets.js";
+import type { CommandContext } from "../docker/context.js";
 import { forEachHost, type HostResult } from "../docker/fanout.js";
 import type { ContainerUse } from "../docker/model.js";
-import { humanSize, shortTime } from "../format.js";
-import { type CommandContext, perHostText, table } from "./context.js";
 import { toRow, type VolumeRow } from "./ls.js";
-import { resolveHost } from "./targets.js";
 
 export interface VolumeDetail extends VolumeRow {
   mountpoint: string;
@@ -36,35 +35,4 @@ export async function runInspect(host: string, volume: string, ctx: CommandConte
     };
   });
   return { command: "inspect", hosts };
-}
-
-const pairs = (m: Record<string, string>) =>
-  Object.keys(m).length === 0
-    ? ["  (none)"]
-    : Object.entries(m)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, v]) => `  ${k}=${v}`);
-
-export function renderInspectText(r: InspectResult): string {
-  return perHostText(r.hosts, (h) => {
-    const v = h.volume;
-    const used = v.containers.map((c) => [c.name, c.state, c.image, c.mountPath, c.readOnly ? "ro" : "rw"]);
-    return [
-      `${h.host}: volume ${v.name}`,
-      `Driver: ${v.driver}`,
-      `Mountpoint: ${v.mountpoint}`,
-      `Created: ${shortTime(v.createdAt)}`,
-      `Size: ${humanSize(v.sizeBytes)}`,
-      `Project: ${v.project ?? "-"}`,
-      `Dangling: ${v.dangling === null ? "?" : v.dangling ? "yes" : "no"}`,
-      "Options:",
-      ...pairs(v.options),
-      "Labels:",
-      ...pairs(v.labels),
-      `Used by ${v.containers.length} container${v.containers.length === 1 ? "" : "s"}${used.length ? ":" : ""}`,
-      ...(used.length
-        ? table([["NAME", "STATE", "IMAGE", "MOUNT", "MODE"], ...used]).map((l) => `  ${l}`)
-        : []),
-    ];
-  });
 }

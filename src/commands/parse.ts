@@ -1,9 +1,9 @@
-import { DURATION_HELP, type Duration, parseDuration } from "../approvals/duration.js";
-import { MAX_RM_VOLUMES } from "../approvals/plan.js";
+import { MAX_RM_VOLUMES, type PruneCommand, type RmCommand } from "../approvals/commands.js";
+import { DURATION_HELP, parseDuration } from "../approvals/duration.js";
 import type { LabelRule } from "../config/types.js";
 import { parseLabelRule } from "../config/validate.js";
-import { assertVolumeName } from "../docker/names.js";
 import { UsageError } from "../errors.js";
+import { assertVolumeName } from "../volume-names.js";
 import {
   COMMANDS,
   type CommandSpec,
@@ -29,14 +29,8 @@ export type Command =
       limit: number | null;
     }
   | { name: "inspect"; host: string; volume: string }
-  | { name: "rm"; host: string; volumes: string[]; reason: string | null }
-  | {
-      name: "prune";
-      host: string;
-      project: string | null;
-      labels: LabelRule[];
-      olderThan: Duration | null;
-    }
+  | RmCommand
+  | PruneCommand
   | { name: "requests" }
   | { name: "report"; target: string | null };
 

@@ -3,7 +3,7 @@
  * the dangling volumes that match, as an exact list made now (src/approvals/plan.ts planPrune).
  * It runs as rm does (src/commands/rm.ts runDeletion); what is its own is how its filters read.
  */
-import type { PruneCommand } from "../approvals/plan.js";
+import type { PruneCommand } from "../approvals/commands.js";
 
 /** "dangling, project shop, label env=dev, created 7d ago or earlier". */
 export function pruneFilterText(cmd: Pick<PruneCommand, "project" | "labels" | "olderThan">): string {

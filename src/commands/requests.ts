@@ -1,8 +1,8 @@
 /** `requests`: the open deletion requests and the last ones decided (SPEC §2). */
 import { countOutcomes, type OutcomeSummary } from "../approvals/execute.js";
 import { decisionText, requestsOverview } from "../approvals/requests.js";
-import type { DeletionRequest, RequestStatus } from "../approvals/types.js";
 import { humanSize, shortTime } from "../format.js";
+import type { DeletionRequest, RequestStatus } from "../store/records.js";
 import type { Store } from "../store/store.js";
 import { table } from "./context.js";
 

@@ -4,21 +4,24 @@
  * an operator on the CLI with --yes, a request approved by that operator and executed at once.
  * Every request, approval and outcome is in the store's audit trail.
  */
+
+import type { PruneCommand, RmCommand } from "../approvals/commands.js";
 import { countOutcomes, executeRequest, type OutcomeSummary } from "../approvals/execute.js";
-import { buildPlan, type DeletionPlan, type PruneCommand, type RmCommand } from "../approvals/plan.js";
+import { buildPlan, type DeletionPlan } from "../approvals/plan.js";
 import { type Actor, type GroupResolver, mayRequest } from "../approvals/policy.js";
 import { approveAsOperator, openRequest } from "../approvals/requests.js";
+import type { CommandContext } from "../docker/context.js";
+import { NotAllowedError } from "../errors.js";
+import { humanSize, shortTime } from "../format.js";
 import type {
   BlockedVolume,
   DeletionRequest,
   PlannedVolume,
   RequestStatus,
   VolumeOutcome,
-} from "../approvals/types.js";
-import { NotAllowedError } from "../errors.js";
-import { humanSize, shortTime } from "../format.js";
+} from "../store/records.js";
 import type { Store } from "../store/store.js";
-import { type CommandContext, table } from "./context.js";
+import { table } from "./context.js";
 import { pruneFilterText } from "./prune.js";
 
 export type DeletionMode =

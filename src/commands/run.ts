@@ -1,10 +1,10 @@
+import type { CommandContext } from "../docker/context.js";
 import { UsageError } from "../errors.js";
-import type { CommandContext } from "./context.js";
 import { type HelpResult, runHelp } from "./help.js";
-import { type HostsResult, renderHostsText, runHosts } from "./hosts.js";
-import { type InfoResult, renderInfoText, runInfo } from "./info.js";
-import { type InspectResult, renderInspectText, runInspect } from "./inspect.js";
-import { type LsResult, renderLsText, runLs } from "./ls.js";
+import { type HostsResult, runHosts } from "./hosts.js";
+import { type InfoResult, runInfo } from "./info.js";
+import { type InspectResult, runInspect } from "./inspect.js";
+import { type LsResult, runLs } from "./ls.js";
 import type { Command } from "./parse.js";
 import { type RequestsResult, renderRequestsText, runRequests } from "./requests.js";
 import {
@@ -72,24 +72,4 @@ export function runCommand(cmd: Command, ctx: CommandContext): Promise<CommandRe
     case "inspect":
       return runInspect(cmd.host, cmd.volume, ctx);
   }
-}
-
-export function renderText(r: CommandResult): string {
-  switch (r.command) {
-    case "help":
-      return r.text;
-    case "hosts":
-      return renderHostsText(r);
-    case "info":
-      return renderInfoText(r);
-    case "ls":
-      return renderLsText(r);
-    case "inspect":
-      return renderInspectText(r);
-  }
-}
-
-/** True when every host asked answered (help asks none). */
-export function everyHostAnswered(r: CommandResult): boolean {
-  return r.command === "help" || r.hosts.every((h) => h.ok);
 }

@@ -3,7 +3,7 @@ import path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { cached } from "../cached.js";
 import { ConfigError } from "../errors.js";
-import type { Config, Endpoint } from "./types.js";
+import type { Config } from "./types.js";
 import { parseTcpUrl, validateConfig } from "./validate.js";
 
 export const DEFAULT_CONFIG_FILE = "dvol.config.yaml";
@@ -95,8 +95,4 @@ function defaultLocalHost(env: NodeJS.ProcessEnv): Record<string, unknown> {
       key: "DOCKER_HOST",
     },
   );
-}
-
-export function describeEndpoint(e: Endpoint): string {
-  return e.kind === "tcp" ? `tcp://${e.host}:${e.port}` : `unix://${e.path}`;
 }

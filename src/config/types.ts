@@ -17,6 +17,11 @@ export type Endpoint =
   | { kind: "tcp"; host: string; port: number; tls: TlsConfig }
   | { kind: "socket"; path: string };
 
+/** The endpoint as people read it: `tcp://host:port` or `unix:///path`. */
+export function describeEndpoint(e: Endpoint): string {
+  return e.kind === "tcp" ? `tcp://${e.host}:${e.port}` : `unix://${e.path}`;
+}
+
 export interface HostConfig {
   name: string;
   endpoint: Endpoint;

@@ -1,7 +1,7 @@
 import { HostError, VolumeNotFoundError } from "../errors.js";
+import { assertVolumeName } from "../volume-names.js";
 import type { EngineConnection } from "./connection.js";
 import type { ContainerUse, DiskUsage, StorageInfo, Volume } from "./model.js";
-import { assertVolumeName } from "./names.js";
 import { dfVolumes, parseContainerUses, parseDiskUsage, parseStorageInfo, parseVolume } from "./parse.js";
 import { compareVersions, MAX_API_VERSION, negotiateApiVersion } from "./versions.js";
 

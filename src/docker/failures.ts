@@ -1,5 +1,4 @@
-import { describeEndpoint } from "../config/load.js";
-import type { HostConfig } from "../config/types.js";
+import { describeEndpoint, type HostConfig } from "../config/types.js";
 import { DvolError, HostError, type HostFailure } from "../errors.js";
 
 const UNKNOWN_CA = new Set([

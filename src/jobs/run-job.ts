@@ -9,7 +9,8 @@
  */
 import type { KnownBlock } from "@slack/types";
 import { parseCommand } from "../commands/parse.js";
-import { type CommandResult, renderText, runCommand } from "../commands/run.js";
+import { type CommandResult, runCommand } from "../commands/run.js";
+import { renderText } from "../commands/text.js";
 import type { Config } from "../config/types.js";
 import type { ConnectionFactory } from "../docker/connection.js";
 import { describeError } from "../errors.js";

@@ -5,7 +5,7 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { MAX_RM_VOLUMES } from "../approvals/plan.js";
+import { MAX_RM_VOLUMES } from "../approvals/commands.js";
 import { parseCommand } from "../commands/parse.js";
 import type { CommandResult } from "../commands/run.js";
 import type { Config } from "../config/types.js";

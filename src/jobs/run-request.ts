@@ -18,11 +18,10 @@
  * Only types from src/docker: the connection factory is passed in.
  */
 
+import type { PruneCommand, RmCommand } from "../approvals/commands.js";
 import { type ExecuteDeps, type ExecutionResult, executeRequest } from "../approvals/execute.js";
-import type { PruneCommand, RmCommand } from "../approvals/plan.js";
 import { type Actor, type GroupResolver, mayApprove } from "../approvals/policy.js";
 import { approveRequest, attachMessage, isExpired, rejectRequest } from "../approvals/requests.js";
-import type { DeletionRequest } from "../approvals/types.js";
 import { parseCommand } from "../commands/parse.js";
 import { type RequestsResult, renderRequestsText, runRequests } from "../commands/requests.js";
 import { type DeletionResult, runDeletion } from "../commands/rm.js";
@@ -48,6 +47,7 @@ import {
   renderUnknownRequest,
 } from "../slack/render-request.js";
 import { plain } from "../slack/replies.js";
+import type { DeletionRequest } from "../store/records.js";
 import type { Store } from "../store/store.js";
 import type { CommandJob, DecideJob, Job, OpenRequestJob } from "./job.js";
 import {

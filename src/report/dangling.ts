@@ -6,12 +6,11 @@
  * volume re-created under the same name starts anew; a volume seen in use again has its memo
  * deleted, so when it dangles again it starts anew too.
  */
-import type { CommandContext } from "../commands/context.js";
-import { failureLines } from "../commands/context.js";
-import { resolveTarget } from "../commands/targets.js";
+
+import { resolveTarget } from "../config/targets.js";
+import type { CommandContext } from "../docker/context.js";
 import { forEachHost, type HostResult } from "../docker/fanout.js";
 import { isDangling, projectOf, type Volume } from "../docker/model.js";
-import { bar, humanSize, shortTime, table } from "../format.js";
 import type { Store } from "../store/store.js";
 
 export interface ReportVolume {
@@ -178,63 +177,6 @@ export function reportJson(r: ReportResult) {
         : { host: h.host, ok: false, error: h.error, danglingCount: null, danglingBytes: null, volumes: [] },
     ),
   };
-}
-
-/** "3d", "5h", "12m" between an ISO time and now; "?" when unknown. */
-export function age(iso: string | null, now: Date): string {
-  if (iso === null) return "?";
-  const ms = now.getTime() - Date.parse(iso);
-  if (!Number.isFinite(ms)) return "?";
-  const min = Math.max(0, Math.floor(ms / 60_000));
-  if (min < 60) return `${min}m`;
-  const h = Math.floor(min / 60);
-  if (h < 48) return `${h}h`;
-  return `${Math.floor(h / 24)}d`;
-}
-
-/** Each answering host's share of all the dangling space, as [host, share 0..1]. */
-export function shares(r: ReportResult): { host: string; bytes: number; share: number }[] {
-  const ok = r.hosts.filter((h): h is Extract<ReportHost, { ok: true }> => h.ok);
-  const all = ok.reduce((a, h) => a + h.danglingBytes, 0);
-  return ok.map((h) => ({
-    host: h.host,
-    bytes: h.danglingBytes,
-    share: all > 0 ? h.danglingBytes / all : 0,
-  }));
-}
-
-/** The largest volumes shown per host in the text and in Slack's message. */
-export const LARGEST_SHOWN = 10;
-
-export function renderReportText(r: ReportResult, largest = LARGEST_SHOWN): string {
-  const now = new Date(r.at);
-  const share = new Map(shares(r).map((s) => [s.host, s.share]));
-  const total = r.hosts.reduce((a, h) => a + (h.ok ? h.danglingBytes : 0), 0);
-  const count = r.hosts.reduce((a, h) => a + (h.ok ? h.danglingCount : 0), 0);
-  const failed = r.hosts.filter((h) => !h.ok).length;
-  const head = `Dangling volumes, ${r.date}: ${count} on ${r.hosts.length - failed} host${
-    r.hosts.length - failed === 1 ? "" : "s"
-  }, ${humanSize(total)}${failed ? `; ${failed} host${failed === 1 ? "" : "s"} unavailable` : ""}`;
-  const blocks = r.hosts.map((h) => {
-    if (!h.ok) return failureLines(h).join("\n");
-    const line = `${h.host}: ${h.danglingCount} dangling, ${humanSize(h.danglingBytes)}  ${bar(share.get(h.host) ?? 0)}`;
-    if (h.volumes.length === 0) return line;
-    const shown = h.volumes.slice(0, largest);
-    const rows = shown.map((v) => [
-      v.name,
-      humanSize(v.sizeBytes),
-      v.project ?? "-",
-      age(v.createdAt, now),
-      shortTime(v.danglingSince),
-    ]);
-    const more = h.volumes.length - shown.length;
-    return [
-      line,
-      ...table([["NAME", "SIZE", "PROJECT", "AGE", "DANGLING SINCE"], ...rows]).map((l) => `  ${l}`),
-      ...(more > 0 ? [`  … and ${more} more`] : []),
-    ].join("\n");
-  });
-  return [head, ...blocks].join("\n\n");
 }
 
 /** True when every host asked answered. */

@@ -21,7 +21,7 @@ import type { BlockButtonAction, SlashCommand } from "@slack/bolt";
 import { App, type LogLevel, type Receiver, type RespondArguments } from "@slack/bolt";
 import { runHelp } from "../commands/help.js";
 import { type Command, parseCommand, tokenize } from "../commands/parse.js";
-import { resolveHost, resolveTarget } from "../commands/targets.js";
+import { resolveHost, resolveTarget } from "../config/targets.js";
 import type { Config } from "../config/types.js";
 import { DvolError, describeError } from "../errors.js";
 import {

@@ -4,8 +4,9 @@
  * (volumes, or hosts past what fits) is in the attached file, the complete text rendering.
  */
 import type { KnownBlock } from "@slack/types";
+import { age, renderReportText, shares } from "../commands/report.js";
 import { bar, humanSize, shortTime } from "../format.js";
-import { age, type ReportResult, renderReportText, shares } from "../report/dangling.js";
+import type { ReportResult } from "../report/dangling.js";
 import { checkMessage } from "./limits.js";
 import type { SlackMessage } from "./message.js";
 import { codePieces, escapeMrkdwn, HEADROOM_CHARS, header, section, sections } from "./render.js";

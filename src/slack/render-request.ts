@@ -15,14 +15,14 @@
  * render.ts. Everything that comes from a host, a user or the config is escaped.
  */
 import type { ActionsBlock, Button, ContextBlock, KnownBlock } from "@slack/types";
+import { humanSize, shortTime, table } from "../format.js";
 import type {
   BlockedVolume,
   DeletionRequest,
   PlannedVolume,
   RequestStatus,
   VolumeOutcome,
-} from "../approvals/types.js";
-import { humanSize, shortTime, table } from "../format.js";
+} from "../store/records.js";
 import { checkMessage } from "./limits.js";
 import type { SlackMessage } from "./message.js";
 import { codePieces, escapeMrkdwn, header, inlineCode, section, sections, textPieces } from "./render.js";
@@ -42,7 +42,7 @@ export function decisionOf(actionId: string): RequestDecision | null {
   return null;
 }
 
-/** "DR-" and 8 characters of [0-9A-Z] (src/approvals/types.ts). */
+/** "DR-" and 8 characters of [0-9A-Z] (src/store/records.ts). */
 export const REQUEST_ID_RE = /^DR-[0-9A-Z]{8}$/;
 
 /** How many of the largest volumes a plan summary shows. */

@@ -38,8 +38,8 @@ import { promisify } from "node:util";
 import zlib from "node:zlib";
 import type { CreateTableCommandInput, DynamoDBClient, DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { AuditRecord, DeletionRequest } from "../approvals/types.js";
 import { StoreError } from "../errors.js";
+import type { AuditRecord, DeletionRequest } from "./records.js";
 import {
   auditKey,
   checkLimit,

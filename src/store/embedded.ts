@@ -10,8 +10,8 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
-import type { AuditRecord, DeletionRequest } from "../approvals/types.js";
 import { StoreError } from "../errors.js";
+import type { AuditRecord, DeletionRequest } from "./records.js";
 import {
   auditKey,
   checkLimit,

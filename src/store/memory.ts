@@ -3,7 +3,7 @@
  * what uses a store. Records are kept as JSON, so a caller never shares an object with the store.
  * Several MemoryStore objects over one MemoryState behave like several processes on one table.
  */
-import type { AuditRecord, DeletionRequest } from "../approvals/types.js";
+import type { AuditRecord, DeletionRequest } from "./records.js";
 import {
   auditKey,
   checkLimit,

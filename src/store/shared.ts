@@ -4,8 +4,8 @@
  * store (and whatever imports it) loads neither SQLite nor the AWS SDK.
  */
 import { createHash } from "node:crypto";
-import type { AuditRecord, DeletionRequest, RequestStatus } from "../approvals/types.js";
 import { StoreError } from "../errors.js";
+import type { AuditRecord, DeletionRequest, RequestStatus } from "./records.js";
 
 export type ListOptions = {
   statuses?: readonly RequestStatus[];

@@ -1,4 +1,4 @@
-import type { AuditRecord, DeletionRequest, RequestStatus } from "../approvals/types.js";
+import type { AuditRecord, DeletionRequest, RequestStatus } from "./records.js";
 
 /**
  * What dvol keeps: deletion requests, their audit trail, one-time claims and small memories.

@@ -4,8 +4,8 @@
 // the way two processes (or two Lambda instances) share one table.
 import { randomBytes, randomInt } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { AuditRecord, DeletionRequest, RequestStatus } from "../../src/approvals/types.js";
 import { StoreError } from "../../src/errors.js";
+import type { AuditRecord, DeletionRequest, RequestStatus } from "../../src/store/records.js";
 import type { Store } from "../../src/store/store.js";
 
 export interface StoreBacking {

@@ -2,8 +2,8 @@
 // at goAt + round × gapMs it tries, in each round, to claim `round-<n>` and to move the request
 // from version n to n + 1. Prints {"claims":[…],"updates":[…]}.
 
-import type { DeletionRequest } from "../../src/approvals/types.js";
 import { openEmbeddedStore } from "../../src/store/embedded.js";
+import type { DeletionRequest } from "../../src/store/records.js";
 
 const [file, requestId, goAtText, roundsText, gapText, me] = process.argv.slice(2);
 const store = await openEmbeddedStore({ file: String(file) });

@@ -1,6 +1,6 @@
 // A small in-memory Store for unit tests of the approvals core: the interface's contract
 // (conditional updates on version, claims, audit order), with copies so callers cannot alias it.
-import type { AuditRecord, DeletionRequest, RequestStatus } from "../../src/approvals/types.js";
+import type { AuditRecord, DeletionRequest, RequestStatus } from "../../src/store/records.js";
 import type { Store } from "../../src/store/store.js";
 
 const copy = <T>(v: T): T => structuredClone(v);

@@ -1,5 +1,5 @@
 // Deletion requests built by hand, for tests of what the Slack side shows and does with them.
-import type { DeletionRequest, PlannedVolume, VolumeOutcome } from "../../src/approvals/types.js";
+import type { DeletionRequest, PlannedVolume, VolumeOutcome } from "../../src/store/records.js";
 
 export function planned(name: string, over: Partial<PlannedVolume> = {}): PlannedVolume {
   return {

@@ -1,14 +1,9 @@
 // Unit tests of the plans of rm and prune (src/approvals/plan.ts) on a fake engine, of the rm and
 // prune grammar, and of --older-than durations.
 import { describe, expect, it } from "vitest";
+import type { PruneCommand } from "../../src/approvals/commands.js";
 import { parseDuration } from "../../src/approvals/duration.js";
-import {
-  buildPlan,
-  MAX_PLAN_VOLUMES,
-  type PruneCommand,
-  planPrune,
-  planRm,
-} from "../../src/approvals/plan.js";
+import { buildPlan, MAX_PLAN_VOLUMES, planPrune, planRm } from "../../src/approvals/plan.js";
 import { parseCommand } from "../../src/commands/parse.js";
 import { Engine } from "../../src/docker/engine.js";
 import { InvalidVolumeNameError, UnknownHostError, UsageError } from "../../src/errors.js";

@@ -1,6 +1,7 @@
 // Unit tests of src/commands/ls.ts: filters, sort orders, limit, the JSON rows and the text rendering.
 import { describe, expect, it } from "vitest";
-import { type LsCommand, type LsResult, renderLsText, selectVolumes, toRow } from "../../src/commands/ls.js";
+import { type LsCommand, type LsResult, selectVolumes, toRow } from "../../src/commands/ls.js";
+import { renderLsText } from "../../src/commands/ls-text.js";
 import { parseCommand } from "../../src/commands/parse.js";
 import type { Volume } from "../../src/docker/model.js";
 

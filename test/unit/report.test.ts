@@ -2,10 +2,11 @@
 // engines, an in-memory store and an injected clock; no network, no Docker.
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli.js";
+import { renderReportText } from "../../src/commands/report.js";
 import type { Config, HostConfig } from "../../src/config/types.js";
 import type { ConnectionFactory } from "../../src/docker/connection.js";
 import { HostError } from "../../src/errors.js";
-import { danglingMemoKey, renderReportText, reportJson, runReport } from "../../src/report/dangling.js";
+import { danglingMemoKey, reportJson, runReport } from "../../src/report/dangling.js";
 import { createMemoryState, type MemoryState, MemoryStore } from "../../src/store/memory.js";
 import { writeConfig } from "../support/dvol.js";
 import { FakeEngine, fakeConfig } from "../support/fake-engine.js";

@@ -4,7 +4,6 @@
 // file.
 import type { ActionsBlock, Button } from "@slack/types";
 import { describe, expect, it } from "vitest";
-import type { DeletionRequest, VolumeOutcome } from "../../src/approvals/types.js";
 import type { SlackMessage } from "../../src/slack/message.js";
 import {
   APPROVE_ACTION_ID,
@@ -21,6 +20,7 @@ import {
   renderRequestPlan,
   renderUnknownRequest,
 } from "../../src/slack/render-request.js";
+import type { DeletionRequest, VolumeOutcome } from "../../src/store/records.js";
 import { deletedAll, deletionRequest, manyPlanned, planned } from "../support/requests.js";
 import { expectWithinSlackLimits } from "../support/slack-limits.js";
 

@@ -4,7 +4,6 @@
 // changing nothing, reject, approve → execute → outcome and updates), clicks on decided or
 // expired requests, double clicks, and group members looked up through Slack.
 import { beforeEach, describe, expect, it } from "vitest";
-import type { DeletionRequest } from "../../src/approvals/types.js";
 import type { Config } from "../../src/config/types.js";
 import type { DecideJob, OpenRequestJob } from "../../src/jobs/job.js";
 import {
@@ -20,6 +19,7 @@ import type { SlackMessage } from "../../src/slack/message.js";
 import type { PostedMessage, SlackThreadOutbox } from "../../src/slack/post.js";
 import { APPROVE_ACTION_ID } from "../../src/slack/render-request.js";
 import { MemoryStore } from "../../src/store/memory.js";
+import type { DeletionRequest } from "../../src/store/records.js";
 import { FakeEngine, fakeConfig } from "../support/fake-engine.js";
 import { expectWithinSlackLimits } from "../support/slack-limits.js";
 

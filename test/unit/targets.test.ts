@@ -1,7 +1,7 @@
-// Unit tests of src/commands/targets.ts: host names, comma lists, globs and `all`.
+// Unit tests of src/config/targets.ts: host names, comma lists, globs and `all`.
 import { describe, expect, it } from "vitest";
-import { resolveHost, resolveTarget } from "../../src/commands/targets.js";
 import { parseConfig } from "../../src/config/load.js";
+import { resolveHost, resolveTarget } from "../../src/config/targets.js";
 import { describeError, UnknownHostError, UsageError } from "../../src/errors.js";
 
 const NAMES = ["web-1", "db1", "web-2", "cache", "web-10", "db2"];

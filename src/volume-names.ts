@@ -1,4 +1,5 @@
-import { InvalidVolumeNameError } from "../errors.js";
+/** Docker's rule for volume names, checked by the parser, the plan and the engine client alike. */
+import { InvalidVolumeNameError } from "./errors.js";
 
 /** Docker's own rule for volume names (daemon/names). */
 export const VOLUME_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;

@@ -1,6 +1,7 @@
 /**
- * Deletion requests (SPEC §4): the records the store keeps and every front end shows. A request
- * is decided once: pending → approved → executing → done, or pending → rejected | expired.
+ * Deletion requests (SPEC §4): the records the store keeps (so it owns their types) and every
+ * front end shows. A request is decided once: pending → approved → executing → done, or
+ * pending → rejected | expired.
  */
 
 export type RequestStatus = "pending" | "approved" | "executing" | "done" | "rejected" | "expired";

@@ -1,6 +1,6 @@
-import type { Config, HostConfig } from "../config/types.js";
 import { UnknownHostError, UsageError } from "../errors.js";
 import { globToRegExp, isGlob } from "../glob.js";
+import type { Config, HostConfig } from "./types.js";
 
 /** One registered host by name. */
 export function resolveHost(config: Config, name: string): HostConfig {
