@@ -16,7 +16,7 @@ import type {
   VolumeOutcome,
 } from "../approvals/types.js";
 import { NotAllowedError } from "../errors.js";
-import { humanSize, shortTime } from "../format.js";
+import { humanSize, plural, shortTime } from "../format.js";
 import type { Store } from "../store/store.js";
 import { type CommandContext, table } from "./context.js";
 import { pruneFilterText } from "./prune.js";
@@ -145,7 +145,6 @@ export function deletionSucceeded(r: DeletionResult): boolean {
 // ---------------------------------------------------------------------------------------------
 // text
 
-const plural = (n: number, word: string) => `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
 const sizeOf = (plan: readonly PlannedVolume[]) => plan.reduce((a, v) => a + (v.sizeBytes ?? 0), 0);
 
 /** The plan: each volume with size, created and project; then the blocked ones and why. */

@@ -3,17 +3,14 @@
  * name, config error, a bug): what happened, what to do, and the usage when there is one.
  */
 import { DvolError, describeError, UsageError } from "../errors.js";
+import { clip } from "../format.js";
+import { codePieces, escapeMrkdwn, sections, textPieces } from "./blocks.js";
 import { checkMessage } from "./limits.js";
 import type { SlackMessage } from "./message.js";
-import { codePieces, escapeMrkdwn, sections, textPieces } from "./render.js";
 
 const MAX_WHAT = 1500;
 const MAX_HINT = 800;
 const MAX_USAGE = 4000;
-
-function clip(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
-}
 
 /** What to do when the error itself does not say. */
 function defaultHint(err: unknown, usage: string | undefined): string {
