@@ -11,6 +11,7 @@
  */
 import type { App, Receiver, ReceiverEvent } from "@slack/bolt";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { cached } from "../cached.js";
 import { describeError } from "../errors.js";
 import { errorFields } from "../log.js";
 import { jsonResult, lowerHeaders, mediaType, rawBody, textResult } from "./apigw.js";
@@ -59,11 +60,13 @@ export class ApiGatewayReceiver implements Receiver {
   private app: App | undefined;
   private readonly now: () => number;
   private readonly logger: ReceiverLogger;
-  private secret: Promise<string> | undefined;
+  private readonly signingSecret: () => Promise<string>;
 
-  constructor(private readonly opts: ApiGatewayReceiverOptions) {
+  constructor(opts: ApiGatewayReceiverOptions) {
     this.now = opts.now ?? Date.now;
     this.logger = opts.logger ?? console;
+    const s = opts.signingSecret;
+    this.signingSecret = typeof s === "string" ? () => Promise.resolve(s) : cached(s);
   }
 
   init(app: App): void {
@@ -77,18 +80,6 @@ export class ApiGatewayReceiver implements Receiver {
 
   stop(): Promise<void> {
     return Promise.resolve();
-  }
-
-  private signingSecret(): Promise<string> {
-    const s = this.opts.signingSecret;
-    if (typeof s === "string") return Promise.resolve(s);
-    if (!this.secret) {
-      this.secret = s();
-      this.secret.catch(() => {
-        this.secret = undefined;
-      });
-    }
-    return this.secret;
   }
 
   async handle(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
