@@ -7,9 +7,10 @@
  *
  * Bolt's HTTPReceiver verifies requests its own way, which SPEC §6 does not allow (it accepts
  * timestamps from the future, and answers 400 to `application/x-www-form-urlencoded;
- * charset=utf-8`). So the HTTP server in front of it reads the raw body, verifies it with
- * verifySlackRequest (401 for anything unsigned, stale or malformed), and only then hands the
- * request, already buffered, to the receiver's request listener, with its own verification off.
+ * charset=utf-8`). So the HTTP server in front of it reads the raw body, verifies and parses it
+ * with verifyAndParse, as the Lambda handler's receiver does (401 for anything unsigned, stale or
+ * malformed), and only then hands the request, already buffered, to the receiver's request
+ * listener, with its own verification off.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -27,10 +28,9 @@ import { createLogger, errorFields, type Logger, withFields } from "./log.js";
 import { parseCron, scheduleCron } from "./report/cron.js";
 import { mediaType } from "./slack/apigw.js";
 import { createSlackApp } from "./slack/app.js";
+import { verifyAndParse } from "./slack/inbound.js";
 import { type SlackOutbox, SlackPoster, type SlackThreadOutbox } from "./slack/post.js";
-import { parseSlackBody } from "./slack/receiver.js";
 import { SlackSecrets } from "./slack/secrets.js";
-import { verifySlackRequest } from "./slack/verify.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/store.js";
 
@@ -185,16 +185,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     if (body === null) return reply(res, 413, "too large");
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v[0] : v;
-    const verdict = verifySlackRequest(signingSecret, { body, headers }, now());
-    if (!verdict.ok) {
-      log.warn(`dvol: refused a request: ${verdict.reason}`);
-      return reply(res, 401, `invalid request: ${verdict.reason}`);
-    }
-    const parsed = parseSlackBody(body, headers["content-type"]);
-    if (!parsed.ok) {
-      log.warn(`dvol: refused a signed request: ${parsed.reason}`);
-      return reply(res, 401, "invalid request: malformed body");
-    }
+    const inbound = await verifyAndParse({ body, headers }, () => Promise.resolve(signingSecret), now(), log);
+    if (!inbound.ok) return reply(res, inbound.status, inbound.text);
     // Hand Bolt the buffered body (it then reads no stream), and the bare media type it compares.
     req.headers["content-type"] = mediaType(headers["content-type"]);
     (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
