@@ -23,6 +23,14 @@ export function fits(msg: SlackMessage): boolean {
   return checkMessage({ ...msg, blocks: [...msg.blocks, HEADROOM_BLOCK] }).length === 0;
 }
 
+/** Top-level text is for notifications: short. */
+const MAX_FALLBACK_TEXT = 600;
+
+/** A message's top-level text (what notifications show): clipped and escaped. */
+export function fallbackText(s: string): string {
+  return escapeMrkdwn(clip(s, MAX_FALLBACK_TEXT));
+}
+
 /** Escapes the three characters Slack's mrkdwn treats as control characters. */
 export function escapeMrkdwn(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");

@@ -4,7 +4,7 @@
  */
 import { DvolError, describeError, UsageError } from "../errors.js";
 import { clip } from "../format.js";
-import { codePieces, escapeMrkdwn, sections, textPieces } from "./blocks.js";
+import { codePieces, escapeMrkdwn, fallbackText, sections, textPieces } from "./blocks.js";
 import { checkMessage } from "./limits.js";
 import type { SlackMessage } from "./message.js";
 
@@ -43,7 +43,7 @@ export function renderError(err: unknown, usage?: string): SlackMessage {
     ...textPieces([`:warning: ${escapeMrkdwn(clip(what, MAX_WHAT))}`, escapeMrkdwn(clip(hint, MAX_HINT))]),
     ...(usageLines.length ? codePieces(usageLines, { lead: "*Usage*" }) : []),
   ];
-  const text = escapeMrkdwn(clip(`dvol: ${describeError(err)}`, 600));
+  const text = fallbackText(`dvol: ${describeError(err)}`);
   const msg: SlackMessage = { text, blocks: sections(pieces) };
   if (checkMessage(msg).length === 0) return msg;
   // Never expected (everything above is clipped), but an error reply must always be postable.

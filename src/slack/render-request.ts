@@ -27,6 +27,7 @@ import {
   codePieces,
   context,
   escapeMrkdwn,
+  fallbackText,
   fits,
   header,
   inlineCode,
@@ -58,7 +59,6 @@ export const REQUEST_ID_RE = /^DR-[0-9A-Z]{8}$/;
 const SUMMARY_LARGEST = [10, 5, 3, 0] as const;
 /** How many blocked volumes a summary names (the file has them all). */
 const SUMMARY_BLOCKED = [10, 5, 0] as const;
-const MAX_FALLBACK_TEXT = 600;
 
 const esc = escapeMrkdwn;
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -106,7 +106,7 @@ function headlinePlain(r: DeletionRequest): string {
 
 /** Notification text: escaped and short, user mentions kept as mentions. */
 function fallback(s: string): string {
-  return esc(clip(s, MAX_FALLBACK_TEXT)).replace(/&lt;@([UW][A-Z0-9]+)&gt;/g, "<@$1>");
+  return fallbackText(s).replace(/&lt;@([UW][A-Z0-9]+)&gt;/g, "<@$1>");
 }
 
 export interface OutcomeCounts {

@@ -17,10 +17,11 @@ import { type LsResult, totalSize, type VolumeRow } from "../commands/ls.js";
 import { type CommandResult, renderText } from "../commands/run.js";
 import type { HostFailureResult } from "../docker/fanout.js";
 import type { DiskUsage } from "../docker/model.js";
-import { bar, clip, humanSize, num, plural, shortTime, table } from "../format.js";
+import { bar, humanSize, num, plural, shortTime, table } from "../format.js";
 import {
   codePieces,
   escapeMrkdwn,
+  fallbackText,
   fits,
   header,
   inlineCode,
@@ -32,8 +33,6 @@ import type { SlackMessage } from "./message.js";
 
 /** How many of each host's largest volumes an `ls` summary shows, most first, as room allows. */
 export const SUMMARY_LARGEST = [5, 3, 2, 1, 0] as const;
-/** Top-level text is for notifications: short. */
-const MAX_FALLBACK_TEXT = 600;
 
 /**
  * The Block Kit message for a result. When the whole rendering does not fit in one message, a
@@ -80,10 +79,6 @@ function nameList(names: readonly string[], max = 5): string {
   if (names.length <= 1) return names.join("");
   if (names.length > max) return `${names.slice(0, max).join(", ")} and ${num(names.length - max)} more`;
   return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
-}
-
-function fallback(s: string): string {
-  return esc(clip(s, MAX_FALLBACK_TEXT));
 }
 
 /** The hosts part of a header or title: "host1", "host1, host2", or "12 hosts". */
@@ -133,7 +128,7 @@ function renderHelp(r: HelpResult): SlackMessage {
   const title = r.topic === null ? "dvol help" : `dvol help ${r.topic}`;
   const first = r.text.split("\n").find((l) => l.trim() !== "") ?? "";
   return {
-    text: fallback(r.topic === null ? first.trim() : `${title}: ${first.trim()}`),
+    text: fallbackText(r.topic === null ? first.trim() : `${title}: ${first.trim()}`),
     blocks: [header(title), ...sections(pieces)],
   };
 }
@@ -187,7 +182,7 @@ function renderHosts(r: HostsResult): SlackMessage {
   const title = ["dvol hosts", plural(r.hosts.length, "host"), state].filter(Boolean).join(" · ");
   const unreachable = down.length ? `; unreachable: ${nameList(down.map((h) => h.host))}` : "";
   return {
-    text: fallback(`dvol hosts: ${plural(r.hosts.length, "host")}, ${state || "none"}${unreachable}`),
+    text: fallbackText(`dvol hosts: ${plural(r.hosts.length, "host")}, ${state || "none"}${unreachable}`),
     blocks: [header(title), ...sections(textPieces(lines))],
   };
 }
@@ -255,7 +250,7 @@ function renderInfo(r: InfoResult): SlackMessage {
     facts.push(`${h.host}: ${s.storageDriver}, ${humanSize(total)} used, ${humanSize(reclaim)} reclaimable`);
   }
   return {
-    text: fallback(`dvol info ${facts.join("; ")}`),
+    text: fallbackText(`dvol info ${facts.join("; ")}`),
     blocks: [header(`dvol info ${hostsLabel(r.hosts)}`), ...sections(pieces)],
   };
 }
@@ -383,7 +378,7 @@ function renderLs(r: LsResult): SlackMessage {
     const t = volumeTable(h.volumes, withDriver);
     pieces.push(...codePieces(t.lines, { head: [t.head], lead }));
   }
-  return { text: fallback(lsText(r)), blocks: [lsHeader(r), ...sections(pieces)] };
+  return { text: fallbackText(lsText(r)), blocks: [lsHeader(r), ...sections(pieces)] };
 }
 
 /** The `ls` summary: per host the count, the total and its `largest` largest volumes. */
@@ -417,7 +412,7 @@ function lsSummary(r: LsResult, file: NonNullable<SlackMessage["file"]>, largest
     pieces.push(...codePieces(tbl.lines, { head: [tbl.head], lead: `${lead} · largest:` }));
   }
   return {
-    text: fallback(`${lsText(r)} (full list attached as ${file.filename})`),
+    text: fallbackText(`${lsText(r)} (full list attached as ${file.filename})`),
     blocks: [lsHeader(r), ...sections(pieces)],
     file,
   };
@@ -473,7 +468,10 @@ function renderInspect(r: InspectResult): SlackMessage {
     );
     facts.push(`${h.host} ${v.name}: ${humanSize(v.sizeBytes)}, used by ${plural(used, "container")}`);
   }
-  return { text: fallback(`dvol inspect ${facts.join("; ")}`), blocks: [header(title), ...sections(pieces)] };
+  return {
+    text: fallbackText(`dvol inspect ${facts.join("; ")}`),
+    blocks: [header(title), ...sections(pieces)],
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -512,7 +510,7 @@ function summarise(r: CommandResult, full: SlackMessage): SlackMessage {
     return preview(last, file);
   }
   return preview(
-    { ...full, text: fallback(`${full.text} (full output attached as ${file.filename})`) },
+    { ...full, text: fallbackText(`${full.text} (full output attached as ${file.filename})`) },
     file,
   );
 }
