@@ -1,9 +1,11 @@
 /**
- * dvol's one concurrency limiter is p-limit (a well-kept library of the field, ESM, one small
- * dependency, bundled by esbuild into the CJS Lambda and CLI bundles): the report uses it as it is
- * (`limit.map`). This module adds only what an execution needs on top of it: stop starting items
- * once asked to or once one failed, and throw that first failure only after the items already
- * started have settled (nothing may be left running when the caller closes its connections).
+ * dvol's one concurrency limiter is p-limit, a well-kept library of the field rather than a pool
+ * written by hand (ESM only, one tiny dependency; esbuild bundles it into the CJS Lambda and CLI
+ * bundles: 1.6 KB in the worker's and the report's, nothing in the Slack handler's). The report
+ * uses it as it is (`limit.map`). This module adds only what planning and execution need on top:
+ * stop starting items once asked to or once one failed, and throw that first failure only after
+ * the items already started have settled (nothing may be left running when the caller closes its
+ * connections).
  */
 import pLimit from "p-limit";
 
