@@ -11,8 +11,8 @@
  *   failed and the error) and the space freed;
  * - the ephemeral answers to a click that changes nothing (refused, already decided, expired).
  *
- * Every rendering is within Slack's limits (limits.ts) with room for one more block, like
- * render.ts. Everything that comes from a host, a user or the config is escaped.
+ * Every rendering is within Slack's limits (limits.ts) with room for one more block (`fits`, in
+ * blocks.ts), like render.ts. Everything that comes from a host, a user or the config is escaped.
  */
 import type { ActionsBlock, Button, KnownBlock } from "@slack/types";
 import type {
