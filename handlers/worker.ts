@@ -20,8 +20,7 @@ import type { JobOutcome } from "../src/jobs/run-job.js";
 import { runWorkerJob, untold, type WorkerOutcome } from "../src/jobs/run-request.js";
 import { functionRuntime } from "../src/jobs/runtime.js";
 import { addLambdaContext, createLogger, errorFields, type Logger, withFields } from "../src/log.js";
-import type { SlackMessage } from "../src/slack/message.js";
-import { respondEphemeral, type SlackOutbox, type SlackThreadOutbox } from "../src/slack/post.js";
+import type { SlackOutbox, SlackThreadOutbox } from "../src/slack/post.js";
 import type { Store } from "../src/store/store.js";
 
 export interface WorkerHandler {
@@ -52,22 +51,13 @@ export function createWorkerHandler(opts: WorkerHandlerOptions = {}): WorkerHand
   const env = opts.env ?? process.env;
   const baseLog = opts.logger ?? createLogger({ env });
   const getConfig = configLoader(env, opts.config);
-  const runtime = functionRuntime({ env, ssm: opts.ssm, connect: opts.connect, store: opts.store });
-  const getPoster = (): Promise<SlackThreadOutbox> => {
-    const s = opts.slack;
-    if (!s) return runtime.poster();
-    if ("postInThread" in s) return Promise.resolve(s);
-    return Promise.reject(new Error("dvol worker: this Slack outbox cannot post in threads"));
-  };
-  const slack: SlackThreadOutbox = {
-    post: async (channel: string, msg: SlackMessage) =>
-      opts.slack ? opts.slack.post(channel, msg) : (await getPoster()).post(channel, msg),
-    respond: (url: string, msg: SlackMessage) =>
-      opts.slack ? opts.slack.respond(url, msg) : respondEphemeral(url, msg),
-    postInThread: async (channel, threadTs, msg) => (await getPoster()).postInThread(channel, threadTs, msg),
-    update: async (channel, ts, msg) => (await getPoster()).update(channel, ts, msg),
-    usergroupMembers: async (groupId) => (await getPoster()).usergroupMembers(groupId),
-  };
+  const runtime = functionRuntime({
+    env,
+    ssm: opts.ssm,
+    connect: opts.connect,
+    slack: opts.slack,
+    store: opts.store,
+  });
 
   const run = async (job: Job, context?: Context): Promise<WorkerOutcome> => {
     addLambdaContext(baseLog, context);
@@ -84,7 +74,7 @@ export function createWorkerHandler(opts: WorkerHandlerOptions = {}): WorkerHand
       outcome = await runWorkerJob(job, {
         config: getConfig,
         connect: (c) => runtime.connect(c),
-        slack,
+        slack: runtime.outbox,
         store: runtime.store,
         ...(opts.now ? { now: opts.now } : {}),
         logger: log,

@@ -1,4 +1,4 @@
-/** Formatting shared by the text and Slack renderings. */
+/** Formatting shared by the text and Slack renderings (and by commands, which import nothing of Slack). */
 
 const UNITS = ["B", "kB", "MB", "GB", "TB", "PB"];
 
@@ -43,4 +43,19 @@ export function table(rows: string[][]): string[] {
       .join("  ")
       .trimEnd(),
   );
+}
+
+/** A count with thousands separators: 12345 → "12,345". */
+export function num(k: number): string {
+  return k.toLocaleString("en-US");
+}
+
+/** "1 volume", "0 volumes", "1,200 volumes": the count (as `num`) and the word, with an s unless 1. */
+export function plural(k: number, word: string): string {
+  return `${num(k)} ${word}${k === 1 ? "" : "s"}`;
+}
+
+/** `s` cut to at most `max` characters, the last of them "…" when it is cut. */
+export function clip(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }

@@ -1,37 +1,36 @@
 /**
  * dvol in one local process (`npm start`): the same /dvol router as the Lambda handler, behind
  * Bolt's own HTTPReceiver on PORT (default 3000), path /slack/events, or in Socket Mode when
- * SLACK_APP_TOKEN is set; jobs run in-process after the acknowledgement. Deletion requests live
- * in the store openStore opens (the embedded SQLite file under DVOL_STATE_DIR; DynamoDB when
- * DVOL_TABLE is set), opened by the first job that needs it and closed by stop().
+ * SLACK_APP_TOKEN is set; jobs run in-process after the acknowledgement, on the runtime the
+ * worker and report functions build (src/jobs/runtime.ts). Deletion requests live in the store
+ * openStore opens (the embedded SQLite file under DVOL_STATE_DIR; DynamoDB when DVOL_TABLE is
+ * set), opened by the first job that needs it and closed by stop().
  *
  * Bolt's HTTPReceiver verifies requests its own way, which SPEC §6 does not allow (it accepts
  * timestamps from the future, and answers 400 to `application/x-www-form-urlencoded;
- * charset=utf-8`). So the HTTP server in front of it reads the raw body, verifies it with
- * verifySlackRequest (401 for anything unsigned, stale or malformed), and only then hands the
- * request, already buffered, to the receiver's request listener, with its own verification off.
+ * charset=utf-8`). So the HTTP server in front of it reads the raw body, verifies and parses it
+ * with verifyAndParse, as the Lambda handler's receiver does (401 for anything unsigned, stale or
+ * malformed), and only then hands the request, already buffered, to the receiver's request
+ * listener, with its own verification off.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type App, HTTPReceiver, type Receiver } from "@slack/bolt";
 import { loadConfig } from "./config/load.js";
-import { SecretResolver } from "./config/secrets.js";
 import type { Config } from "./config/types.js";
-import { type ConnectionFactory, tlsConnectionFactory } from "./docker/connection.js";
+import type { ConnectionFactory } from "./docker/connection.js";
 import { describeError } from "./errors.js";
 import { type InProcessDispatcher, inProcessDispatcher } from "./jobs/dispatch.js";
 import { logFieldsOf } from "./jobs/job.js";
 import { postDailyReport } from "./jobs/run-report.js";
 import { runWorkerJob } from "./jobs/run-request.js";
+import { functionRuntime } from "./jobs/runtime.js";
 import { createLogger, errorFields, type Logger, withFields } from "./log.js";
 import { parseCron, scheduleCron } from "./report/cron.js";
 import { mediaType } from "./slack/apigw.js";
 import { createSlackApp } from "./slack/app.js";
-import { type SlackOutbox, SlackPoster, type SlackThreadOutbox } from "./slack/post.js";
-import { parseSlackBody } from "./slack/receiver.js";
-import { SlackSecrets } from "./slack/secrets.js";
-import { verifySlackRequest } from "./slack/verify.js";
-import { openStore } from "./store/open.js";
+import { verifyAndParse } from "./slack/inbound.js";
+import type { SlackOutbox, SlackThreadOutbox } from "./slack/post.js";
 import type { Store } from "./store/store.js";
 
 export const EVENTS_PATH = "/slack/events";
@@ -73,36 +72,17 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const env = opts.env ?? process.env;
   const log = opts.logger ?? createLogger({ env });
   const config = await loadConfig({ env });
-  const secrets = new SlackSecrets({ env });
-  const botToken = await secrets.botToken();
-  const slack = threadOutbox(
-    opts.slack ?? new SlackPoster({ token: botToken, slackApiUrl: env.SLACK_API_URL }),
-  );
-  const connect = opts.connect ?? tlsConnectionFactory(new SecretResolver({ baseDir: config.baseDir, env }));
-  // Opened on the first job that needs it (read commands need none); a failed open is tried again.
-  let opened: Promise<Store> | undefined;
-  const getStore = (): Promise<Store> => {
-    if (opts.store) return Promise.resolve(opts.store);
-    if (!opened) {
-      opened = openStore(env);
-      opened.catch(() => {
-        opened = undefined;
-      });
-    }
-    return opened;
-  };
-  const closeStore = async (): Promise<void> => {
-    const s = opened;
-    opened = undefined;
-    if (s) await (await s).close();
-  };
+  // The store is opened on the first job that needs it (read commands need none); a failed open
+  // is tried again; stop() closes it.
+  const runtime = functionRuntime({ env, connect: opts.connect, slack: opts.slack, store: opts.store });
+  const botToken = await runtime.secrets.botToken();
   const jobs = inProcessDispatcher(
     (job) =>
       runWorkerJob(job, {
         config: async () => config,
-        connect: () => connect,
-        slack,
-        store: getStore,
+        connect: (c) => runtime.connect(c),
+        slack: runtime.outbox,
+        store: runtime.store,
         logger: withFields(log, logFieldsOf(job)),
       }),
     log,
@@ -116,9 +96,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         () =>
           postDailyReport({
             config: async () => config,
-            connect: () => connect,
-            slack,
-            store: getStore,
+            connect: (c) => runtime.connect(c),
+            slack: runtime.outbox,
+            store: runtime.store,
             logger: withFields(log, { job_kind: "daily-report" }),
           }),
         { logger: log },
@@ -155,12 +135,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         schedule?.stop();
         await app.stop();
         await jobs.idle();
-        await closeStore();
+        await runtime.close();
       },
     };
   }
 
-  const signingSecret = await secrets.signingSecret();
+  const signingSecret = await runtime.secrets.signingSecret();
   const receiver = new HTTPReceiver({
     signingSecret,
     signatureVerification: false, // verified below, as SPEC §6 says
@@ -185,16 +165,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     if (body === null) return reply(res, 413, "too large");
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v[0] : v;
-    const verdict = verifySlackRequest(signingSecret, { body, headers }, now());
-    if (!verdict.ok) {
-      log.warn(`dvol: refused a request: ${verdict.reason}`);
-      return reply(res, 401, `invalid request: ${verdict.reason}`);
-    }
-    const parsed = parseSlackBody(body, headers["content-type"]);
-    if (!parsed.ok) {
-      log.warn(`dvol: refused a signed request: ${parsed.reason}`);
-      return reply(res, 401, "invalid request: malformed body");
-    }
+    const inbound = await verifyAndParse({ body, headers }, () => Promise.resolve(signingSecret), now(), log);
+    if (!inbound.ok) return reply(res, inbound.status, inbound.text);
     // Hand Bolt the buffered body (it then reads no stream), and the bare media type it compares.
     req.headers["content-type"] = mediaType(headers["content-type"]);
     (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
@@ -225,21 +197,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         server.closeIdleConnections();
       });
       await jobs.idle();
-      await closeStore();
+      await runtime.close();
     },
-  };
-}
-
-/** A poster that cannot post in threads (a test's) still serves read commands. */
-function threadOutbox(s: SlackOutbox | SlackThreadOutbox): SlackThreadOutbox {
-  if ("postInThread" in s) return s;
-  const no = () => Promise.reject(new Error("this Slack outbox cannot post in threads"));
-  return {
-    post: (c, m) => s.post(c, m),
-    respond: (u, m) => s.respond(u, m),
-    postInThread: no,
-    update: no,
-    usergroupMembers: no,
   };
 }
 

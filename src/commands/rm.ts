@@ -12,7 +12,7 @@ import { type Actor, type GroupResolver, mayRequest } from "../approvals/policy.
 import { approveAsOperator, openRequest } from "../approvals/requests.js";
 import type { CommandContext } from "../docker/context.js";
 import { NotAllowedError } from "../errors.js";
-import { humanSize, shortTime } from "../format.js";
+import { humanSize, plural, shortTime } from "../format.js";
 import type {
   BlockedVolume,
   DeletionRequest,
@@ -148,7 +148,6 @@ export function deletionSucceeded(r: DeletionResult): boolean {
 // ---------------------------------------------------------------------------------------------
 // text
 
-const plural = (n: number, word: string) => `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
 const sizeOf = (plan: readonly PlannedVolume[]) => plan.reduce((a, v) => a + (v.sizeBytes ?? 0), 0);
 
 /** The plan: each volume with size, created and project; then the blocked ones and why. */

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { cached, cachedBy } from "../cached.js";
 import { ConfigError, SsmUnavailableError } from "../errors.js";
 import type { SecretRef } from "./types.js";
 
@@ -18,24 +19,17 @@ export interface SecretResolverOptions {
  * config key, never the secret's value.
  */
 export class SecretResolver {
-  private readonly cache = new Map<string, Promise<Buffer>>();
+  private readonly cache = cachedBy<Buffer>();
   private readonly env: NodeJS.ProcessEnv;
-  private ssm: SsmReader | undefined;
+  private readonly ssm: () => Promise<SsmReader>;
 
   constructor(private readonly opts: SecretResolverOptions) {
     this.env = opts.env ?? process.env;
-    this.ssm = opts.ssm;
+    this.ssm = cached(() => defaultSsmReader(), opts.ssm);
   }
 
   resolve(ref: SecretRef, key: string): Promise<Buffer> {
-    const id = `${ref.scheme}:${ref.target}`;
-    let p = this.cache.get(id);
-    if (!p) {
-      p = this.load(ref, key);
-      this.cache.set(id, p);
-      p.catch(() => this.cache.delete(id));
-    }
-    return p;
+    return this.cache(`${ref.scheme}:${ref.target}`, () => this.load(ref, key));
   }
 
   private async load(ref: SecretRef, key: string): Promise<Buffer> {
@@ -58,9 +52,9 @@ export class SecretResolver {
         return Buffer.from(value.includes("-----BEGIN") ? value.replace(/\\n/g, "\n") : value);
       }
       case "ssm": {
-        this.ssm ??= await defaultSsmReader();
+        const ssm = await this.ssm();
         try {
-          return Buffer.from(await this.ssm(ref.target));
+          return Buffer.from(await ssm(ref.target));
         } catch (cause) {
           // SSM did not answer: that error names the parameter and says what to check.
           if (cause instanceof SsmUnavailableError) throw cause;

@@ -1,6 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import { createSecureContext, type SecureContext } from "node:tls";
+import { cachedBy } from "../cached.js";
 import type { SecretResolver } from "../config/secrets.js";
 import type { HostConfig, TlsConfig } from "../config/types.js";
 import { ConfigError, HostError } from "../errors.js";
@@ -51,13 +52,11 @@ export const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
  * URL's host). One deadline per connection covers connecting, the handshake and every answer.
  */
 export function tlsConnectionFactory(secrets: SecretResolver): ConnectionFactory {
-  const contexts = new Map<string, Promise<SecureContext>>();
+  const contexts = cachedBy<SecureContext>();
   const contextFor = (host: HostConfig, tlsConfig: TlsConfig): Promise<SecureContext> => {
     const at = `hosts (${host.name}).tls`;
-    const id = `${host.name}\0${JSON.stringify(tlsConfig)}`;
-    let ctx = contexts.get(id);
-    if (!ctx) {
-      ctx = Promise.all([
+    return contexts(`${host.name}\0${JSON.stringify(tlsConfig)}`, () =>
+      Promise.all([
         secrets.resolve(tlsConfig.ca, `${at}.ca`),
         secrets.resolve(tlsConfig.cert, `${at}.cert`),
         secrets.resolve(tlsConfig.key, `${at}.key`),
@@ -71,11 +70,8 @@ export function tlsConnectionFactory(secrets: SecretResolver): ConnectionFactory
             cause,
           });
         }
-      });
-      contexts.set(id, ctx);
-      ctx.catch(() => contexts.delete(id));
-    }
-    return ctx;
+      }),
+    );
   };
 
   return async (host) => {

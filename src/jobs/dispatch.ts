@@ -5,6 +5,7 @@
  * acknowledgement, with errors logged and never thrown into the request.
  */
 import type { LambdaClient } from "@aws-sdk/client-lambda";
+import { cached } from "../cached.js";
 import { describeError } from "../errors.js";
 import { errorFields } from "../log.js";
 import type { Job, JobDispatcher } from "./job.js";
@@ -28,13 +29,14 @@ export const DISPATCH_TIMEOUT_MS = 2000;
  * the Slack handler's cold start does not pay for it when a command needs no host.
  */
 export function lambdaDispatcher(opts: LambdaDispatcherOptions): JobDispatcher {
-  let ready: Promise<{ client: LambdaClient; Invoke: typeof import("@aws-sdk/client-lambda").InvokeCommand }>;
-  return async (job: Job) => {
-    ready ??= import("@aws-sdk/client-lambda").then((sdk) => ({
+  const ready = cached(() =>
+    import("@aws-sdk/client-lambda").then((sdk) => ({
       client: opts.client ?? new sdk.LambdaClient({}),
       Invoke: sdk.InvokeCommand,
-    }));
-    const { client, Invoke } = await ready;
+    })),
+  );
+  return async (job: Job) => {
+    const { client, Invoke } = await ready();
     const out = await client.send(
       new Invoke({
         FunctionName: opts.functionName,

@@ -7,7 +7,6 @@
  * Used by the worker Lambda and, in-process, by the local server. Only types from src/docker: the
  * connection factory is passed in.
  */
-import type { KnownBlock } from "@slack/types";
 import { parseCommand } from "../commands/parse.js";
 import { type CommandResult, runCommand } from "../commands/run.js";
 import { renderText } from "../commands/text.js";
@@ -15,6 +14,7 @@ import type { Config } from "../config/types.js";
 import type { ConnectionFactory } from "../docker/connection.js";
 import { describeError } from "../errors.js";
 import { errorFields } from "../log.js";
+import { context } from "../slack/blocks.js";
 import { checkMessage } from "../slack/limits.js";
 import type { SlackMessage } from "../slack/message.js";
 import { type PostedMessage, type SlackOutbox, slackErrorCode } from "../slack/post.js";
@@ -38,10 +38,6 @@ export type JobOutcome =
   | { status: "failed"; error: string; told: boolean }
   /** It ran, but the bot could not post in the channel; the person was shown the result instead. */
   | { status: "not-posted"; error: string; told: boolean; result: CommandResult };
-
-function context(text: string): KnownBlock {
-  return { type: "context", elements: [{ type: "mrkdwn", text }] };
-}
 
 /** The notice above a result: who asked for what. Left out when the message has no room for it. */
 export function withAttribution(msg: SlackMessage, job: CommandJob): SlackMessage {

@@ -1,13 +1,14 @@
 /**
- * What the worker and report functions (and nothing per request) build once per cold start and
- * keep across invocations: TLS connection factories, the Slack poster and the store. Each is made
- * on first use; a failed attempt is not kept, so the next invocation tries again.
+ * What a long-lived process builds once and keeps across jobs: the worker and report functions
+ * (once per cold start) and the local server (once per start) alike. TLS connection factories,
+ * the app's Slack secrets, the Slack poster and the outbox jobs post with, and the store. Each is
+ * made on first use; a failed attempt is not kept, so the next job tries again.
  */
 import { cached } from "../cached.js";
 import { SecretResolver, type SsmReader } from "../config/secrets.js";
 import type { Config } from "../config/types.js";
 import { type ConnectionFactory, tlsConnectionFactory } from "../docker/connection.js";
-import { SlackPoster } from "../slack/post.js";
+import { respondEphemeral, type SlackOutbox, SlackPoster, type SlackThreadOutbox } from "../slack/post.js";
 import { SlackSecrets } from "../slack/secrets.js";
 import { openStore } from "../store/open.js";
 import type { Store } from "../store/store.js";
@@ -16,22 +17,37 @@ export interface RuntimeOptions {
   env: NodeJS.ProcessEnv;
   ssm?: SsmReader | undefined;
   connect?: ConnectionFactory | undefined;
+  /** Replaces the poster in `outbox` (tests); one that cannot post in threads serves read commands only. */
+  slack?: SlackOutbox | SlackThreadOutbox | undefined;
+  /** Replaces the store openStore(env) opens (tests); its caller closes it. */
   store?: Store | undefined;
 }
 
 export interface Runtime {
   /** The connection factory for a config: one secret resolver per config folder, so TLS material is read once. */
   connect(config: Config): ConnectionFactory;
-  /** The Web API poster with the bot token (SLACK_BOT_TOKEN, or the SSM parameter it names). */
+  /** SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (or the SSM parameters they name), each read once. */
+  secrets: SlackSecrets;
+  /** The Web API poster with the bot token. */
   poster(): Promise<SlackPoster>;
+  /** What jobs post with: the injected outbox, else the poster (made on the first post). */
+  outbox: SlackThreadOutbox;
   /** openStore(env): DynamoDB when DVOL_TABLE is set, else the embedded file. */
   store(): Promise<Store>;
+  /** Closes the store if this runtime opened it; a later store() opens it again. */
+  close(): Promise<void>;
 }
 
 export function functionRuntime(opts: RuntimeOptions): Runtime {
   const { env, ssm } = opts;
   const secrets = new SlackSecrets({ env, ...(ssm ? { ssm } : {}) });
   const factories = new Map<string, ConnectionFactory>();
+  const poster = cached(
+    async () => new SlackPoster({ token: await secrets.botToken(), slackApiUrl: env.SLACK_API_URL }),
+  );
+  let opened: Promise<Store> | undefined;
+  const storeOnce = () => cached(() => (opened = openStore(env)), opts.store);
+  let store = storeOnce();
   return {
     connect(config) {
       if (opts.connect) return opts.connect;
@@ -44,9 +60,36 @@ export function functionRuntime(opts: RuntimeOptions): Runtime {
       }
       return f;
     },
-    poster: cached(
-      async () => new SlackPoster({ token: await secrets.botToken(), slackApiUrl: env.SLACK_API_URL }),
-    ),
-    store: cached(() => openStore(env), opts.store),
+    secrets,
+    poster,
+    outbox: outboxOf(opts.slack, poster),
+    store: () => store(),
+    async close() {
+      const s = opened;
+      opened = undefined;
+      store = storeOnce();
+      // A store that failed to open has nothing to close.
+      await (await s?.catch(() => undefined))?.close();
+    },
+  };
+}
+
+/** `injected` when given (its thread calls refused when it has none), else the poster. */
+function outboxOf(
+  injected: SlackOutbox | SlackThreadOutbox | undefined,
+  poster: () => Promise<SlackThreadOutbox>,
+): SlackThreadOutbox {
+  const threads = (): Promise<SlackThreadOutbox> => {
+    if (!injected) return poster();
+    if ("postInThread" in injected) return Promise.resolve(injected);
+    return Promise.reject(new Error("dvol: this Slack outbox cannot post in threads"));
+  };
+  return {
+    post: async (channel, msg) => (injected ?? (await poster())).post(channel, msg),
+    // A response_url needs no token: the URL is the credential.
+    respond: (url, msg) => (injected ? injected.respond(url, msg) : respondEphemeral(url, msg)),
+    postInThread: async (channel, threadTs, msg) => (await threads()).postInThread(channel, threadTs, msg),
+    update: async (channel, ts, msg) => (await threads()).update(channel, ts, msg),
+    usergroupMembers: async (groupId) => (await threads()).usergroupMembers(groupId),
   };
 }

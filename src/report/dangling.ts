@@ -7,6 +7,7 @@
  * deleted, so when it dangles again it starts anew too.
  */
 
+import pLimit from "p-limit";
 import { resolveTarget } from "../config/targets.js";
 import type { CommandContext } from "../docker/context.js";
 import { forEachHost, type HostResult } from "../docker/fanout.js";
@@ -74,19 +75,6 @@ function parseMemo(value: string | null): SinceMemo | null {
   return null;
 }
 
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 const bySizeThenName = (a: ReportVolume, b: ReportVolume) =>
   (b.sizeBytes ?? -1) - (a.sizeBytes ?? -1) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
@@ -104,7 +92,8 @@ export async function trackDangling(
   const nowIso = now.toISOString();
   const dangling = volumes.filter((v) => isDangling(v) === true);
   const inUse = volumes.filter((v) => isDangling(v) === false);
-  const rows = await mapLimited(dangling, STORE_CONCURRENCY, async (v): Promise<ReportVolume> => {
+  const limit = pLimit(STORE_CONCURRENCY);
+  const rows = await limit.map(dangling, async (v): Promise<ReportVolume> => {
     const key = danglingMemoKey(host, v.name, v.createdAt);
     const memo = parseMemo(await store.getMemo(key));
     const since = memo?.since ?? nowIso;
@@ -120,7 +109,7 @@ export async function trackDangling(
       danglingSince: since,
     };
   });
-  await mapLimited(inUse, STORE_CONCURRENCY, async (v) => {
+  await limit.map(inUse, async (v) => {
     const key = danglingMemoKey(host, v.name, v.createdAt);
     if ((await store.getMemo(key)) !== null) await store.deleteMemo(key);
   });

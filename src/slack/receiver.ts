@@ -4,17 +4,18 @@
  * text then fails to verify), accepts timestamps from the future, answers an unsigned text/plain
  * body with a 5xx, and cannot parse `application/x-www-form-urlencoded; charset=utf-8`.
  *
- * This one verifies the raw body bytes with `verifySlackRequest` (SPEC §6) before anything else:
- * whatever is unsigned, stale, badly signed or malformed gets 401 and a short body, never a 5xx,
- * and reaches no listener. It then parses slash commands (form fields) and interactivity
- * (`payload=` JSON), hands the event to the App, and returns what the listener acked.
+ * This one verifies and parses the raw body bytes (verifyAndParse, SPEC §6, as the local server
+ * does) before anything else: whatever is unsigned, stale, badly signed or malformed gets 401 and a
+ * short body, never a 5xx, and reaches no listener. It then hands the event to the App, and
+ * returns what the listener acked.
  */
 import type { App, Receiver, ReceiverEvent } from "@slack/bolt";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { cached } from "../cached.js";
 import { describeError } from "../errors.js";
 import { errorFields } from "../log.js";
-import { jsonResult, lowerHeaders, mediaType, rawBody, textResult } from "./apigw.js";
-import { verifySlackRequest } from "./verify.js";
+import { jsonResult, lowerHeaders, rawBody, textResult } from "./apigw.js";
+import { verifyAndParse } from "./inbound.js";
 
 export type ReceiverLogger = Pick<Console, "info" | "warn" | "error">;
 
@@ -26,44 +27,17 @@ export interface ApiGatewayReceiverOptions {
   logger?: ReceiverLogger;
 }
 
-export type ParsedBody = { ok: true; body: Record<string, unknown> } | { ok: false; reason: string };
-
-/** Parses a verified Slack body: form fields (slash commands), `payload=` JSON (interactivity), or JSON. */
-export function parseSlackBody(body: Buffer, contentType: string | undefined): ParsedBody {
-  const type = mediaType(contentType);
-  const text = body.toString("utf8");
-  if (type === "application/x-www-form-urlencoded") {
-    const fields: Record<string, string> = {};
-    for (const [k, v] of new URLSearchParams(text)) fields[k] = v;
-    if (fields.payload === undefined) return { ok: true, body: fields };
-    return parseJsonObject(fields.payload);
-  }
-  if (type === "application/json") return parseJsonObject(text);
-  return { ok: false, reason: `unsupported content type "${type || "none"}"` };
-}
-
-function parseJsonObject(text: string): ParsedBody {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return { ok: false, reason: "body is not JSON" };
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return { ok: false, reason: "body is not a JSON object" };
-  }
-  return { ok: true, body: value as Record<string, unknown> };
-}
-
 export class ApiGatewayReceiver implements Receiver {
   private app: App | undefined;
   private readonly now: () => number;
   private readonly logger: ReceiverLogger;
-  private secret: Promise<string> | undefined;
+  private readonly signingSecret: () => Promise<string>;
 
-  constructor(private readonly opts: ApiGatewayReceiverOptions) {
+  constructor(opts: ApiGatewayReceiverOptions) {
     this.now = opts.now ?? Date.now;
     this.logger = opts.logger ?? console;
+    const s = opts.signingSecret;
+    this.signingSecret = typeof s === "string" ? () => Promise.resolve(s) : cached(s);
   }
 
   init(app: App): void {
@@ -79,49 +53,18 @@ export class ApiGatewayReceiver implements Receiver {
     return Promise.resolve();
   }
 
-  private signingSecret(): Promise<string> {
-    const s = this.opts.signingSecret;
-    if (typeof s === "string") return Promise.resolve(s);
-    if (!this.secret) {
-      this.secret = s();
-      this.secret.catch(() => {
-        this.secret = undefined;
-      });
-    }
-    return this.secret;
-  }
-
   async handle(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     const method = event.requestContext?.http?.method ?? "POST";
     if (method !== "POST") return textResult(405, "method not allowed");
-    const body = rawBody(event);
     const headers = lowerHeaders(event.headers);
-
-    // Unsigned requests are refused before the secret is needed, so they get 401 even when the
-    // secret cannot be read (which is the deployment's fault: 503, and an error in the log).
-    if (!headers["x-slack-signature"] || !headers["x-slack-request-timestamp"]) {
-      this.logger.warn("dvol: refused a request: unsigned");
-      return textResult(401, "invalid request: unsigned");
-    }
-    let secret: string;
-    try {
-      secret = await this.signingSecret();
-    } catch (err) {
-      // The deployment is broken, not the request: say so in the log, and only there.
-      this.logger.error(`dvol: no signing secret: ${(err as Error).message}`);
-      return textResult(503, "not configured");
-    }
-    const verdict = verifySlackRequest(secret, { body, headers }, this.now());
-    if (!verdict.ok) {
-      this.logger.warn(`dvol: refused a request: ${verdict.reason}`);
-      return textResult(401, `invalid request: ${verdict.reason}`);
-    }
-    const parsed = parseSlackBody(body, headers["content-type"]);
-    if (!parsed.ok) {
-      this.logger.warn(`dvol: refused a signed request: ${parsed.reason}`);
-      return textResult(401, "invalid request: malformed body");
-    }
-    const payload = parsed.body;
+    const inbound = await verifyAndParse(
+      { body: rawBody(event), headers },
+      this.signingSecret,
+      this.now(),
+      this.logger,
+    );
+    if (!inbound.ok) return textResult(inbound.status, inbound.text);
+    const payload = inbound.body;
     if (payload.ssl_check !== undefined) return textResult(200, "");
     if (payload.type === "url_verification") return jsonResult({ challenge: payload.challenge });
 

@@ -3,17 +3,14 @@
  * name, config error, a bug): what happened, what to do, and the usage when there is one.
  */
 import { DvolError, describeError, UsageError } from "../errors.js";
+import { clip } from "../format.js";
+import { codePieces, escapeMrkdwn, fallbackText, sections, textPieces } from "./blocks.js";
 import { checkMessage } from "./limits.js";
 import type { SlackMessage } from "./message.js";
-import { codePieces, escapeMrkdwn, sections, textPieces } from "./render.js";
 
 const MAX_WHAT = 1500;
 const MAX_HINT = 800;
 const MAX_USAGE = 4000;
-
-function clip(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
-}
 
 /** What to do when the error itself does not say. */
 function defaultHint(err: unknown, usage: string | undefined): string {
@@ -46,7 +43,7 @@ export function renderError(err: unknown, usage?: string): SlackMessage {
     ...textPieces([`:warning: ${escapeMrkdwn(clip(what, MAX_WHAT))}`, escapeMrkdwn(clip(hint, MAX_HINT))]),
     ...(usageLines.length ? codePieces(usageLines, { lead: "*Usage*" }) : []),
   ];
-  const text = escapeMrkdwn(clip(`dvol: ${describeError(err)}`, 600));
+  const text = fallbackText(`dvol: ${describeError(err)}`);
   const msg: SlackMessage = { text, blocks: sections(pieces) };
   if (checkMessage(msg).length === 0) return msg;
   // Never expected (everything above is clipped), but an error reply must always be postable.

@@ -5,27 +5,14 @@
  */
 import type { KnownBlock } from "@slack/types";
 import { age, renderReportText, shares } from "../commands/report.js";
-import { bar, humanSize, shortTime } from "../format.js";
+import { bar, clip, humanSize, plural, shortTime } from "../format.js";
 import type { ReportResult } from "../report/dangling.js";
-import { checkMessage } from "./limits.js";
+import { codePieces, context, escapeMrkdwn, fits, header, section, sections } from "./blocks.js";
 import type { SlackMessage } from "./message.js";
-import { codePieces, escapeMrkdwn, HEADROOM_CHARS, header, section, sections } from "./render.js";
 
 /** How many of each host's largest volumes the message shows, most first, as room allows. */
 const LARGEST = [5, 3, 1, 0] as const;
 const MAX_REASON = 120;
-
-const HEADROOM_BLOCK: KnownBlock = {
-  type: "context",
-  elements: [{ type: "mrkdwn", text: "x".repeat(HEADROOM_CHARS) }],
-};
-
-function fits(msg: SlackMessage): boolean {
-  return checkMessage({ ...msg, blocks: [...msg.blocks, HEADROOM_BLOCK] }).length === 0;
-}
-
-const plural = (k: number, word: string) => `${k.toLocaleString("en-US")} ${word}${k === 1 ? "" : "s"}`;
-const clip = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
 
 export function reportSummary(r: ReportResult): string {
   const ok = r.hosts.filter((h) => h.ok);
@@ -139,15 +126,9 @@ export function renderReportSlack(r: ReportResult, opts: { reportId?: string } =
       const { lines, omitted } = hostLines(r, largest);
       const msg: SlackMessage = { text, blocks: [...head, ...sections(codePieces(lines))] };
       if (omitted) {
-        msg.blocks.push({
-          type: "context",
-          elements: [
-            {
-              type: "mrkdwn",
-              text: "The largest volumes of each host are shown; the attached file lists them all.",
-            },
-          ],
-        });
+        msg.blocks.push(
+          context("The largest volumes of each host are shown; the attached file lists them all."),
+        );
         msg.file = file;
       }
       msg.blocks.push(...buttons);

@@ -11,11 +11,11 @@
  *   failed and the error) and the space freed;
  * - the ephemeral answers to a click that changes nothing (refused, already decided, expired).
  *
- * Every rendering is within Slack's limits (limits.ts) with room for one more block, like
- * render.ts. Everything that comes from a host, a user or the config is escaped.
+ * Every rendering is within Slack's limits (limits.ts) with room for one more block (`fits`, in
+ * blocks.ts), like render.ts. Everything that comes from a host, a user or the config is escaped.
  */
-import type { ActionsBlock, Button, ContextBlock, KnownBlock } from "@slack/types";
-import { humanSize, shortTime, table } from "../format.js";
+import type { ActionsBlock, Button, KnownBlock } from "@slack/types";
+import { clip, humanSize, num, plural, shortTime, table } from "../format.js";
 import type {
   BlockedVolume,
   DeletionRequest,
@@ -23,9 +23,19 @@ import type {
   RequestStatus,
   VolumeOutcome,
 } from "../store/records.js";
-import { checkMessage } from "./limits.js";
+import {
+  codePieces,
+  context,
+  escapeMrkdwn,
+  fallbackText,
+  fits,
+  header,
+  inlineCode,
+  section,
+  sections,
+  textPieces,
+} from "./blocks.js";
 import type { SlackMessage } from "./message.js";
-import { codePieces, escapeMrkdwn, header, inlineCode, section, sections, textPieces } from "./render.js";
 
 /** action_id of the Approve button (asks to confirm first); its value is the request id. */
 export const APPROVE_ACTION_ID = "dvol_request_approve";
@@ -49,29 +59,9 @@ export const REQUEST_ID_RE = /^DR-[0-9A-Z]{8}$/;
 const SUMMARY_LARGEST = [10, 5, 3, 0] as const;
 /** How many blocked volumes a summary names (the file has them all). */
 const SUMMARY_BLOCKED = [10, 5, 0] as const;
-const MAX_FALLBACK_TEXT = 600;
-/** Room left in every rendering for one more block (as render.ts's HEADROOM_CHARS). */
-const HEADROOM_BLOCK: KnownBlock = {
-  type: "context",
-  elements: [{ type: "mrkdwn", text: "x".repeat(300) }],
-};
 
 const esc = escapeMrkdwn;
-const num = (k: number) => k.toLocaleString("en-US");
-const plural = (k: number, word: string) => `${num(k)} ${word}${k === 1 ? "" : "s"}`;
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-
-function clip(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
-}
-
-function fits(msg: SlackMessage): boolean {
-  return checkMessage({ ...msg, blocks: [...msg.blocks, HEADROOM_BLOCK] }).length === 0;
-}
-
-function context(text: string): ContextBlock {
-  return { type: "context", elements: [{ type: "mrkdwn", text }] };
-}
 
 /** A Slack user (`<@U…>`, a mention Slack shows as the name) or a CLI user (`cli:bob`), as text. */
 export function who(actor: string | null): string {
@@ -116,7 +106,7 @@ function headlinePlain(r: DeletionRequest): string {
 
 /** Notification text: escaped and short, user mentions kept as mentions. */
 function fallback(s: string): string {
-  return esc(clip(s, MAX_FALLBACK_TEXT)).replace(/&lt;@([UW][A-Z0-9]+)&gt;/g, "<@$1>");
+  return fallbackText(s).replace(/&lt;@([UW][A-Z0-9]+)&gt;/g, "<@$1>");
 }
 
 export interface OutcomeCounts {

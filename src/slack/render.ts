@@ -7,7 +7,7 @@
  * Everything that comes from a host, a user or the config is escaped (`&`, `<`, `>`), so a label
  * such as `<!channel>` or `<@U123>` is shown, never acted on.
  */
-import type { HeaderBlock, KnownBlock, SectionBlock } from "@slack/types";
+import type { HeaderBlock, KnownBlock } from "@slack/types";
 import { findCommand } from "../commands/grammar.js";
 import type { HelpResult } from "../commands/help.js";
 import type { HostsResult } from "../commands/hosts.js";
@@ -19,29 +19,22 @@ import type { CommandResult } from "../commands/run.js";
 import { renderText } from "../commands/text.js";
 import type { HostFailureResult } from "../docker/fanout.js";
 import type { DiskUsage } from "../docker/model.js";
-import { bar, humanSize, shortTime, table } from "../format.js";
-import { checkMessage, MAX_HEADER_TEXT, MAX_SECTION_TEXT } from "./limits.js";
+import { bar, humanSize, num, plural, shortTime, table } from "../format.js";
+import {
+  codePieces,
+  escapeMrkdwn,
+  fallbackText,
+  fits,
+  header,
+  inlineCode,
+  section,
+  sections,
+  textPieces,
+} from "./blocks.js";
 import type { SlackMessage } from "./message.js";
 
 /** How many of each host's largest volumes an `ls` summary shows, most first, as room allows. */
 export const SUMMARY_LARGEST = [5, 3, 2, 1, 0] as const;
-/** Top-level text is for notifications: short. */
-const MAX_FALLBACK_TEXT = 600;
-
-/**
- * Room every rendering leaves for one more block of up to this many characters, so that the
- * poster can add a line (who ran what) without pushing the message over a limit.
- */
-export const HEADROOM_CHARS = 300;
-const HEADROOM_BLOCK: KnownBlock = {
-  type: "context",
-  elements: [{ type: "mrkdwn", text: "x".repeat(HEADROOM_CHARS) }],
-};
-
-/** Within Slack's limits, with room left for one more block of HEADROOM_CHARS. */
-function fits(msg: SlackMessage): boolean {
-  return checkMessage({ ...msg, blocks: [...msg.blocks, HEADROOM_BLOCK] }).length === 0;
-}
 
 /**
  * The Block Kit message for a result. When the whole rendering does not fit in one message, a
@@ -68,123 +61,8 @@ function renderFull(r: CommandResult): SlackMessage {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// mrkdwn and blocks
-
-/** Escapes the three characters Slack's mrkdwn treats as control characters. */
-export function escapeMrkdwn(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
 const esc = escapeMrkdwn;
-
-/** User data as inline code; a backtick (which would end it) becomes a look-alike. */
-export function inlineCode(s: string): string {
-  return s === "" ? "_(empty)_" : `\`${esc(s.replace(/`/g, "ˋ"))}\``;
-}
-
-/** A line inside a code block: escaped, and no run of backticks that could close the block. */
-const codeLine = (s: string) => esc(s).replace(/`(?=`)/g, "`\u200b");
-
-const FENCE = "```";
-const num = (k: number) => k.toLocaleString("en-US");
-const plural = (k: number, word: string) => `${num(k)} ${word}${k === 1 ? "" : "s"}`;
 const pct = (share: number) => `${Math.round(share * 100)}%`;
-
-function clip(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
-}
-
-export function section(text: string): SectionBlock {
-  return { type: "section", text: { type: "mrkdwn", text } };
-}
-
-export function header(text: string): HeaderBlock {
-  return { type: "header", text: { type: "plain_text", text: clip(text, MAX_HEADER_TEXT), emoji: true } };
-}
-
-/** Cuts an (escaped) string into parts of at most `cap` characters, never inside an entity or a pair. */
-function cut(s: string, cap: number): string[] {
-  const parts: string[] = [];
-  let rest = s;
-  while (rest.length > cap) {
-    let at = cap;
-    const amp = rest.lastIndexOf("&", at - 1);
-    if (amp > 0 && at - amp < 5 && !rest.slice(amp, at).includes(";")) at = amp;
-    const c = rest.charCodeAt(at - 1);
-    if (c >= 0xd800 && c <= 0xdbff) at--;
-    parts.push(rest.slice(0, at));
-    rest = rest.slice(at);
-  }
-  parts.push(rest);
-  return parts;
-}
-
-/** mrkdwn lines packed into pieces of at most one section's text each. */
-export function textPieces(lines: readonly string[]): string[] {
-  const pieces: string[] = [];
-  let cur = "";
-  for (const line of lines) {
-    for (const part of cut(line, MAX_SECTION_TEXT)) {
-      if (cur !== "" && cur.length + 1 + part.length > MAX_SECTION_TEXT) {
-        pieces.push(cur);
-        cur = "";
-      }
-      cur = cur === "" ? part : `${cur}\n${part}`;
-    }
-  }
-  if (cur !== "") pieces.push(cur);
-  return pieces;
-}
-
-/**
- * Lines (raw, escaped here) as code blocks, each in a piece of at most one section's text; `head`
- * (a table's header row) starts every block, and `lead` (mrkdwn) comes before the first.
- */
-export function codePieces(
-  lines: readonly string[],
-  opts: { head?: readonly string[]; lead?: string } = {},
-): string[] {
-  const head = (opts.head ?? []).map(codeLine);
-  const headSize = head.reduce((a, h) => a + h.length + 1, 0);
-  let lead = opts.lead === undefined ? "" : `${opts.lead}\n`;
-  // text = lead + "```\n" + lines.join("\n") + "\n```": lead + 7 + Σ(line + 1)
-  const fixed = 7 + headSize;
-  const cap = Math.max(100, MAX_SECTION_TEXT - fixed - lead.length - 1);
-  const pieces: string[] = [];
-  let body: string[] = [];
-  let used = 0;
-  const flush = () => {
-    pieces.push(`${lead}${FENCE}\n${[...head, ...body].join("\n")}\n${FENCE}`);
-    lead = "";
-    body = [];
-    used = 0;
-  };
-  for (const raw of lines) {
-    for (const part of cut(codeLine(raw), cap)) {
-      if (body.length > 0 && lead.length + fixed + used + part.length + 1 > MAX_SECTION_TEXT) flush();
-      body.push(part);
-      used += part.length + 1;
-    }
-  }
-  if (body.length > 0) flush();
-  else if (lead !== "") pieces.push(lead.trimEnd());
-  return pieces;
-}
-
-/** Pieces packed into as few sections as fit, a blank line between pieces. */
-export function sections(pieces: readonly string[]): SectionBlock[] {
-  const out: SectionBlock[] = [];
-  let cur = "";
-  for (const p of pieces) {
-    if (cur !== "" && cur.length + 2 + p.length > MAX_SECTION_TEXT) {
-      out.push(section(cur));
-      cur = "";
-    }
-    cur = cur === "" ? p : `${cur}\n\n${p}`;
-  }
-  if (cur !== "") out.push(section(cur));
-  return out;
-}
 
 /** Rows as a table whose columns in `right` are right-aligned (numbers, sizes). */
 function grid(rows: string[][], right: readonly number[]): string[] {
@@ -203,10 +81,6 @@ function nameList(names: readonly string[], max = 5): string {
   if (names.length <= 1) return names.join("");
   if (names.length > max) return `${names.slice(0, max).join(", ")} and ${num(names.length - max)} more`;
   return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
-}
-
-function fallback(s: string): string {
-  return esc(clip(s, MAX_FALLBACK_TEXT));
 }
 
 /** The hosts part of a header or title: "host1", "host1, host2", or "12 hosts". */
@@ -256,7 +130,7 @@ function renderHelp(r: HelpResult): SlackMessage {
   const title = r.topic === null ? "dvol help" : `dvol help ${r.topic}`;
   const first = r.text.split("\n").find((l) => l.trim() !== "") ?? "";
   return {
-    text: fallback(r.topic === null ? first.trim() : `${title}: ${first.trim()}`),
+    text: fallbackText(r.topic === null ? first.trim() : `${title}: ${first.trim()}`),
     blocks: [header(title), ...sections(pieces)],
   };
 }
@@ -310,7 +184,7 @@ function renderHosts(r: HostsResult): SlackMessage {
   const title = ["dvol hosts", plural(r.hosts.length, "host"), state].filter(Boolean).join(" · ");
   const unreachable = down.length ? `; unreachable: ${nameList(down.map((h) => h.host))}` : "";
   return {
-    text: fallback(`dvol hosts: ${plural(r.hosts.length, "host")}, ${state || "none"}${unreachable}`),
+    text: fallbackText(`dvol hosts: ${plural(r.hosts.length, "host")}, ${state || "none"}${unreachable}`),
     blocks: [header(title), ...sections(textPieces(lines))],
   };
 }
@@ -378,7 +252,7 @@ function renderInfo(r: InfoResult): SlackMessage {
     facts.push(`${h.host}: ${s.storageDriver}, ${humanSize(total)} used, ${humanSize(reclaim)} reclaimable`);
   }
   return {
-    text: fallback(`dvol info ${facts.join("; ")}`),
+    text: fallbackText(`dvol info ${facts.join("; ")}`),
     blocks: [header(`dvol info ${hostsLabel(r.hosts)}`), ...sections(pieces)],
   };
 }
@@ -506,7 +380,7 @@ function renderLs(r: LsResult): SlackMessage {
     const t = volumeTable(h.volumes, withDriver);
     pieces.push(...codePieces(t.lines, { head: [t.head], lead }));
   }
-  return { text: fallback(lsText(r)), blocks: [lsHeader(r), ...sections(pieces)] };
+  return { text: fallbackText(lsText(r)), blocks: [lsHeader(r), ...sections(pieces)] };
 }
 
 /** The `ls` summary: per host the count, the total and its `largest` largest volumes. */
@@ -540,7 +414,7 @@ function lsSummary(r: LsResult, file: NonNullable<SlackMessage["file"]>, largest
     pieces.push(...codePieces(tbl.lines, { head: [tbl.head], lead: `${lead} · largest:` }));
   }
   return {
-    text: fallback(`${lsText(r)} (full list attached as ${file.filename})`),
+    text: fallbackText(`${lsText(r)} (full list attached as ${file.filename})`),
     blocks: [lsHeader(r), ...sections(pieces)],
     file,
   };
@@ -596,7 +470,10 @@ function renderInspect(r: InspectResult): SlackMessage {
     );
     facts.push(`${h.host} ${v.name}: ${humanSize(v.sizeBytes)}, used by ${plural(used, "container")}`);
   }
-  return { text: fallback(`dvol inspect ${facts.join("; ")}`), blocks: [header(title), ...sections(pieces)] };
+  return {
+    text: fallbackText(`dvol inspect ${facts.join("; ")}`),
+    blocks: [header(title), ...sections(pieces)],
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -635,7 +512,7 @@ function summarise(r: CommandResult, full: SlackMessage): SlackMessage {
     return preview(last, file);
   }
   return preview(
-    { ...full, text: fallback(`${full.text} (full output attached as ${file.filename})`) },
+    { ...full, text: fallbackText(`${full.text} (full output attached as ${file.filename})`) },
     file,
   );
 }

@@ -3,6 +3,7 @@
  * is unset, from the SSM parameter named by `<NAME>_PARAM` (how the AWS deployment gets them, so no
  * secret is in the template). Read once per process (once per Lambda cold start) and cached.
  */
+import { cached, cachedBy } from "../cached.js";
 import { defaultSsmReader, type SsmReader } from "../config/secrets.js";
 import { ConfigError, SsmUnavailableError } from "../errors.js";
 
@@ -17,12 +18,12 @@ export interface SlackSecretsOptions {
 /** Reads the app's secrets from the environment or SSM, each once; failures are not cached. */
 export class SlackSecrets {
   private readonly env: NodeJS.ProcessEnv;
-  private ssm: SsmReader | undefined;
-  private readonly cache = new Map<SlackSecretName, Promise<string>>();
+  private readonly ssm: () => Promise<SsmReader>;
+  private readonly cache = cachedBy<string>();
 
   constructor(opts: SlackSecretsOptions = {}) {
     this.env = opts.env ?? process.env;
-    this.ssm = opts.ssm;
+    this.ssm = cached(() => defaultSsmReader(), opts.ssm);
   }
 
   signingSecret(): Promise<string> {
@@ -34,13 +35,7 @@ export class SlackSecrets {
   }
 
   get(name: SlackSecretName): Promise<string> {
-    let p = this.cache.get(name);
-    if (!p) {
-      p = this.load(name);
-      this.cache.set(name, p);
-      p.catch(() => this.cache.delete(name));
-    }
-    return p;
+    return this.cache(name, () => this.load(name));
   }
 
   private async load(name: SlackSecretName): Promise<string> {
@@ -54,10 +49,10 @@ export class SlackSecrets {
         hint: `Set ${name}, or ${paramVar} to the name of an SSM SecureString parameter that holds it.`,
       });
     }
-    this.ssm ??= await defaultSsmReader();
+    const ssm = await this.ssm();
     let value: string;
     try {
-      value = await this.ssm(param);
+      value = await ssm(param);
     } catch (cause) {
       // SSM did not answer: that error names the parameter and says what to check.
       if (cause instanceof SsmUnavailableError) throw cause;

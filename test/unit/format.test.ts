@@ -1,6 +1,6 @@
-// Unit tests of src/format.ts: sizes, bars, times and tables as users read them.
+// Unit tests of src/format.ts: sizes, bars, times, tables, counts and clipped text as users read them.
 import { describe, expect, it } from "vitest";
-import { bar, humanSize, shortTime, table } from "../../src/format.js";
+import { bar, clip, humanSize, num, plural, shortTime, table } from "../../src/format.js";
 
 describe("humanSize", () => {
   it.each<[number | null, string]>([
@@ -102,5 +102,20 @@ describe("table", () => {
 
   it("returns nothing for no rows", () => {
     expect(table([])).toEqual([]);
+  });
+});
+
+describe("num, plural and clip", () => {
+  it("writes counts with thousands separators, and the word with an s unless the count is 1", () => {
+    expect(num(1234567)).toBe("1,234,567");
+    expect(plural(0, "volume")).toBe("0 volumes");
+    expect(plural(1, "volume")).toBe("1 volume");
+    expect(plural(1200, "host")).toBe("1,200 hosts");
+  });
+
+  it("cuts text to at most max characters, the last one an ellipsis", () => {
+    expect(clip("abcdef", 6)).toBe("abcdef");
+    expect(clip("abcdefg", 6)).toBe("abcde…");
+    expect(clip("abcdefg", 6)).toHaveLength(6);
   });
 });
