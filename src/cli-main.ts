@@ -1,4 +1,5 @@
 import { main } from "./cli.js";
+import { terminalSafe } from "./format.js";
 
 // The reader went away (`dvol ls all | head`): what is left of the output has nobody to read it.
 // Stop quietly, as a Unix tool does on SIGPIPE, instead of an unhandled EPIPE stack trace.
@@ -7,9 +8,10 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
+// Engine data (labels, names, error texts) never reaches the terminal as control sequences.
 main(process.argv.slice(2), {
-  stdout: (t) => process.stdout.write(`${t}\n`),
-  stderr: (t) => process.stderr.write(`${t}\n`),
+  stdout: (t) => process.stdout.write(`${terminalSafe(t)}\n`),
+  stderr: (t) => process.stderr.write(`${terminalSafe(t)}\n`),
   env: process.env,
   cwd: process.cwd(),
 }).then(

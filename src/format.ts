@@ -59,3 +59,32 @@ export function plural(k: number, word: string): string {
 export function clip(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
+
+/**
+ * What a terminal acts on instead of showing (SPEC: hostile names and labels): the C0 controls
+ * (escape sequences, carriage returns, backspaces), DEL and the C1 controls (a lone U+009B is a
+ * CSI on some terminals), and the bidirectional overrides and isolates that reorder what is shown.
+ * Engine data (labels, container names, driver status, error texts) may hold any of them.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const TERMINAL_UNSAFE =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/** The same, and the newline and tab that would split or shift a line. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const LINE_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+const escapeChar = (c: string) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`;
+
+/**
+ * Text for a terminal: every unsafe character written as `\uXXXX`, newlines and tabs kept. In a
+ * JSON document the same replacement is the character's own JSON escape, so the document means
+ * the same (JSON.stringify already escapes the C0 controls, not the others).
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(TERMINAL_UNSAFE, escapeChar);
+}
+
+/** Lines joined for a terminal: within each line, newlines and tabs are escaped too, so no value adds or hides a row. */
+export function joinLines(lines: readonly string[]): string {
+  return lines.map((l) => l.replace(LINE_UNSAFE, escapeChar)).join("\n");
+}

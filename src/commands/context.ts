@@ -1,6 +1,6 @@
 /** The text of the hosts' results that every text rendering shares. */
 import type { HostFailureResult, HostResult } from "../docker/fanout.js";
-import { table } from "../format.js";
+import { joinLines, table } from "../format.js";
 
 /** The text lines of a host that could not be asked. */
 export function failureLines(r: HostFailureResult): string[] {
@@ -16,7 +16,7 @@ export function perHostText<T extends object>(
   ok: (r: Extract<HostResult<T>, { ok: true }>) => string[],
 ): string {
   return results
-    .map((r) => (r.ok ? ok(r as Extract<HostResult<T>, { ok: true }>) : failureLines(r)).join("\n"))
+    .map((r) => joinLines(r.ok ? ok(r as Extract<HostResult<T>, { ok: true }>) : failureLines(r)))
     .join("\n\n");
 }
 

@@ -1,5 +1,6 @@
 /** `hosts` as text: one row per host, then what failed. */
 
+import { joinLines } from "../format.js";
 import { failureLines, table } from "./context.js";
 import type { HostsResult } from "./hosts.js";
 
@@ -22,5 +23,5 @@ export function renderHostsText(r: HostsResult): string {
       failures.push(...failureLines(h));
     }
   }
-  return [...table(rows), ...(failures.length ? ["", ...failures] : [])].join("\n");
+  return joinLines([...table(rows), ...(failures.length ? ["", ...failures] : [])]);
 }

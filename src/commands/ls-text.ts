@@ -1,5 +1,5 @@
 /** `ls` as text: a table per host, and each host's share when there are several. */
-import { bar, humanSize, shortTime } from "../format.js";
+import { bar, humanSize, joinLines, shortTime } from "../format.js";
 import { perHostText, table } from "./context.js";
 import type { LsResult, VolumeRow } from "./ls.js";
 
@@ -33,5 +33,5 @@ export function renderLsText(r: LsResult): string {
     const size = sizes[i] ?? 0;
     return [h.host, humanSize(size), bar(all > 0 ? size / all : 0)];
   });
-  return `${body}\n\n${table([["HOST", "SIZE", "SHARE"], ...summary]).join("\n")}`;
+  return `${body}\n\n${joinLines(table([["HOST", "SIZE", "SHARE"], ...summary]))}`;
 }

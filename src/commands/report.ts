@@ -3,7 +3,7 @@
  * the report itself is made by src/report/dangling.ts.
  */
 
-import { bar, humanSize, shortTime, table } from "../format.js";
+import { bar, humanSize, joinLines, shortTime, table } from "../format.js";
 import type { ReportHost, ReportResult } from "../report/dangling.js";
 import { failureLines } from "./context.js";
 
@@ -43,9 +43,9 @@ export function renderReportText(r: ReportResult, largest = LARGEST_SHOWN): stri
     r.hosts.length - failed === 1 ? "" : "s"
   }, ${humanSize(total)}${failed ? `; ${failed} host${failed === 1 ? "" : "s"} unavailable` : ""}`;
   const blocks = r.hosts.map((h) => {
-    if (!h.ok) return failureLines(h).join("\n");
+    if (!h.ok) return joinLines(failureLines(h));
     const line = `${h.host}: ${h.danglingCount} dangling, ${humanSize(h.danglingBytes)}  ${bar(share.get(h.host) ?? 0)}`;
-    if (h.volumes.length === 0) return line;
+    if (h.volumes.length === 0) return joinLines([line]);
     const shown = h.volumes.slice(0, largest);
     const rows = shown.map((v) => [
       v.name,
@@ -55,11 +55,11 @@ export function renderReportText(r: ReportResult, largest = LARGEST_SHOWN): stri
       shortTime(v.danglingSince),
     ]);
     const more = h.volumes.length - shown.length;
-    return [
+    return joinLines([
       line,
       ...table([["NAME", "SIZE", "PROJECT", "AGE", "DANGLING SINCE"], ...rows]).map((l) => `  ${l}`),
       ...(more > 0 ? [`  … and ${more} more`] : []),
-    ].join("\n");
+    ]);
   });
   return [head, ...blocks].join("\n\n");
 }

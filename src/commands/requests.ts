@@ -1,7 +1,7 @@
 /** `requests`: the open deletion requests and the last ones decided (SPEC §2). */
 import { countOutcomes, type OutcomeSummary } from "../approvals/execute.js";
 import { decisionText, requestsOverview } from "../approvals/requests.js";
-import { humanSize, shortTime } from "../format.js";
+import { humanSize, joinLines, shortTime } from "../format.js";
 import type { DeletionRequest, RequestStatus } from "../store/records.js";
 import type { Store } from "../store/store.js";
 import { table } from "./context.js";
@@ -102,5 +102,5 @@ export function renderRequestsText(r: RequestsResult): string {
       ...table([["ID", "HOST", "VOLUMES", "REQUESTER", "DECIDED BY", "DECIDED", "RESULT"], ...rows]),
     );
   }
-  return lines.join("\n");
+  return joinLines(lines);
 }

@@ -12,7 +12,7 @@ import { type Actor, type GroupResolver, mayRequest } from "../approvals/policy.
 import { approveAsOperator, openRequest } from "../approvals/requests.js";
 import type { CommandContext } from "../docker/context.js";
 import { NotAllowedError } from "../errors.js";
-import { humanSize, plural, shortTime } from "../format.js";
+import { humanSize, joinLines, plural, shortTime } from "../format.js";
 import type {
   BlockedVolume,
   DeletionRequest,
@@ -205,5 +205,5 @@ export function renderDeletionText(r: DeletionResult): string {
       lines.push(`${r.requestId}: approved by ${r.requester}, executed:`, ...outcomeLines(r.outcomes));
       break;
   }
-  return lines.join("\n");
+  return joinLines(lines);
 }
