@@ -1,7 +1,7 @@
 /**
  * Executing an approved deletion request (SPEC §4.3–4.4): each planned volume is re-inspected on
  * the host and deleted only if it still exists, no container uses it and it is the same volume
- * (same CreatedAt) as planned. A 409 from the engine (a container took it meanwhile) is a skip.
+ * (same CreatedAt, driver, options and labels) as planned. A 409 from the engine (a container took it meanwhile) is a skip.
  * Volumes are handled a bounded number at a time; each outcome is recorded as it comes.
  *
  * At most one DELETE per volume, whatever arrives twice: one executor at a time holds the request
@@ -20,7 +20,7 @@ import { classifyFailure } from "../docker/failures.js";
 import { describeError, VolumeNotFoundError } from "../errors.js";
 import type { DeletionRequest, PlannedVolume, VolumeOutcome } from "../store/records.js";
 import type { Store } from "../store/store.js";
-import { usedByDetail } from "./plan.js";
+import { usedByDetail, volumeIdentity } from "./plan.js";
 import { protectionOf } from "./policy.js";
 import { forEachLimited } from "./pool.js";
 import { audit, auditSeq, writeNext } from "./requests.js";
@@ -282,6 +282,11 @@ async function deleteIfSafe(
     }
     const protection = protectionOf(config.protect, now);
     if (protection !== null) return { outcome: skipped(v.name, `protected: ${protection}`), sent: false };
+    if (v.identity !== undefined && volumeIdentity(now) !== v.identity) {
+      const why =
+        "not the planned volume: its driver, options or labels differ from the plan (re-created since)";
+      return { outcome: skipped(v.name, why), sent: false };
+    }
     const users = await engine.containersUsing(v.name);
     if (users.length > 0) return { outcome: skipped(v.name, `in use: ${usedByDetail(users)}`), sent: false };
     if (!(await beforeDelete())) {

@@ -4,6 +4,7 @@
  * (in use, protected, missing) and so left out. Nothing is deleted here.
  */
 
+import { createHash } from "node:crypto";
 import { resolveHost } from "../config/targets.js";
 import type { Config, HostConfig } from "../config/types.js";
 import type { ConnectionFactory } from "../docker/connection.js";
@@ -57,7 +58,20 @@ function planned(v: Volume): PlannedVolume {
     sizeBytes: v.sizeBytes,
     createdAt: v.createdAt,
     project: projectOf(v),
+    identity: volumeIdentity(v),
   };
+}
+
+const sorted = (m: Record<string, string>) =>
+  Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+/**
+ * What makes a volume "the same" besides its CreatedAt (SPEC §4): its driver, options and labels,
+ * as the SHA-256 of their canonical JSON (keys sorted), base64url.
+ */
+export function volumeIdentity(v: Pick<Volume, "driver" | "options" | "labels">): string {
+  const canonical = JSON.stringify([v.driver, sorted(v.options), sorted(v.labels)]);
+  return createHash("sha256").update(canonical).digest("base64url");
 }
 
 /** "used by web-1 (running), cron (exited)". */

@@ -16,6 +16,12 @@ export interface PlannedVolume {
   /** The engine's CreatedAt (normalised, UTC): execution deletes only the same volume. */
   createdAt: string | null;
   project: string | null;
+  /**
+   * The volume's driver, options and labels at planning, as one digest (approvals/plan.ts,
+   * volumeIdentity): CreatedAt has one-second resolution, so a volume deleted and re-created within
+   * the same second is told apart by these. Absent in plans made before dvol recorded it.
+   */
+  identity?: string;
 }
 
 export type BlockReason = "in-use" | "protected" | "missing";

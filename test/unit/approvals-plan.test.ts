@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { PruneCommand } from "../../src/approvals/commands.js";
 import { parseDuration } from "../../src/approvals/duration.js";
-import { buildPlan, MAX_PLAN_VOLUMES, planPrune, planRm } from "../../src/approvals/plan.js";
+import { buildPlan, MAX_PLAN_VOLUMES, planPrune, planRm, volumeIdentity } from "../../src/approvals/plan.js";
 import { parseCommand } from "../../src/commands/parse.js";
 import { Engine } from "../../src/docker/engine.js";
 import { InvalidVolumeNameError, UnknownHostError, UsageError } from "../../src/errors.js";
@@ -59,6 +59,7 @@ describe("planRm", () => {
         sizeBytes: 5_000_000,
         createdAt: "2026-11-01T00:00:00Z",
         project: null,
+        identity: volumeIdentity({ driver: "local", options: {}, labels: {} }),
       },
     ]);
     expect(p.blocked).toEqual([
