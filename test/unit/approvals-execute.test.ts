@@ -7,15 +7,18 @@ import { buildPlan } from "../../src/approvals/plan.js";
 import { approveAsOperator, openRequest } from "../../src/approvals/requests.js";
 import { parseCommand } from "../../src/commands/parse.js";
 import type { Config } from "../../src/config/types.js";
+import { MemoryStore } from "../../src/store/memory.js";
+import { manualClock } from "../support/clock.js";
 import { FakeEngine, fakeConfig } from "../support/fake-engine.js";
-import { FakeClock, FakeStore } from "../support/fake-store.js";
+
+const START = "2026-11-29T12:00:00Z";
 
 const names = (n: number, prefix = "v") =>
   Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(3, "0")}`);
 
 async function approved(fake: FakeEngine, volumes: string[], config: Config = fakeConfig()) {
-  const store = new FakeStore();
-  const clock = new FakeClock();
+  const clock = manualClock(START);
+  const store = new MemoryStore({ now: clock.ms });
   const cmd = parseCommand(["rm", "host1", ...volumes]);
   if (cmd.name !== "rm") throw new Error("not rm");
   const plan = await buildPlan(cmd, { config, connect: fake.factory(), now: clock.now });
@@ -153,8 +156,8 @@ describe("executeRequest", () => {
 
   it("does not execute a request that is not approved", async () => {
     const fake = new FakeEngine().addVolume({ name: "va" });
-    const store = new FakeStore();
-    const clock = new FakeClock();
+    const clock = manualClock(START);
+    const store = new MemoryStore({ now: clock.ms });
     const cmd = parseCommand(["rm", "host1", "va"]);
     if (cmd.name !== "rm") throw new Error("not rm");
     const plan = await buildPlan(cmd, { config: fakeConfig(), connect: fake.factory(), now: clock.now });
