@@ -18,9 +18,10 @@ import type { MetricName, MetricsSink } from "../../src/metrics.js";
 import { openDynamoStore } from "../../src/store/dynamo.js";
 import { openEmbeddedStore } from "../../src/store/embedded.js";
 import type { Store } from "../../src/store/store.js";
+import { type ManualClock, manualClock } from "../support/clock.js";
 import { type Dynalite, startDynalite } from "../support/dynalite.js";
 import { FakeEngine, fakeConfig } from "../support/fake-engine.js";
-import { LambdaAsyncModel, type ManualClock, manualClock } from "../support/lambda-async.js";
+import { LambdaAsyncModel } from "../support/lambda-async.js";
 import { type SlackStandin, startSlackStandin } from "../support/slack-standin.js";
 
 const CHANNEL = "C0REPORT1";

@@ -15,29 +15,7 @@
 // only once every attempt in flight has ended (a real retry comes a minute later, when a run of a
 // few seconds is long over). Not modelled: a handler killed at its deadline, Lambda's jitter.
 import { randomUUID } from "node:crypto";
-
-export interface ManualClock {
-  now(): Date;
-  ms(): number;
-  set(ms: number): void;
-  advance(ms: number): void;
-}
-
-export function manualClock(start: string | number): ManualClock {
-  let t = typeof start === "number" ? start : Date.parse(start);
-  if (!Number.isFinite(t)) throw new RangeError(`manualClock: bad start ${String(start)}`);
-  return {
-    now: () => new Date(t),
-    ms: () => t,
-    set(ms) {
-      if (ms < t) throw new RangeError("manualClock: time does not go back");
-      t = ms;
-    },
-    advance(ms) {
-      t += ms;
-    },
-  };
-}
+import type { ManualClock } from "./clock.js";
 
 export interface AsyncContext {
   awsRequestId: string;

@@ -1,21 +1,41 @@
 // Unit tests of execution (src/approvals/execute.ts) on a fake engine and an in-memory store:
 // re-checks, 409 as a skip, bounded concurrency, at most one DELETE per volume with concurrent
 // executions, replays, and a crashed executor taken over after its lease.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { type ExecuteDeps, executeRequest } from "../../src/approvals/execute.js";
 import { buildPlan } from "../../src/approvals/plan.js";
 import { approveAsOperator, openRequest } from "../../src/approvals/requests.js";
 import { parseCommand } from "../../src/commands/parse.js";
 import type { Config } from "../../src/config/types.js";
+import { MemoryStore } from "../../src/store/memory.js";
+import { manualClock } from "../support/clock.js";
 import { FakeEngine, fakeConfig } from "../support/fake-engine.js";
-import { FakeClock, FakeStore } from "../support/fake-store.js";
+
+const START = "2026-11-29T12:00:00Z";
 
 const names = (n: number, prefix = "v") =>
   Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(3, "0")}`);
 
+/**
+ * Runs `start()` to its end on vitest's fake timers, so that an engine answer a test delays with
+ * setTimeout (and the ledger's flush timer) takes no real time. The clock of the code under test
+ * is the injected one, which these timers do not move.
+ */
+async function onFakeTimers<T>(start: () => Promise<T>): Promise<T> {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+  try {
+    const run = start();
+    run.catch(() => {});
+    await vi.runAllTimersAsync();
+    return await run;
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
 async function approved(fake: FakeEngine, volumes: string[], config: Config = fakeConfig()) {
-  const store = new FakeStore();
-  const clock = new FakeClock();
+  const clock = manualClock(START);
+  const store = new MemoryStore({ now: clock.ms });
   const cmd = parseCommand(["rm", "host1", ...volumes]);
   if (cmd.name !== "rm") throw new Error("not rm");
   const plan = await buildPlan(cmd, { config, connect: fake.factory(), now: clock.now });
@@ -123,7 +143,7 @@ describe("executeRequest", () => {
       await new Promise((r) => setTimeout(r, 2));
       inFlight--;
     };
-    const res = await executeRequest(deps({ concurrency: 4 }), id);
+    const res = await onFakeTimers(() => executeRequest(deps({ concurrency: 4 }), id));
     expect(res.status).toBe("done");
     expect(most).toBe(4);
     expect(fake.deletes()).toBe(40);
@@ -135,7 +155,9 @@ describe("executeRequest", () => {
     for (const n of vols) fake.addVolume({ name: n });
     const { deps, id } = await approved(fake, vols);
     fake.beforeAnswer = () => new Promise((r) => setTimeout(r, 1));
-    const [x, y] = await Promise.all([executeRequest(deps(), id), executeRequest(deps(), id)]);
+    const [x, y] = await onFakeTimers(() =>
+      Promise.all([executeRequest(deps(), id), executeRequest(deps(), id)]),
+    );
     expect([x.status, y.status].sort()).toEqual(["busy", "done"]);
     for (const n of vols) expect(fake.deletes(n)).toBe(1);
   });
@@ -153,8 +175,8 @@ describe("executeRequest", () => {
 
   it("does not execute a request that is not approved", async () => {
     const fake = new FakeEngine().addVolume({ name: "va" });
-    const store = new FakeStore();
-    const clock = new FakeClock();
+    const clock = manualClock(START);
+    const store = new MemoryStore({ now: clock.ms });
     const cmd = parseCommand(["rm", "host1", "va"]);
     if (cmd.name !== "rm") throw new Error("not rm");
     const plan = await buildPlan(cmd, { config: fakeConfig(), connect: fake.factory(), now: clock.now });

@@ -13,8 +13,9 @@ import {
 } from "../../src/approvals/requests.js";
 import type { Config } from "../../src/config/types.js";
 import { NothingToDeleteError } from "../../src/errors.js";
+import { MemoryStore } from "../../src/store/memory.js";
+import { manualClock } from "../support/clock.js";
 import { fakeConfig } from "../support/fake-engine.js";
-import { FakeClock, FakeStore } from "../support/fake-store.js";
 
 const HOUR = 3_600_000;
 const groups: GroupResolver = async (g) => (g === "S0OPS" ? ["U0CAROL"] : []);
@@ -36,8 +37,8 @@ function plan(over: Partial<DeletionPlan> = {}): DeletionPlan {
 }
 
 function setup(access: Partial<Config["access"]> = {}) {
-  const store = new FakeStore();
-  const clock = new FakeClock();
+  const clock = manualClock("2026-11-29T12:00:00Z");
+  const store = new MemoryStore({ now: clock.ms });
   const deps = { store, now: clock.now };
   const policy = {
     access: fakeConfig({ access: { approvers: ["U0BOB", "S0OPS"], ...access } }).access,

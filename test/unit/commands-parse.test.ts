@@ -69,6 +69,13 @@ describe("tokenize", () => {
     expect(tokenize("--name “a b“")).toEqual(["--name", "a b"]);
   });
 
+  // Found in review: a word opened with a closing curly quote (” or ’), as Slack sometimes
+  // substitutes, was not taken as quoted, and the quotes became part of the words.
+  it("accepts Slack's curly quotes however they are paired", () => {
+    expect(tokenize("ls h --name ”a b”")).toEqual(["ls", "h", "--name", "a b"]);
+    expect(tokenize("ls h --name ’a b’")).toEqual(["ls", "h", "--name", "a b"]);
+  });
+
   it("joins a quoted part to the letters around it, as a shell does", () => {
     expect(tokenize(`--label=env="prod eu"`)).toEqual(["--label=env=prod eu"]);
   });
@@ -284,6 +291,14 @@ describe("parseCommand: usage errors", () => {
     expect(err.message).toMatch(message);
     expect(err.message.startsWith(`${command}: `)).toBe(true);
     expect(err.usage).toBe(usageOf(command));
+  });
+
+  // Found in review: an option given to a command without options was refused as just "takes no
+  // options", without naming the option or the command.
+  it("names the option given to a command without options", () => {
+    expect(() => parseCommand(["hosts", "--x"])).toThrow(
+      "hosts: unknown option --x (hosts takes no options)",
+    );
   });
 
   it("gives a hint pointing to the command's help", () => {

@@ -210,6 +210,18 @@ describe("parseConfig: every error names the bad key", () => {
     expect(err.message).toContain("tls");
   });
 
+  // Found in review: a host's unknown keys were checked before its name was read, so the key was
+  // named hosts[0].tsl, unlike every other key of a host, which names the host too.
+  it("names an unknown key in a host with the host: hosts[0] (h).tsl", () => {
+    const err = configError(() =>
+      parseConfig(
+        "hosts:\n  - name: h\n    url: tcp://10.0.0.5:2376\n    tsl: { ca: 'env:A', cert: 'env:B', key: 'env:C' }\n",
+        "/etc/dvol.yaml",
+      ),
+    );
+    expect(err.key).toBe("hosts[0] (h).tsl");
+  });
+
   it("refuses an unknown key in tls", () => {
     const err = configError(() =>
       parseConfig(
@@ -344,6 +356,17 @@ describe("parseConfig: every error names the bad key", () => {
   it("refuses duplicate YAML keys instead of silently keeping the last one", () => {
     const err = configError(() => parseConfig(`hosts:\n${socketHost("a")}hosts:\n${socketHost("b")}`, FILE));
     expect(err.message).toMatch(/not valid YAML/);
+  });
+
+  // Found in review: a YAML error said what was wrong but not where, leaving a long file to search.
+  it("gives the line of a duplicate YAML key", () => {
+    const err = configError(() =>
+      parseConfig(
+        "hosts:\n  - name: a\n    socket: /a\nreport:\n  channel: C1\nreport:\n  channel: C2\n",
+        "/etc/d.yaml",
+      ),
+    );
+    expect(err.message).toContain("at line 6");
   });
 
   it("refuses a document that is not a mapping", () => {
@@ -495,6 +518,13 @@ describe("loadConfig", () => {
     expect(c.hosts.map((h) => h.name)).toEqual(["from-file"]);
     expect(c.source).toBe(path.join(dir, "etc", "explicit.yaml"));
     expect(c.baseDir).toBe(path.join(dir, "etc"));
+  });
+
+  // Found in review: an empty DVOL_CONFIG was taken as a file name, which resolves to the working
+  // directory itself, so loading failed instead of going on as if DVOL_CONFIG were unset.
+  it("takes an empty DVOL_CONFIG as unset", async () => {
+    const config = await loadConfig({ env: { DVOL_CONFIG: "" }, cwd: "/nonexistent-dir-for-dvol" });
+    expect(config.hosts.map((h) => h.name)).toEqual(["local"]);
   });
 
   it("reads the file named by DVOL_CONFIG", async () => {

@@ -24,6 +24,24 @@ function rawVolume(name: string, size: number, refCount: number, extra: Record<s
   };
 }
 
+/**
+ * A /system/df answer as released engines of API 1.52+ spell it: `VolumesDiskUsage` with
+ * `TotalCount` and `ActiveCount`. (The `VolumeUsage` with `TotalVolumes` of the other tests is
+ * how development builds of 1.52 spelt it.)
+ */
+const RELEASED_1_52 = {
+  ImagesDiskUsage: { TotalCount: 3, ActiveCount: 1, TotalSize: 900, Reclaimable: 100 },
+  ContainersDiskUsage: { TotalCount: 2, ActiveCount: 1, TotalSize: 50, Reclaimable: 20 },
+  VolumesDiskUsage: {
+    TotalCount: 2,
+    ActiveCount: 1,
+    TotalSize: 70,
+    Reclaimable: 20,
+    Items: [rawVolume("used", 50, 1), rawVolume("idle", 20, 0)],
+  },
+  BuildCacheDiskUsage: { TotalCount: 0, ActiveCount: 0, TotalSize: 0, Reclaimable: 0 },
+};
+
 const APP_DATA = rawVolume("app_data", 5242880, 1, {
   Labels: { "com.docker.compose.project": "app", "com.docker.compose.volume": "data" },
   Options: { type: "tmpfs", device: "tmpfs" },
@@ -76,6 +94,13 @@ describe("parseVolume", () => {
     expect(v.createdAt).toBeNull();
   });
 
+  // Found in review: labels were copied with `out[k] = v`, and a label named __proto__ was lost
+  // (assigning to __proto__ makes no own key).
+  it("keeps a label literally named __proto__ as a label", () => {
+    const [v] = dfVolumes(JSON.parse('{"Volumes":[{"Name":"x1","Labels":{"__proto__":"yes"}}]}'));
+    expect(Object.hasOwn(v?.labels ?? {}, "__proto__")).toBe(true);
+  });
+
   it("keeps a size of 0 (known empty) apart from -1 (unknown)", () => {
     expect(parseVolume(rawVolume("a1", 0, 0)).sizeBytes).toBe(0);
     expect(parseVolume(rawVolume("a1", -1, -1)).sizeBytes).toBeNull();
@@ -113,6 +138,15 @@ describe("dfVolumes", () => {
       ["old-cache", 1000, 0],
     ]);
     expect(vols[0]?.options).toEqual({ type: "tmpfs", device: "tmpfs" });
+  });
+
+  // Found in review: only the development builds' spelling (VolumeUsage) was read, so a released
+  // 1.52+ engine's volumes came out empty.
+  it("reads the volumes of a released 1.52+ answer (VolumesDiskUsage.Items)", () => {
+    expect(dfVolumes(RELEASED_1_52).map((v) => [v.name, v.sizeBytes, v.refCount])).toEqual([
+      ["used", 50, 1],
+      ["idle", 20, 0],
+    ]);
   });
 
   it("prefers VolumeUsage.Items over the legacy list when both are present", () => {
@@ -268,6 +302,17 @@ describe("parseDiskUsage: 1.52+ answers, taken as given", () => {
       containers: { count: 2, active: 0, sizeBytes: 212, reclaimableBytes: 212 },
       volumes: { count: 2, active: 1, sizeBytes: 36, reclaimableBytes: 0 },
       buildCache: { count: 4, active: 1, sizeBytes: 900, reclaimableBytes: 800 },
+    });
+  });
+
+  // Found in review (with the dfVolumes case above): released engines' *DiskUsage summaries, with
+  // TotalCount and ActiveCount, were not read.
+  it("reads the summaries as released engines spell them (*DiskUsage, TotalCount, ActiveCount)", () => {
+    expect(parseDiskUsage(RELEASED_1_52)).toEqual({
+      images: { count: 3, active: 1, sizeBytes: 900, reclaimableBytes: 100 },
+      containers: { count: 2, active: 1, sizeBytes: 50, reclaimableBytes: 20 },
+      volumes: { count: 2, active: 1, sizeBytes: 70, reclaimableBytes: 20 },
+      buildCache: { count: 0, active: 0, sizeBytes: 0, reclaimableBytes: 0 },
     });
   });
 

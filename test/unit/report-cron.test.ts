@@ -1,5 +1,5 @@
 // Unit tests of the local report schedule's cron (src/report/cron.ts).
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { parseCron, scheduleCron } from "../../src/report/cron.js";
 import { startServer } from "../../src/server.js";
 import { writeConfig } from "../support/dvol.js";
@@ -42,7 +42,30 @@ describe("parseCron", () => {
 });
 
 describe("scheduleCron", () => {
+  // On vitest's fake timers: scheduleCron's setTimeout and Date.now (its default clock) are both
+  // the fake ones, so minutes pass without waiting for them.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"], now: 59_990 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("runs the job at matching minutes and stops", async () => {
+    const ran: string[] = [];
+    const odd = (at: Date) => at.getUTCMinutes() % 2 === 1;
+    const s = scheduleCron(odd, async () => {
+      ran.push(new Date(Date.now()).toISOString());
+    });
+    await vi.advanceTimersByTimeAsync(4 * 60_000);
+    expect(ran).toEqual(["1970-01-01T00:01:00.050Z", "1970-01-01T00:03:00.050Z"]);
+    s.stop();
+    await vi.advanceTimersByTimeAsync(4 * 60_000);
+    expect(ran).toHaveLength(2);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("runs once in a minute, even when its timer fires twice in it (a clock that stands still)", async () => {
     let runs = 0;
     const s = scheduleCron(
       () => true,
@@ -51,11 +74,31 @@ describe("scheduleCron", () => {
       },
       { now: () => 59_990 },
     );
-    await new Promise((r) => setTimeout(r, 200));
+    await vi.advanceTimersByTimeAsync(200);
     s.stop();
     expect(runs).toBe(1);
-    await new Promise((r) => setTimeout(r, 200));
+    await vi.advanceTimersByTimeAsync(200);
     expect(runs).toBe(1);
+  });
+
+  it("does not start a run while the last one is still going", async () => {
+    let runs = 0;
+    let finish = () => {};
+    const s = scheduleCron(
+      () => true,
+      () => {
+        runs++;
+        return new Promise<void>((r) => {
+          finish = r;
+        });
+      },
+    );
+    await vi.advanceTimersByTimeAsync(3 * 60_000);
+    expect(runs).toBe(1);
+    finish();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(runs).toBe(2);
+    s.stop();
   });
 });
 

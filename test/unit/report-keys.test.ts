@@ -13,8 +13,8 @@ import type { PostedMessage, SlackOutbox } from "../../src/slack/post.js";
 import { MemoryStore } from "../../src/store/memory.js";
 import type { AuditRecord, DeletionRequest } from "../../src/store/records.js";
 import type { Store } from "../../src/store/store.js";
+import { manualClock } from "../support/clock.js";
 import { FakeEngine, fakeConfig } from "../support/fake-engine.js";
-import { manualClock } from "../support/lambda-async.js";
 
 /** The report role's leading keys (what its IAM allows). */
 const ALLOWED = [/^CLAIM#report#/, /^MEMO#report-posted#/, /^MEMO#report-list\|/, /^MEMO#dangling\|/];

@@ -21,8 +21,9 @@ import type { PostedMessage, SlackThreadOutbox } from "../../src/slack/post.js";
 import { CLEANUP_ACTION, cleanupValue, renderReportSlack } from "../../src/slack/render-report.js";
 import { MemoryStore } from "../../src/store/memory.js";
 import type { Store } from "../../src/store/store.js";
+import { type ManualClock, manualClock } from "../support/clock.js";
 import { FakeEngine, fakeConfig } from "../support/fake-engine.js";
-import { LambdaAsyncModel, type ManualClock, manualClock } from "../support/lambda-async.js";
+import { LambdaAsyncModel } from "../support/lambda-async.js";
 import { expectWithinSlackLimits } from "../support/slack-limits.js";
 
 function host(name: string): HostConfig {

@@ -1,3 +1,5 @@
+// Unit tests of src/slack/verify.ts: Slack's request signatures (v0, HMAC-SHA256) and the
+// timestamps they are accepted within.
 import { describe, expect, it } from "vitest";
 import { sign, verifySlackRequest } from "../../src/slack/verify.js";
 

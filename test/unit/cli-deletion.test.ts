@@ -4,9 +4,9 @@ import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli.js";
 import type { RequestsResult } from "../../src/commands/requests.js";
 import type { DeletionResult } from "../../src/commands/rm.js";
+import { createMemoryState, type MemoryState, MemoryStore } from "../../src/store/memory.js";
 import { writeConfig } from "../support/dvol.js";
 import { FakeEngine } from "../support/fake-engine.js";
-import { FakeStore } from "../support/fake-store.js";
 
 const config = writeConfig([{ name: "host1", socket: "/nonexistent/docker.sock" }], {
   protect: { names: ["*postgres*"], labels: ["dvol.protect=true"] },
@@ -21,7 +21,11 @@ function engine(): FakeEngine {
     .addContainer({ name: "web-1", state: "running", volumes: ["web-data"] });
 }
 
-async function cli(args: string[], fake: FakeEngine, store: FakeStore) {
+/**
+ * Runs the CLI once. Each run opens (and closes) its own store over `state`, the way two dvol
+ * processes share one table; a test reads what was written with another store over `state`.
+ */
+async function cli(args: string[], fake: FakeEngine, state: MemoryState = createMemoryState()) {
   let stdout = "";
   let stderr = "";
   let opened = 0;
@@ -37,7 +41,7 @@ async function cli(args: string[], fake: FakeEngine, store: FakeStore) {
     connect: fake.factory(),
     openStore: async () => {
       opened++;
-      return store;
+      return new MemoryStore({ state });
     },
   });
   return { code, stdout, stderr, opened };
@@ -46,12 +50,7 @@ async function cli(args: string[], fake: FakeEngine, store: FakeStore) {
 describe("dvol rm / prune on the CLI", () => {
   it("without --yes prints the plan, deletes nothing and opens no request", async () => {
     const fake = engine();
-    const store = new FakeStore();
-    const run = await cli(
-      ["rm", "host1", "old-cache", "tmp-data", "web-data", "app_postgres", "gone"],
-      fake,
-      store,
-    );
+    const run = await cli(["rm", "host1", "old-cache", "tmp-data", "web-data", "app_postgres", "gone"], fake);
     expect(run.code).toBe(0);
     expect(run.opened).toBe(0);
     expect(fake.deletes()).toBe(0);
@@ -73,8 +72,9 @@ describe("dvol rm / prune on the CLI", () => {
 
   it("with --yes opens, approves as cli:$USER, executes and prints one line per volume", async () => {
     const fake = engine();
-    const store = new FakeStore();
-    const run = await cli(["--yes", "rm", "host1", "old-cache", "tmp-data", "web-data"], fake, store);
+    const state = createMemoryState();
+    const run = await cli(["--yes", "rm", "host1", "old-cache", "tmp-data", "web-data"], fake, state);
+    const store = new MemoryStore({ state });
     expect(run.code).toBe(0);
     expect(fake.deletes()).toBe(2);
     const id = /(DR-[0-9A-Z]{8}): approved by cli:alice, executed:/.exec(run.stdout)?.[1];
@@ -100,7 +100,7 @@ describe("dvol rm / prune on the CLI", () => {
 
   it("--json gives one document with the plan, the blocked volumes and the outcomes", async () => {
     const fake = engine();
-    const run = await cli(["--json", "--yes", "rm", "host1", "old-cache", "web-data"], fake, new FakeStore());
+    const run = await cli(["--json", "--yes", "rm", "host1", "old-cache", "web-data"], fake);
     const doc = JSON.parse(run.stdout) as DeletionResult;
     expect(doc).toMatchObject({
       command: "rm",
@@ -120,18 +120,18 @@ describe("dvol rm / prune on the CLI", () => {
     fake.beforeAnswer = (req) => {
       if (req.method === "DELETE") throw new Error("disk on fire");
     };
-    const run = await cli(["--yes", "rm", "host1", "old-cache"], fake, new FakeStore());
+    const run = await cli(["--yes", "rm", "host1", "old-cache"], fake);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain("failed  old-cache  unexpected error: disk on fire");
   });
 
   it("nothing to delete: says so, opens nothing, exit 0", async () => {
     const fake = engine();
-    const store = new FakeStore();
-    const run = await cli(["--yes", "rm", "host1", "web-data"], fake, store);
+    const state = createMemoryState();
+    const run = await cli(["--yes", "rm", "host1", "web-data"], fake, state);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("nothing to delete: no request was opened");
-    expect(store.requests.size).toBe(0);
+    expect(await new MemoryStore({ state }).listRequests()).toEqual([]);
   });
 
   it("refuses bad names, too many volumes and unknown hosts before connecting (exit 2)", async () => {
@@ -142,7 +142,7 @@ describe("dvol rm / prune on the CLI", () => {
       ["rm", "host1", ...Array.from({ length: 201 }, (_, i) => `v-${i}`)],
       ["prune", "host1", "--older-than", "7"],
     ]) {
-      const run = await cli(["--yes", ...args], fake, new FakeStore());
+      const run = await cli(["--yes", ...args], fake);
       expect(run.code, args.join(" ").slice(0, 40)).toBe(2);
     }
     expect(fake.calls).toEqual([]);
@@ -150,7 +150,7 @@ describe("dvol rm / prune on the CLI", () => {
 
   it("prune lists its filters and the dangling volumes that match", async () => {
     const fake = engine();
-    const run = await cli(["prune", "host1", "--older-than", "1h"], fake, new FakeStore());
+    const run = await cli(["prune", "host1", "--older-than", "1h"], fake);
     expect(run.code).toBe(0);
     expect(run.stdout.split("\n")[0]).toBe(
       "host1: prune (dangling, created 1h ago or earlier): 2 volumes to delete, 5.2 MB",
@@ -163,9 +163,9 @@ describe("dvol rm / prune on the CLI", () => {
 describe("dvol requests", () => {
   it("lists open requests and the last decided ones", async () => {
     const fake = engine();
-    const store = new FakeStore();
-    await cli(["--yes", "rm", "host1", "tmp-data"], fake, store);
-    const run = await cli(["--json", "requests"], fake, store);
+    const state = createMemoryState();
+    await cli(["--yes", "rm", "host1", "tmp-data"], fake, state);
+    const run = await cli(["--json", "requests"], fake, state);
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout) as RequestsResult;
     expect(doc.open).toEqual([]);
@@ -177,7 +177,7 @@ describe("dvol requests", () => {
       requester: "cli:alice",
       outcomes: { deleted: 1, skipped: 0, failed: 0, freedBytes: 1000 },
     });
-    const text = await cli(["requests"], fake, store);
+    const text = await cli(["requests"], fake, state);
     expect(text.stdout).toContain("No open deletion request.");
     expect(text.stdout).toMatch(/Last decided \(1\):\nID +HOST +VOLUMES +REQUESTER +DECIDED BY/);
     expect(text.stdout).toContain("done: 1 deleted, 0 skipped, 0 failed, 1.0 kB freed");

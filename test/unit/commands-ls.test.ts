@@ -79,6 +79,15 @@ describe("selectVolumes: filters", () => {
     expect(namesOf("--label", "backup")).toEqual(["blog_uploads"]);
   });
 
+  // Found in review: --label K tested `K in labels`, which is true of names every object inherits
+  // (constructor, toString, ...), so such a K matched volumes without the label.
+  it("--label K does not match a volume without K when K is an Object.prototype name", () => {
+    const plain = [vol("plain", { labels: { env: "prod" } })];
+    for (const key of ["constructor", "toString", "__proto__"]) {
+      expect(selectVolumes(plain, cmd("--label", key)).volumes, key).toEqual([]);
+    }
+  });
+
   it("--label K=V keeps the volumes whose label has exactly that value", () => {
     expect(namesOf("--label", "env=prod")).toEqual(["scratch", "shop_db-data"]);
     expect(namesOf("--label", "env=pro")).toEqual([]);

@@ -8,6 +8,7 @@ import type { ConnectionFactory } from "../../src/docker/connection.js";
 import { HostError } from "../../src/errors.js";
 import { danglingMemoKey, reportJson, runReport } from "../../src/report/dangling.js";
 import { createMemoryState, type MemoryState, MemoryStore } from "../../src/store/memory.js";
+import { manualClock } from "../support/clock.js";
 import { writeConfig } from "../support/dvol.js";
 import { FakeEngine, fakeConfig } from "../support/fake-engine.js";
 
@@ -28,14 +29,6 @@ function factory(engines: Record<string, FakeEngine>): ConnectionFactory {
   };
 }
 
-class Clock {
-  constructor(public t: number) {}
-  now = () => new Date(this.t);
-  advance(ms: number) {
-    this.t += ms;
-  }
-}
-
 const DAY = 86_400_000;
 
 function engine1(): FakeEngine {
@@ -53,8 +46,8 @@ function engine1(): FakeEngine {
 
 describe("runReport", () => {
   it("reports each host's dangling volumes, largest first, with count and total, and names a dead host", async () => {
-    const clock = new Clock(Date.parse("2026-11-29T08:00:00Z"));
-    const store = new MemoryStore({ now: () => clock.t });
+    const clock = manualClock("2026-11-29T08:00:00Z");
+    const store = new MemoryStore({ now: clock.ms });
     const h2 = new FakeEngine().addVolume({ name: "h2-a", sizeBytes: 3_000 });
     const r = await runReport(null, {
       config: configOf("host1", "host2", "dead"),
@@ -94,8 +87,8 @@ describe("runReport", () => {
   });
 
   it("keeps 'dangling since' across runs, and starts anew when used again or re-created", async () => {
-    const clock = new Clock(Date.parse("2026-11-20T08:00:00Z"));
-    const store = new MemoryStore({ now: () => clock.t });
+    const clock = manualClock("2026-11-20T08:00:00Z");
+    const store = new MemoryStore({ now: clock.ms });
     const fake = engine1();
     const ctx = { config: configOf("host1"), connect: factory({ host1: fake }), now: clock.now, store };
     const since = async () => {

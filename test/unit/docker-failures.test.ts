@@ -108,8 +108,10 @@ describe("classifyFailure", () => {
   });
 
   it("classifies a real AbortSignal.timeout reason as a timeout", async () => {
+    // AbortSignal.timeout runs on Node's own timers (fake timers cannot move it): wait for its
+    // abort event rather than for a guessed time.
     const signal = AbortSignal.timeout(1);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
     expect(classify(tcpHost, signal.reason).failure).toBe("timeout");
   });
 

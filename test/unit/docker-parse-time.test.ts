@@ -1,5 +1,6 @@
-// normaliseTime's fast path (a time already in UTC seconds is returned as it is) gives what the
-// general path (Date.parse, then toISOString) gives, including where Date.parse rolls a field over.
+// normaliseTime (src/docker/parse.ts): its fast path (a time already in UTC seconds is returned as
+// it is) gives what the general path (Date.parse, then toISOString) gives, including where
+// Date.parse rolls a field over.
 import { describe, expect, it } from "vitest";
 import { normaliseTime } from "../../src/docker/parse.js";
 
