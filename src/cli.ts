@@ -15,14 +15,7 @@ import { SecretResolver } from "./config/secrets.js";
 import { resolveTarget } from "./config/targets.js";
 import type { ConnectionFactory } from "./docker/connection.js";
 import { tlsConnectionFactory } from "./docker/connection.js";
-import {
-  ConfigError,
-  DvolError,
-  describeError,
-  InvalidVolumeNameError,
-  UnknownHostError,
-  UsageError,
-} from "./errors.js";
+import { DvolError, describeError, errorClass, errorKind, UsageError } from "./errors.js";
 import { reportComplete, reportJson, runReport } from "./report/dangling.js";
 import { openStore } from "./store/open.js";
 
@@ -115,22 +108,16 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout(json ? JSON.stringify(result) : renderText(result));
     return everyHostAnswered(result) ? EXIT_OK : EXIT_HOST_FAILED;
   } catch (err) {
-    // The command could not run as given: nothing was asked of any host.
-    const usage =
-      err instanceof UsageError ||
-      err instanceof InvalidVolumeNameError ||
-      err instanceof UnknownHostError ||
-      err instanceof ConfigError;
+    // The exit status and the JSON answer come from the error's kind (src/errors.ts): a usage
+    // kind means the command could not run as given, and nothing was asked of any host.
     if (json) {
-      const e = err instanceof DvolError ? err : undefined;
-      io.stdout(
-        JSON.stringify({ ok: false, error: e?.message ?? describeError(err), kind: e?.kind ?? "internal" }),
-      );
+      const message = err instanceof DvolError ? err.message : describeError(err);
+      io.stdout(JSON.stringify({ ok: false, error: message, kind: errorKind(err) }));
     }
     const lines = [`dvol: ${describeError(err)}`];
     if (err instanceof UsageError && err.usage) lines.push(`usage:\n${indent(err.usage)}`);
     io.stderr(lines.join("\n"));
-    return usage ? EXIT_USAGE : EXIT_HOST_FAILED;
+    return errorClass(err) === "usage" ? EXIT_USAGE : EXIT_HOST_FAILED;
   }
 }
 
