@@ -28,7 +28,7 @@ export interface WorkerHandler {
   (job: Job, context?: Context): Promise<WorkerOutcome>;
 }
 
-const JOB_KINDS: ReadonlySet<string> = new Set(["command", "open-request", "decide"]);
+const JOB_KINDS: ReadonlySet<string> = new Set(["command", "open-request", "decide", "cleanup"]);
 
 export interface WorkerHandlerOptions {
   /** Where SLACK_BOT_TOKEN(_PARAM), DVOL_CONFIG and SLACK_API_URL are read. */

@@ -25,6 +25,7 @@ import { resolveHost, resolveTarget } from "../config/targets.js";
 import type { Config } from "../config/types.js";
 import { DvolError, describeError } from "../errors.js";
 import {
+  type CleanupJob,
   type CommandJob,
   type DecideJob,
   type JobDispatcher,
@@ -186,7 +187,7 @@ export function decideJobOf(body: unknown, action: unknown, at: Date): DecideJob
  * action: the worker opens an rm request, as the clicking user in the report's channel, for
  * exactly the volumes the report listed for that host.
  */
-export function cleanupJobOf(body: unknown, action: unknown, at: Date): OpenRequestJob | null {
+export function cleanupJobOf(body: unknown, action: unknown, at: Date): CleanupJob | null {
   const b = body as (Partial<BlockButtonAction> & { trigger_id?: string }) | null;
   const a = action as
     | (Partial<BlockButtonAction["actions"][number]> & { selected_option?: { value?: unknown } })
@@ -199,7 +200,7 @@ export function cleanupJobOf(body: unknown, action: unknown, at: Date): OpenRequ
   const channel = b.channel?.id ?? b.container?.channel_id;
   if (!list || !user || !channel || !b.response_url) return null;
   return {
-    kind: "open-request",
+    kind: "cleanup",
     words: ["rm"],
     text: `cleanup from report ${list.id} (host ${list.index + 1})`,
     channel,
