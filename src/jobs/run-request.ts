@@ -1,6 +1,12 @@
 /**
- * The Slack side of deletion requests in the worker (SPEC §4): the jobs the handler hands over
- * for `/dvol rm|prune` (OpenRequestJob) and for clicks on Approve or Reject (DecideJob).
+ * The worker: a job is "run this command for this person and deliver it there". Its tables: one
+ * by job kind (JOBS: a command, a request to open, a click on Approve or Reject, a report's cleanup
+ * click) and the worker's side of the command table (DELIVERY: a read posted as it is, rm and prune
+ * opened as requests, requests listed, the report posted); every command runs through the command
+ * table (src/commands/table.ts), parsed once.
+ *
+ * The Slack side of deletion requests (SPEC §4): the jobs the handler hands over for
+ * `/dvol rm|prune` (OpenRequestJob) and for clicks on Approve or Reject (DecideJob).
  *
  * Open: the requester is checked (user groups resolved here, with the bot token), the plan is made
  * on the host by the approvals core, the request is stored, the parent message is posted in the
@@ -509,6 +515,11 @@ const JOBS: { [K in Job["kind"]]: (job: JobOf<K>, deps: WorkerDeps) => Promise<W
   decide: runDecide,
   cleanup: runReportCleanup,
 };
+
+/** Whether an event names a job kind the worker runs (anything else is not a job of dvol's). */
+export function isJobKind(kind: unknown): kind is Job["kind"] {
+  return typeof kind === "string" && Object.hasOwn(JOBS, kind);
+}
 
 function runKind<K extends Job["kind"]>(job: JobOf<K>, deps: WorkerDeps): Promise<WorkerOutcome> {
   return JOBS[job.kind](job, deps);
