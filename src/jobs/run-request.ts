@@ -112,7 +112,21 @@ export function groupResolver(slack: Pick<SlackThreadOutbox, "usergroupMembers">
   };
 }
 
-function makeTell(deps: RequestJobDeps, responseUrl: string) {
+/** A job that could not run: logged, and told to the person who asked (ephemeral). */
+async function failedJob(
+  err: unknown,
+  job: Pick<CommandJob, "text" | "responseUrl">,
+  deps: Pick<RequestJobDeps, "slack" | "logger">,
+): Promise<{ status: "failed"; error: string; told: boolean }> {
+  (deps.logger ?? console).error(`dvol: ${job.text}: ${describeError(err)}`, errorFields(err));
+  return {
+    status: "failed",
+    error: describeError(err),
+    told: await makeTell(deps, job.responseUrl)(renderError(err)),
+  };
+}
+
+function makeTell(deps: Pick<RequestJobDeps, "slack" | "logger">, responseUrl: string) {
   return tellPerson({ responseUrl }, deps.slack, deps.logger ?? console);
 }
 
@@ -498,12 +512,7 @@ export async function runCommandJob(
     config = await deps.config();
     cmd = parseCommand(job.words);
   } catch (err) {
-    (deps.logger ?? console).error(`dvol: ${job.text}: ${describeError(err)}`, errorFields(err));
-    return {
-      status: "failed",
-      error: describeError(err),
-      told: await makeTell(deps, job.responseUrl)(renderError(err)),
-    };
+    return failedJob(err, job, deps);
   }
   return deliver(cmd, job, config, workerContext(config, job, deps), deps);
 }
@@ -560,12 +569,7 @@ export async function runReportCleanup(job: CleanupJob, deps: WorkerDeps): Promi
   try {
     saved = await loadReportList(await deps.store(), list.id, list.index);
   } catch (err) {
-    (deps.logger ?? console).error(`dvol: ${job.text}: ${describeError(err)}`, errorFields(err));
-    return {
-      status: "failed",
-      error: describeError(err),
-      told: await makeTell(deps, job.responseUrl)(renderError(err)),
-    };
+    return failedJob(err, job, deps);
   }
   if (!saved || saved.names.length === 0) {
     const why = `The list behind this button is gone (report ${list.id}): run \`/dvol report\` for a fresh one.`;
