@@ -159,18 +159,6 @@ export function cleanupJobOf(body: unknown, action: unknown, at: Date): CleanupJ
   };
 }
 
-/** The router's table of actions: each reads a click it knows into its job, or null. */
-const ACTIONS = [decideJobOf, cleanupJobOf] as const;
-
-/** The job of a click (Approve, Reject, Request cleanup), or null for any other action. */
-export function actionJobOf(body: unknown, action: unknown, at: Date): DecideJob | CleanupJob | null {
-  for (const jobOf of ACTIONS) {
-    const job = jobOf(body, action, at);
-    if (job) return job;
-  }
-  return null;
-}
-
 /** Registers dvol's listeners on a Bolt app. */
 export function registerDvol(app: App, deps: DvolRouterDeps): void {
   const log = deps.logger ?? console;
@@ -221,7 +209,7 @@ export function registerDvol(app: App, deps: DvolRouterDeps): void {
   // through its response_url) and handed to the worker, which decides once: a double click or a
   // replayed payload cannot decide or delete twice.
   app.action(/.*/, async ({ ack, body, action, context }) => {
-    const job = actionJobOf(body, action, now());
+    const job = decideJobOf(body, action, now()) ?? cleanupJobOf(body, action, now());
     if (!job) {
       await ack();
       return;

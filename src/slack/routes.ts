@@ -24,14 +24,13 @@ export type CommandDecision =
 export type Typed = Omit<OpenRequestJob, "kind">;
 
 export interface SlackRoute<K extends CommandName> {
-  /** Viewers may type the read commands; rm and prune open requests, for requesters. */
-  access: "read" | "request";
+  /** rm and prune open requests, for requesters; viewers may type every other command. */
+  access?: "request";
   /** Host names (and targets) checked before any job exists: an unknown host throws. */
-  check(cmd: CommandOf<K>, config: Config): void;
+  check?(cmd: CommandOf<K>, config: Config): void;
   answer(cmd: CommandOf<K>, typed: Typed): CommandDecision;
 }
 
-const nothing = (): void => undefined;
 const oneHost = (cmd: { host: string }, config: Config): void => void resolveHost(config, cmd.host);
 
 /** Handed to the worker, which posts the result in the channel. */
@@ -51,23 +50,15 @@ function open(_cmd: CommandOf<"rm" | "prune">, typed: Typed): CommandDecision {
 }
 
 export const SLACK_ROUTES: { [K in CommandName]: SlackRoute<K> } = {
-  help: {
-    access: "read",
-    check: nothing,
-    answer: (cmd) => ({ kind: "reply", message: renderSlack(runHelp(cmd.topic)) }),
-  },
-  hosts: { access: "read", check: nothing, answer: work },
-  info: { access: "read", check: oneHost, answer: work },
-  ls: { access: "read", check: (cmd, config) => void resolveTarget(config, cmd.target), answer: work },
-  inspect: { access: "read", check: oneHost, answer: work },
+  help: { answer: (cmd) => ({ kind: "reply", message: renderSlack(runHelp(cmd.topic)) }) },
+  hosts: { answer: work },
+  info: { check: oneHost, answer: work },
+  ls: { check: (cmd, config) => void resolveTarget(config, cmd.target), answer: work },
+  inspect: { check: oneHost, answer: work },
   rm: { access: "request", check: oneHost, answer: open },
   prune: { access: "request", check: oneHost, answer: open },
-  requests: { access: "read", check: nothing, answer: work },
-  report: {
-    access: "read",
-    check: (cmd, config) => void resolveTarget(config, cmd.target ?? "all"),
-    answer: work,
-  },
+  requests: { answer: work },
+  report: { check: (cmd, config) => void resolveTarget(config, cmd.target ?? "all"), answer: work },
 };
 
 function isCommandName(word: string | undefined): word is CommandName {
@@ -76,11 +67,11 @@ function isCommandName(word: string | undefined): word is CommandName {
 
 /** Who may type the command named by a word (checked before the words are parsed). */
 export function accessOf(word: string | undefined): "read" | "request" {
-  return isCommandName(word) ? SLACK_ROUTES[word].access : "read";
+  return (isCommandName(word) && SLACK_ROUTES[word].access) || "read";
 }
 
 export function checkCommand<K extends CommandName>(cmd: CommandOf<K>, config: Config): void {
-  SLACK_ROUTES[cmd.name].check(cmd, config);
+  SLACK_ROUTES[cmd.name].check?.(cmd, config);
 }
 
 export function answer<K extends CommandName>(cmd: CommandOf<K>, typed: Typed): CommandDecision {
