@@ -1,9 +1,10 @@
 /**
  * The worker function: runs a job that the Slack handler accepted (invoked asynchronously,
  * `InvocationType: "Event"`), through the same command modules as the CLI, over the TLS
- * connection factory, and posts the result in the channel with the bot token. Jobs: a read command
- * (CommandJob), a deletion request to open (OpenRequestJob) and a click on Approve or Reject
- * (DecideJob); the last two use the store (openStore: DynamoDB when DVOL_TABLE is set), opened
+ * connection factory, and posts the result in the channel with the bot token. Jobs (the worker's
+ * table, src/jobs/run-request.ts): a command (CommandJob), a deletion request to open
+ * (OpenRequestJob), a click on Approve or Reject (DecideJob) and a report's cleanup click
+ * (CleanupJob); all but reads use the store (openStore: DynamoDB when DVOL_TABLE is set), opened
  * once per cold start.
  *
  * It throws only when the job failed AND the person who typed the command could not be told, so
@@ -17,7 +18,7 @@ import type { Config } from "../src/config/types.js";
 import type { ConnectionFactory } from "../src/docker/connection.js";
 import { type CommandJob, type Job, logFieldsOf } from "../src/jobs/job.js";
 import type { JobOutcome } from "../src/jobs/run-job.js";
-import { runWorkerJob, untold, type WorkerOutcome } from "../src/jobs/run-request.js";
+import { isJobKind, runWorkerJob, untold, type WorkerOutcome } from "../src/jobs/run-request.js";
 import { functionRuntime } from "../src/jobs/runtime.js";
 import { addLambdaContext, createLogger, errorFields, type Logger, withFields } from "../src/log.js";
 import type { SlackOutbox, SlackThreadOutbox } from "../src/slack/post.js";
@@ -27,8 +28,6 @@ export interface WorkerHandler {
   (job: CommandJob, context?: Context): Promise<JobOutcome>;
   (job: Job, context?: Context): Promise<WorkerOutcome>;
 }
-
-const JOB_KINDS: ReadonlySet<string> = new Set(["command", "open-request", "decide"]);
 
 export interface WorkerHandlerOptions {
   /** Where SLACK_BOT_TOKEN(_PARAM), DVOL_CONFIG and SLACK_API_URL are read. */
@@ -61,7 +60,7 @@ export function createWorkerHandler(opts: WorkerHandlerOptions = {}): WorkerHand
 
   const run = async (job: Job, context?: Context): Promise<WorkerOutcome> => {
     addLambdaContext(baseLog, context);
-    if (!JOB_KINDS.has(job?.kind) || (job.kind !== "decide" && !Array.isArray(job.words))) {
+    if (!isJobKind(job?.kind) || (job.kind !== "decide" && !Array.isArray(job.words))) {
       const err = new Error(
         `dvol worker: not a command job, nor a deletion-request job: ${JSON.stringify(job)?.slice(0, 200)}`,
       );

@@ -7,25 +7,10 @@
  */
 import { hostname } from "node:os";
 import type { GroupResolver } from "./approvals/policy.js";
-import type { DeletionCommand, DeletionCommandResult } from "./commands/run.js";
-import { runDeletionCommand } from "./commands/run.js";
-import type { Config } from "./config/types.js";
-import type { ConnectionFactory } from "./docker/connection.js";
-import { openStore } from "./store/open.js";
+import type { DeletionSetting } from "./commands/table.js";
 import type { Store } from "./store/store.js";
 
 export type StoreOpener = (env: NodeJS.ProcessEnv, cwd: string) => Promise<Store>;
-
-export interface CliDeletionOptions {
-  config: Config;
-  connect: ConnectionFactory;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  /** --yes: delete (rm, prune). */
-  yes: boolean;
-  openStore?: StoreOpener;
-  now?: () => Date;
-}
 
 /** The CLI checks no access rules (see above): a group is never looked up. */
 const noGroups: GroupResolver = async (group) => {
@@ -37,26 +22,16 @@ export function cliOperator(env: NodeJS.ProcessEnv): string {
   return `cli:${env.USER || env.LOGNAME || "unknown"}`;
 }
 
-export async function runDeletionFromCli(
-  cmd: DeletionCommand,
-  opts: CliDeletionOptions,
-): Promise<DeletionCommandResult> {
-  const planOnly = cmd.name !== "requests" && !opts.yes;
-  const open: StoreOpener = opts.openStore ?? ((env, cwd) => openStore(env, { cwd }));
-  const store = planOnly ? null : await open(opts.env, opts.cwd);
-  const operator = cliOperator(opts.env);
-  try {
-    return await runDeletionCommand(cmd, {
-      config: opts.config,
-      connect: opts.connect,
-      now: opts.now ?? (() => new Date()),
-      mode: planOnly ? "plan" : "execute",
-      store,
-      actor: { user: operator, channel: null },
-      resolveGroup: noGroups,
-      executor: `${operator}@${hostname()}:${process.pid}`,
-    });
-  } finally {
-    await store?.close();
-  }
+/**
+ * How rm and prune run from this terminal: without --yes the plan only (no store is opened), with
+ * --yes opened, approved by the operator and executed at once.
+ */
+export function cliDeletion(env: NodeJS.ProcessEnv, yes: boolean): DeletionSetting {
+  const operator = cliOperator(env);
+  return {
+    mode: yes ? "execute" : "plan",
+    actor: { user: operator, channel: null },
+    resolveGroup: noGroups,
+    executor: `${operator}@${hostname()}:${process.pid}`,
+  };
 }

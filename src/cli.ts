@@ -1,30 +1,14 @@
-import { runDeletionFromCli, type StoreOpener } from "./cli-deletion.js";
-import { runHelp } from "./commands/help.js";
+import { cached } from "./cached.js";
+import { cliDeletion, type StoreOpener } from "./cli-deletion.js";
 import { parseCommand } from "./commands/parse.js";
-import { renderReportText } from "./commands/report.js";
-import {
-  type CommandResult,
-  deletionCommandSucceeded,
-  isDeletionCommand,
-  renderDeletionCommandText,
-  runCommand,
-} from "./commands/run.js";
-import { everyHostAnswered, renderText } from "./commands/text.js";
+import { type Ran, runAndRender } from "./commands/table.js";
 import { loadConfig } from "./config/load.js";
 import { SecretResolver } from "./config/secrets.js";
-import { resolveTarget } from "./config/targets.js";
 import type { ConnectionFactory } from "./docker/connection.js";
 import { tlsConnectionFactory } from "./docker/connection.js";
-import {
-  ConfigError,
-  DvolError,
-  describeError,
-  InvalidVolumeNameError,
-  UnknownHostError,
-  UsageError,
-} from "./errors.js";
-import { reportComplete, reportJson, runReport } from "./report/dangling.js";
+import { DvolError, describeError, errorClass, errorKind, UsageError } from "./errors.js";
 import { openStore } from "./store/open.js";
+import type { Store } from "./store/store.js";
 
 export const EXIT_OK = 0;
 export const EXIT_HOST_FAILED = 1;
@@ -77,60 +61,41 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const opts = splitGlobalOptions(argv);
     json = opts.json;
     const cmd = parseCommand(opts.words.length ? opts.words : ["help"]);
-    if (cmd.name === "help") {
-      const help = runHelp(cmd.topic);
-      io.stdout(json ? JSON.stringify(help) : help.text);
-      return EXIT_OK;
-    }
-    const config = await loadConfig({ file: opts.config, env: io.env, cwd: io.cwd });
-    const connect =
-      io.connect ?? tlsConnectionFactory(new SecretResolver({ baseDir: config.baseDir, env: io.env }));
-    if (isDeletionCommand(cmd)) {
-      const r = await runDeletionFromCli(cmd, {
-        config,
-        connect,
-        env: io.env,
-        cwd: io.cwd,
-        yes: opts.yes,
-        openStore: io.openStore,
+    const context = cached(async () => {
+      const config = await loadConfig({ file: opts.config, env: io.env, cwd: io.cwd });
+      const connect =
+        io.connect ?? tlsConnectionFactory(new SecretResolver({ baseDir: config.baseDir, env: io.env }));
+      return { config, connect, now: io.now ?? (() => new Date()) };
+    });
+    let store: Promise<Store> | undefined;
+    const open: StoreOpener = io.openStore ?? ((env, cwd) => openStore(env, { cwd }));
+    let ran: Ran;
+    try {
+      ran = await runAndRender(cmd, {
+        context,
+        store: () => {
+          store ??= open(io.env, io.cwd);
+          return store;
+        },
+        deletion: cliDeletion(io.env, opts.yes),
       });
-      io.stdout(json ? JSON.stringify(r) : renderDeletionCommandText(r));
-      return deletionCommandSucceeded(r) ? EXIT_OK : EXIT_HOST_FAILED;
+    } finally {
+      // Opened only by the commands that use it (rm and prune with --yes, requests, report).
+      if (store) await (await store).close();
     }
-    if (cmd.name === "report") {
-      // Unknown hosts are refused before the store is opened. The store remembers since when
-      // each volume has been dangling.
-      resolveTarget(config, cmd.target ?? "all");
-      const open: StoreOpener = io.openStore ?? ((env, cwd) => openStore(env, { cwd }));
-      const store = await open(io.env, io.cwd);
-      try {
-        const r = await runReport(cmd.target, { config, connect, now: io.now ?? (() => new Date()), store });
-        io.stdout(json ? JSON.stringify(reportJson(r)) : renderReportText(r));
-        return reportComplete(r) ? EXIT_OK : EXIT_HOST_FAILED;
-      } finally {
-        await store.close();
-      }
-    }
-    const result: CommandResult = await runCommand(cmd, { config, connect, now: () => new Date() });
-    io.stdout(json ? JSON.stringify(result) : renderText(result));
-    return everyHostAnswered(result) ? EXIT_OK : EXIT_HOST_FAILED;
+    io.stdout(json ? JSON.stringify(ran.json) : ran.text);
+    return ran.ok ? EXIT_OK : EXIT_HOST_FAILED;
   } catch (err) {
-    // The command could not run as given: nothing was asked of any host.
-    const usage =
-      err instanceof UsageError ||
-      err instanceof InvalidVolumeNameError ||
-      err instanceof UnknownHostError ||
-      err instanceof ConfigError;
+    // The exit status and the JSON answer come from the error's kind (src/errors.ts): a usage
+    // kind means the command could not run as given, and nothing was asked of any host.
     if (json) {
-      const e = err instanceof DvolError ? err : undefined;
-      io.stdout(
-        JSON.stringify({ ok: false, error: e?.message ?? describeError(err), kind: e?.kind ?? "internal" }),
-      );
+      const message = err instanceof DvolError ? err.message : describeError(err);
+      io.stdout(JSON.stringify({ ok: false, error: message, kind: errorKind(err) }));
     }
     const lines = [`dvol: ${describeError(err)}`];
     if (err instanceof UsageError && err.usage) lines.push(`usage:\n${indent(err.usage)}`);
     io.stderr(lines.join("\n"));
-    return usage ? EXIT_USAGE : EXIT_HOST_FAILED;
+    return errorClass(err) === "usage" ? EXIT_USAGE : EXIT_HOST_FAILED;
   }
 }
 

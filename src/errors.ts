@@ -3,7 +3,7 @@
  * happened and a hint that says what to do; `cause` keeps the underlying error for debugging.
  */
 export abstract class DvolError extends Error {
-  abstract readonly kind: string;
+  abstract readonly kind: ErrorKind;
   /** What the user can do about it (one sentence), or undefined when there is nothing to add. */
   readonly hint: string | undefined;
 
@@ -188,6 +188,50 @@ export class SsmUnavailableError extends DvolError {
       hint: "Check the function's network path to SSM (in a VPC: a NAT gateway or an SSM interface endpoint) and AWS_REGION; the next invocation tries again.",
     });
   }
+}
+
+/** The request was opened and approved, but its execution did not complete (it can be resumed). */
+export class DeletionIncompleteError extends DvolError {
+  readonly kind = "deletion-incomplete";
+  constructor(
+    readonly requestId: string,
+    detail: string,
+  ) {
+    super(`${requestId}: ${detail}`, { hint: "See where it stands with: requests" });
+  }
+}
+
+/**
+ * Every kind of error, and what it means for the CLI's exit status: "usage" when the command
+ * could not run as given (nothing was asked of any host: exit 2), "failure" when it ran and
+ * something failed (exit 1).
+ */
+export const ERROR_KINDS = {
+  config: "usage",
+  usage: "usage",
+  "unknown-host": "usage",
+  "invalid-volume-name": "usage",
+  host: "failure",
+  "volume-not-found": "failure",
+  "nothing-to-delete": "failure",
+  store: "failure",
+  "not-allowed": "failure",
+  "deletion-incomplete": "failure",
+  "report-not-posted": "failure",
+  "report-in-progress": "failure",
+  "ssm-unavailable": "failure",
+} as const satisfies Record<string, "usage" | "failure">;
+
+export type ErrorKind = keyof typeof ERROR_KINDS;
+
+/** The kind of any error: a DvolError's own, "internal" for anything else. */
+export function errorKind(err: unknown): ErrorKind | "internal" {
+  return err instanceof DvolError ? err.kind : "internal";
+}
+
+/** Whether an error means the command could not run as given (usage) or failed while running. */
+export function errorClass(err: unknown): "usage" | "failure" {
+  return err instanceof DvolError ? ERROR_KINDS[err.kind] : "failure";
 }
 
 /** Renders any error as the one or two lines a user reads. */

@@ -6,7 +6,7 @@
  * refusals included, is an audit record.
  */
 import { randomInt } from "node:crypto";
-import { NothingToDeleteError } from "../errors.js";
+import { NothingToDeleteError, StoreError } from "../errors.js";
 import type { AuditAction, AuditRecord, DeletionRequest } from "../store/records.js";
 import type { Store } from "../store/store.js";
 import type { DeletionPlan } from "./plan.js";
@@ -146,7 +146,7 @@ export async function openRequest(deps: RequestDeps, input: OpenInput): Promise<
       return request;
     }
   }
-  throw new Error("could not find a free request id after 5 attempts");
+  throw new StoreError("could not find a free request id after 5 attempts", { hint: "Try again." });
 }
 
 /** Records where the request's Slack parent message is (not a state change). */

@@ -36,6 +36,15 @@ export type Command =
 
 export type CommandName = Command["name"];
 
+type CommandMap = { [C in Command as C["name"]]: C };
+/**
+ * The command named K. Written over each name (not as Extract) so that a table indexed by a
+ * command's own name takes that command without a cast (TypeScript's correlated unions).
+ */
+export type CommandOf<K extends CommandName = CommandName> = {
+  [P in K]: CommandMap[P] & { name: P };
+}[K];
+
 /** Room for `rm <host>` with MAX_RM_VOLUMES volumes and a --reason. */
 const MAX_TOKENS = 220;
 const MAX_TOKEN_LENGTH = 1000;

@@ -11,7 +11,7 @@ import { buildPlan, type DeletionPlan } from "../approvals/plan.js";
 import { type Actor, type GroupResolver, mayRequest } from "../approvals/policy.js";
 import { approveAsOperator, openRequest } from "../approvals/requests.js";
 import type { CommandContext } from "../docker/context.js";
-import { NotAllowedError } from "../errors.js";
+import { DeletionIncompleteError, NotAllowedError } from "../errors.js";
 import { humanSize, joinLines, plural, shortTime } from "../format.js";
 import type {
   BlockedVolume,
@@ -122,7 +122,7 @@ export async function runDeletion(
   if (ctx.mode === "request") return resultOf(cmd, plan, "opened", who, opened);
 
   const approved = await approveAsOperator(deps, opened.id, who);
-  if (!approved.ok) throw new Error(`${opened.id}: ${approved.message}`);
+  if (!approved.ok) throw new DeletionIncompleteError(opened.id, approved.message);
   const run = await executeRequest(
     {
       store,
@@ -135,7 +135,7 @@ export async function runDeletion(
     opened.id,
   );
   if (run.status !== "done") {
-    throw new Error(`${opened.id}: execution did not complete (${run.status}); see: requests`);
+    throw new DeletionIncompleteError(opened.id, `execution did not complete (${run.status})`);
   }
   return resultOf(cmd, plan, "executed", who, run.request);
 }

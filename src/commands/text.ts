@@ -7,9 +7,9 @@ import { renderHostsText } from "./hosts-text.js";
 import { renderInfoText } from "./info-text.js";
 import { renderInspectText } from "./inspect-text.js";
 import { renderLsText } from "./ls-text.js";
-import type { CommandResult } from "./run.js";
+import type { ReadResult } from "./results.js";
 
-export function renderText(r: CommandResult): string {
+export function renderText(r: ReadResult): string {
   switch (r.command) {
     case "help":
       return r.text;
@@ -25,6 +25,6 @@ export function renderText(r: CommandResult): string {
 }
 
 /** True when every host asked answered (help asks none). */
-export function everyHostAnswered(r: CommandResult): boolean {
+export function everyHostAnswered(r: ReadResult): boolean {
   return r.command === "help" || r.hosts.every((h) => h.ok);
 }

@@ -114,7 +114,9 @@ export async function defaultSsmReader(opts: SsmReaderOptions = {}): Promise<Ssm
       throw err;
     }
     const value = out.Parameter?.Value;
-    if (value === undefined) throw new Error(`parameter ${name} has no value`);
+    if (value === undefined) {
+      throw new ConfigError(`SSM parameter ${name} has no value`, { hint: "Give the parameter a value." });
+    }
     return value;
   };
 }

@@ -27,12 +27,16 @@ export interface OpenRequestJob extends Omit<CommandJob, "kind"> {
   kind: "open-request";
   /** Slack's trigger_id of the command: the worker opens one request per command, however often run. */
   triggerId: string | null;
-  /**
-   * A report's "Request cleanup" click: the worker reads the host and the volume names the report
-   * showed for it (a memo under the report's id and the host's place in it) and opens an rm
-   * request for exactly those.
-   */
-  reportList?: { id: string; index: number };
+}
+
+/**
+ * A report's "Request cleanup" click: the worker reads the host and the volume names the report
+ * showed for it (a memo under the report's id and the host's place in it) and opens an rm request
+ * for exactly those, as an OpenRequestJob would.
+ */
+export interface CleanupJob extends Omit<OpenRequestJob, "kind"> {
+  kind: "cleanup";
+  reportList: { id: string; index: number };
 }
 
 /** A click on a request's Approve or Reject button (SPEC §4). */
@@ -53,7 +57,11 @@ export interface DecideJob {
   acceptedAt: string;
 }
 
-export type Job = CommandJob | OpenRequestJob | DecideJob;
+export type Job = CommandJob | OpenRequestJob | DecideJob | CleanupJob;
+
+type JobMap = { [J in Job as J["kind"]]: J };
+/** The job of kind K (written over each kind, so that a table by kind takes it without a cast). */
+export type JobOf<K extends Job["kind"] = Job["kind"]> = { [P in K]: JobMap[P] & { kind: P } }[K];
 
 /** Hands a job over. Resolves once the job is safely handed over, not when it is done. */
 export type JobDispatcher = (job: Job) => Promise<void>;
@@ -77,6 +85,6 @@ export function logFieldsOf(job: Job): LogFields {
     slack_user: job.user,
     channel: job.channel,
     ...(named ? { host: first } : {}),
-    ...(job.kind === "open-request" && job.reportList ? { command: "cleanup" } : {}),
+    ...(job.kind === "cleanup" ? { command: "cleanup" } : {}),
   };
 }

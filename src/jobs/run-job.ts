@@ -1,14 +1,14 @@
 /**
- * Runs a CommandJob the way the CLI runs a command (parseCommand + runCommand, the same modules),
- * renders the result for Slack and posts it in the channel. What is only for the person who typed
- * the command (a failure, or the bot not being able to post in the channel) goes back through the
- * command's response_url, ephemeral.
+ * Delivering a command's result in Slack: a read command's result rendered and posted in the
+ * channel (deliverRead), and the pieces every job uses: who asked on top, telling only the person
+ * who asked (response_url, ephemeral), why a post failed. What runs which command is the worker's
+ * table (src/jobs/run-job.ts).
  *
- * Used by the worker Lambda and, in-process, by the local server. Only types from src/docker: the
- * connection factory is passed in.
+ * Only types from src/docker: the connection factory is passed in.
  */
-import { parseCommand } from "../commands/parse.js";
-import { type CommandResult, runCommand } from "../commands/run.js";
+import type { CommandOf } from "../commands/parse.js";
+import type { CommandResult, ReadResult } from "../commands/results.js";
+import { type RunContext, runCommand } from "../commands/table.js";
 import { renderText } from "../commands/text.js";
 import type { Config } from "../config/types.js";
 import type { ConnectionFactory } from "../docker/connection.js";
@@ -40,7 +40,7 @@ export type JobOutcome =
   | { status: "not-posted"; error: string; told: boolean; result: CommandResult };
 
 /** The notice above a result: who asked for what. Left out when the message has no room for it. */
-export function withAttribution(msg: SlackMessage, job: CommandJob): SlackMessage {
+export function withAttribution(msg: SlackMessage, job: Pick<CommandJob, "user" | "text">): SlackMessage {
   const withIt: SlackMessage = {
     ...msg,
     blocks: [context(`<@${job.user}> ran ${codeSpan(`/dvol ${job.text}`)}`), ...msg.blocks],
@@ -49,7 +49,7 @@ export function withAttribution(msg: SlackMessage, job: CommandJob): SlackMessag
 }
 
 /** The message for a result; a result the renderer could not fit is attached whole as a file. */
-export function messageFor(result: CommandResult, job: CommandJob): SlackMessage {
+export function messageFor(result: ReadResult, job: Pick<CommandJob, "user" | "text">): SlackMessage {
   const rendered = renderSlack(result);
   if (checkMessage(rendered).length === 0) return withAttribution(rendered, job);
   const text = `The result of ${codeSpan(job.text)} is too long for a message: it is attached as a file.`;
@@ -99,16 +99,22 @@ export function postFailure(
   return { error: code ?? describeError(err), why };
 }
 
-export async function runJob(job: CommandJob, deps: RunJobDeps): Promise<JobOutcome> {
+/** The commands whose result is posted as it is (renderSlack): help and the host commands. */
+export type ReadName = ReadResult["command"];
+
+/** Runs a read command and posts its result in the channel (the person is told when it cannot). */
+export async function deliverRead<K extends ReadName>(
+  cmd: CommandOf<K>,
+  job: Pick<CommandJob, "user" | "text" | "channel" | "responseUrl">,
+  ctx: RunContext,
+  deps: Pick<RunJobDeps, "slack" | "logger">,
+): Promise<JobOutcome> {
   const log = deps.logger ?? console;
-  const now = deps.now ?? (() => new Date());
   const tell = tellPerson(job, deps.slack, log);
 
-  let result: CommandResult;
+  let result: ReadResult;
   try {
-    const config = await deps.config();
-    const cmd = parseCommand(job.words);
-    result = await runCommand(cmd, { config, connect: deps.connect(config), now });
+    result = await runCommand(cmd, ctx);
   } catch (err) {
     // Unknown hosts and usage errors were answered by the handler; what is left here is a config
     // that changed in between or an unexpected failure.

@@ -6,8 +6,8 @@
 
 import { randomBytes } from "node:crypto";
 import { MAX_RM_VOLUMES } from "../approvals/commands.js";
-import { parseCommand } from "../commands/parse.js";
-import type { CommandResult } from "../commands/run.js";
+import type { CommandOf } from "../commands/parse.js";
+import { type RunContext, runCommand } from "../commands/table.js";
 import type { Config } from "../config/types.js";
 import type { ConnectionFactory } from "../docker/connection.js";
 import { describeError, ReportInProgressError, ReportNotPostedError } from "../errors.js";
@@ -66,19 +66,20 @@ export interface ReportJobDeps {
 }
 
 /** `/dvol report [target]`: the report posted in the channel where it was typed. */
-export async function runReportJob(job: CommandJob, deps: ReportJobDeps): Promise<JobOutcome> {
+export async function runReportJob(
+  cmd: CommandOf<"report">,
+  job: Pick<CommandJob, "user" | "text" | "channel" | "responseUrl">,
+  ctx: RunContext,
+  deps: ReportJobDeps,
+): Promise<JobOutcome> {
   const log = deps.logger ?? console;
   const now = deps.now ?? (() => new Date());
   const tell = tellPerson(job, deps.slack, log);
   let result: ReportResult;
   let reportId: string;
   try {
-    const cmd = parseCommand(job.words);
-    if (cmd.name !== "report") throw new Error(`not a report command: ${cmd.name}`);
-    const config = await deps.config();
-    const store = await deps.store();
-    result = await runReport(cmd.target, { config, connect: deps.connect(config), now, store });
-    reportId = await saveReportLists(store, result, now());
+    result = await runCommand(cmd, ctx);
+    reportId = await saveReportLists(await deps.store(), result, now());
   } catch (err) {
     log.error(`dvol: ${job.text}: ${describeError(err)}`, errorFields(err));
     return { status: "failed", error: describeError(err), told: await tell(renderError(err)) };
@@ -86,8 +87,7 @@ export async function runReportJob(job: CommandJob, deps: ReportJobDeps): Promis
   const msg = withAttribution(renderReportSlack(result, { reportId }), job);
   try {
     const posted = await deps.slack.post(job.channel, msg);
-    // The read commands' result type does not include `report`: this outcome carries none.
-    return { status: "posted", posted, result: null as unknown as CommandResult };
+    return { status: "posted", posted, result };
   } catch (err) {
     const { error, why } = postFailure(err, job.channel, "the report", log);
     return { status: "failed", error, told: await tell(plain(`:warning: ${why}`)) };

@@ -1,6 +1,12 @@
 /**
- * The Slack side of deletion requests in the worker (SPEC §4): the jobs the handler hands over
- * for `/dvol rm|prune` (OpenRequestJob) and for clicks on Approve or Reject (DecideJob).
+ * The worker: a job is "run this command for this person and deliver it there". Its tables: one
+ * by job kind (JOBS: a command, a request to open, a click on Approve or Reject, a report's cleanup
+ * click) and the worker's side of the command table (DELIVERY: a read posted as it is, rm and prune
+ * opened as requests, requests listed, the report posted); every command runs through the command
+ * table (src/commands/table.ts), parsed once.
+ *
+ * The Slack side of deletion requests (SPEC §4): the jobs the handler hands over for
+ * `/dvol rm|prune` (OpenRequestJob) and for clicks on Approve or Reject (DecideJob).
  *
  * Open: the requester is checked (user groups resolved here, with the bot token), the plan is made
  * on the host by the approvals core, the request is stored, the parent message is posted in the
@@ -18,17 +24,16 @@
  * Only types from src/docker: the connection factory is passed in.
  */
 
-import type { PruneCommand, RmCommand } from "../approvals/commands.js";
 import { type ExecuteDeps, type ExecutionResult, executeRequest } from "../approvals/execute.js";
 import { type Actor, type GroupResolver, mayApprove } from "../approvals/policy.js";
 import { approveRequest, attachMessage, isExpired, rejectRequest } from "../approvals/requests.js";
-import { parseCommand } from "../commands/parse.js";
-import { type RequestsResult, renderRequestsText, runRequests } from "../commands/requests.js";
-import { type DeletionResult, runDeletion } from "../commands/rm.js";
-import type { CommandResult } from "../commands/run.js";
+import { type CommandName, type CommandOf, parseCommand } from "../commands/parse.js";
+import type { RequestsResult } from "../commands/requests.js";
+import type { DeletionResult } from "../commands/rm.js";
+import { COMMAND_TABLE, type RunContext, runCommand } from "../commands/table.js";
 import type { Config } from "../config/types.js";
 import type { ConnectionFactory } from "../docker/connection.js";
-import { describeError, NotAllowedError } from "../errors.js";
+import { describeError, NotAllowedError, StoreError } from "../errors.js";
 import { errorFields, type Logger, withFields } from "../log.js";
 import type { SlackMessage } from "../slack/message.js";
 import { type PostedMessage, type SlackThreadOutbox, slackErrorCode } from "../slack/post.js";
@@ -49,12 +54,12 @@ import {
 import { plain } from "../slack/replies.js";
 import type { DeletionRequest } from "../store/records.js";
 import type { Store } from "../store/store.js";
-import type { CommandJob, DecideJob, Job, OpenRequestJob } from "./job.js";
+import type { CleanupJob, CommandJob, DecideJob, Job, JobOf, OpenRequestJob } from "./job.js";
 import {
+  deliverRead,
   type JobOutcome,
   postFailure,
   type RunJobDeps,
-  runJob,
   tellPerson,
   withAttribution,
 } from "./run-job.js";
@@ -107,28 +112,47 @@ export function groupResolver(slack: Pick<SlackThreadOutbox, "usergroupMembers">
   };
 }
 
-/** The rm or prune command the handler accepted (`rm host a b …`, `prune host …`). */
-export function deletionCommandOf(words: readonly string[]): RmCommand | PruneCommand {
-  const cmd = parseCommand(words);
-  if (cmd.name === "rm" || cmd.name === "prune") return cmd;
-  throw new Error(`not a deletion command: ${cmd.name}`);
+/** A job that could not run: logged, and told to the person who asked (ephemeral). */
+async function failedJob(
+  err: unknown,
+  job: Pick<CommandJob, "text" | "responseUrl">,
+  deps: Pick<RequestJobDeps, "slack" | "logger">,
+): Promise<{ status: "failed"; error: string; told: boolean }> {
+  (deps.logger ?? console).error(`dvol: ${job.text}: ${describeError(err)}`, errorFields(err));
+  return {
+    status: "failed",
+    error: describeError(err),
+    told: await makeTell(deps, job.responseUrl)(renderError(err)),
+  };
 }
 
-function makeTell(deps: RequestJobDeps, responseUrl: string) {
+function makeTell(deps: Pick<RequestJobDeps, "slack" | "logger">, responseUrl: string) {
   return tellPerson({ responseUrl }, deps.slack, deps.logger ?? console);
 }
 
-export async function runOpenRequest(job: OpenRequestJob, deps: RequestJobDeps): Promise<OpenOutcome> {
+/** `/dvol rm|prune …` accepted by the handler: run through the worker's table (runCommandJob). */
+export function runOpenRequest(job: OpenRequestJob, deps: RequestJobDeps): Promise<WorkerOutcome> {
+  return runCommandJob(job, deps);
+}
+
+/**
+ * rm or prune from Slack: the plan made on the host, the request stored and posted. An rm or a
+ * prune typed in a command job (no trigger_id) opens a request as well, without the claim.
+ */
+async function openRequestFor(
+  cmd: CommandOf<"rm" | "prune">,
+  job: CommandJob | OpenRequestJob,
+  config: Config,
+  ctx: RunContext,
+  deps: RequestJobDeps,
+): Promise<OpenOutcome> {
   let log: Logger = deps.logger ?? console;
   const now = deps.now ?? (() => new Date());
   const tell = makeTell(deps, job.responseUrl);
+  const triggerId = "triggerId" in job ? job.triggerId : null;
 
-  let config: Config;
   let store: Store;
-  let cmd: RmCommand | PruneCommand;
   try {
-    config = await deps.config();
-    cmd = deletionCommandOf(job.words);
     store = await deps.store();
   } catch (err) {
     log.error(`dvol: ${job.text}: ${describeError(err)}`, errorFields(err));
@@ -136,35 +160,26 @@ export async function runOpenRequest(job: OpenRequestJob, deps: RequestJobDeps):
   }
 
   // One request per slash command: a second run of this job (a duplicate delivery, a retry) stops here.
-  if (job.triggerId) {
+  if (triggerId) {
     const at = now();
     const first = await store.claim(
-      `slack-trigger:${job.triggerId}`,
+      `slack-trigger:${triggerId}`,
       new Date(at.getTime() + TRIGGER_CLAIM_MS).toISOString(),
       at.toISOString(),
     );
     if (!first) {
-      log.info(`dvol: ${job.text}: trigger ${job.triggerId} was already handled; not opening it twice`);
+      log.info(`dvol: ${job.text}: trigger ${triggerId} was already handled; not opening it twice`);
       return { status: "duplicate" };
     }
   }
 
   // The same path as the CLI: requester checked (groups resolved with the bot token), plan made
   // on the host, request stored.
-  const actor: Actor = { user: job.user, channel: job.channel };
-  const resolveGroup = groupResolver(deps.slack);
+  const { actor, resolveGroup } = ctx.deletion;
   let result: DeletionResult;
   let request: DeletionRequest | null;
   try {
-    result = await runDeletion(cmd, {
-      config,
-      connect: deps.connect(config),
-      now,
-      mode: "request",
-      store,
-      actor,
-      resolveGroup,
-    });
+    result = await runCommand(cmd, ctx);
     request = result.requestId ? await store.getRequest(result.requestId) : null;
   } catch (err) {
     if (err instanceof NotAllowedError) {
@@ -429,39 +444,132 @@ async function execute(
 }
 
 export type WorkerOutcome = JobOutcome | OpenOutcome | DecideOutcome;
+export type WorkerDeps = RunJobDeps & RequestJobDeps;
 
-/** Runs any job the handler hands over: a read command, a request to open, a decision. */
-export function runWorkerJob(job: CommandJob, deps: RunJobDeps & RequestJobDeps): Promise<JobOutcome>;
-export function runWorkerJob(job: Job, deps: RunJobDeps & RequestJobDeps): Promise<WorkerOutcome>;
-export function runWorkerJob(job: Job, deps: RunJobDeps & RequestJobDeps): Promise<WorkerOutcome> {
-  switch (job.kind) {
-    case "command":
-      if (job.words[0] === "report") return runReportJob(job, deps);
-      return job.words[0] === "requests" ? runRequestList(job, deps) : runJob(job, deps);
-    case "open-request":
-      return job.reportList ? runReportCleanup(job, deps) : runOpenRequest(job, deps);
-    case "decide":
-      return runDecide(job, deps);
+/** How the worker delivers a command: run for the person who typed it, answered where it was typed. */
+type Delivery<K extends CommandName> = (
+  cmd: CommandOf<K>,
+  job: CommandJob | OpenRequestJob,
+  config: Config,
+  ctx: RunContext,
+  deps: WorkerDeps,
+) => Promise<WorkerOutcome>;
+
+const postRead = <K extends "help" | "hosts" | "info" | "ls" | "inspect">(
+  cmd: CommandOf<K>,
+  job: CommandJob | OpenRequestJob,
+  _config: Config,
+  ctx: RunContext,
+  deps: WorkerDeps,
+) => deliverRead(cmd, job, ctx, deps);
+
+/** The worker's side of the command table: how each command's result reaches Slack. */
+const DELIVERY: { [K in CommandName]: Delivery<K> } = {
+  help: postRead,
+  hosts: postRead,
+  info: postRead,
+  ls: postRead,
+  inspect: postRead,
+  rm: openRequestFor,
+  prune: openRequestFor,
+  requests: (cmd, job, _config, ctx, deps) => runRequestList(cmd, job, ctx, deps),
+  report: (cmd, job, _config, ctx, deps) => runReportJob(cmd, job, ctx, deps),
+};
+
+function deliver<K extends CommandName>(
+  cmd: CommandOf<K>,
+  job: CommandJob | OpenRequestJob,
+  config: Config,
+  ctx: RunContext,
+  deps: WorkerDeps,
+): Promise<WorkerOutcome> {
+  return DELIVERY[cmd.name](cmd, job, config, ctx, deps);
+}
+
+/** The command's context in the worker: the person who typed it, in its channel, opening requests. */
+function workerContext(config: Config, job: CommandJob | OpenRequestJob, deps: WorkerDeps): RunContext {
+  const now = deps.now ?? (() => new Date());
+  const connect = deps.connect(config);
+  return {
+    context: async () => ({ config, connect, now }),
+    store: deps.store,
+    deletion: {
+      mode: "request",
+      actor: { user: job.user, channel: job.channel },
+      resolveGroup: groupResolver(deps.slack),
+    },
+  };
+}
+
+/** A typed command (a read, rm or prune, requests, report): parsed once, delivered by its entry. */
+export async function runCommandJob(
+  job: CommandJob | OpenRequestJob,
+  deps: WorkerDeps,
+): Promise<WorkerOutcome> {
+  let config: Config;
+  let cmd: CommandOf;
+  try {
+    config = await deps.config();
+    cmd = parseCommand(job.words);
+  } catch (err) {
+    return failedJob(err, job, deps);
   }
+  return deliver(cmd, job, config, workerContext(config, job, deps), deps);
+}
+
+/** The jobs the handler hands over, by kind: a command, a request to open, a click. */
+const JOBS: { [K in Job["kind"]]: (job: JobOf<K>, deps: WorkerDeps) => Promise<WorkerOutcome> } = {
+  command: runCommandJob,
+  "open-request": runCommandJob,
+  decide: runDecide,
+  cleanup: runReportCleanup,
+};
+
+/** Whether an event names a job kind the worker runs (anything else is not a job of dvol's). */
+export function isJobKind(kind: unknown): kind is Job["kind"] {
+  return typeof kind === "string" && Object.hasOwn(JOBS, kind);
+}
+
+function runKind<K extends Job["kind"]>(job: JobOf<K>, deps: WorkerDeps): Promise<WorkerOutcome> {
+  return JOBS[job.kind](job, deps);
+}
+
+/** Runs any job the handler hands over: a command, a request to open, a decision, a cleanup. */
+export function runWorkerJob(job: CommandJob, deps: WorkerDeps): Promise<JobOutcome>;
+export function runWorkerJob(job: Job, deps: WorkerDeps): Promise<WorkerOutcome>;
+export function runWorkerJob(job: Job, deps: WorkerDeps): Promise<WorkerOutcome> {
+  return runKind(job, deps);
+}
+
+/** No store here: a worker that runs read commands only (tests). */
+const noStore = (): Promise<Store> =>
+  Promise.reject(new StoreError("this worker has no store", { hint: "Run it with a store." }));
+
+/**
+ * A command job in a worker without a store or threads (a read command needs neither): what it
+ * would need of them fails as a StoreError or a refused thread call, told to the person.
+ */
+export function runJob(job: CommandJob, deps: RunJobDeps): Promise<WorkerOutcome> {
+  const refused = (): Promise<never> =>
+    Promise.reject(new StoreError("this worker cannot post in threads", { hint: "Run it with a store." }));
+  return runWorkerJob(job, {
+    ...deps,
+    slack: { ...deps.slack, postInThread: refused, update: refused, usergroupMembers: refused },
+    store: noStore,
+  });
 }
 
 /**
  * A report's "Request cleanup" click: the names the report listed for the host, read from the
  * store, become an ordinary rm request (checked, planned, stored and posted as any other).
  */
-export async function runReportCleanup(job: OpenRequestJob, deps: RequestJobDeps): Promise<OpenOutcome> {
+export async function runReportCleanup(job: CleanupJob, deps: WorkerDeps): Promise<WorkerOutcome> {
   const list = job.reportList;
-  if (!list) return runOpenRequest(job, deps);
   let saved: { host: string; names: string[] } | null;
   try {
     saved = await loadReportList(await deps.store(), list.id, list.index);
   } catch (err) {
-    (deps.logger ?? console).error(`dvol: ${job.text}: ${describeError(err)}`, errorFields(err));
-    return {
-      status: "failed",
-      error: describeError(err),
-      told: await makeTell(deps, job.responseUrl)(renderError(err)),
-    };
+    return failedJob(err, job, deps);
   }
   if (!saved || saved.names.length === 0) {
     const why = `The list behind this button is gone (report ${list.id}): run \`/dvol report\` for a fresh one.`;
@@ -473,9 +581,10 @@ export async function runReportCleanup(job: OpenRequestJob, deps: RequestJobDeps
   }
   const { reportList: _, ...rest } = job;
   const words = ["rm", saved.host, ...saved.names];
-  return runOpenRequest(
+  return runCommandJob(
     {
       ...rest,
+      kind: "open-request",
       words,
       text: `rm ${saved.host} (${saved.names.length} dangling volumes of report ${list.id})`,
     },
@@ -491,9 +600,11 @@ export function untold(outcome: WorkerOutcome): string | null {
 }
 
 /** `/dvol requests`: the open requests and the last decided, posted in the channel. */
-export async function runRequestList(
-  job: CommandJob,
-  deps: RunJobDeps & RequestJobDeps,
+async function runRequestList(
+  cmd: CommandOf<"requests">,
+  job: CommandJob | OpenRequestJob,
+  ctx: RunContext,
+  deps: WorkerDeps,
 ): Promise<JobOutcome> {
   const log = deps.logger ?? console;
   const now = deps.now ?? (() => new Date());
@@ -503,7 +614,7 @@ export async function runRequestList(
     const store = await deps.store();
     // Listing expires the pending requests past their expiry: their parent messages follow.
     const due = (await store.listRequests({ statuses: ["pending"] })).filter((r) => isExpired(r, now()));
-    result = await runRequests(store, now);
+    result = await runCommand(cmd, ctx);
     for (const r of due) {
       const after = await store.getRequest(r.id);
       if (after?.status === "expired") await showState(deps, after, null, now());
@@ -512,11 +623,10 @@ export async function runRequestList(
     log.error(`dvol: ${job.text}: ${describeError(err)}`, errorFields(err));
     return { status: "failed", error: describeError(err), told: await tell(renderError(err)) };
   }
-  // The read commands' result type does not include `requests`: this outcome carries none.
-  const msg = withAttribution(renderRequestList(result, renderRequestsText(result)), job);
+  const msg = withAttribution(renderRequestList(result, COMMAND_TABLE.requests.text(result)), job);
   try {
     const posted = await deps.slack.post(job.channel, msg);
-    return { status: "posted", posted, result: null as unknown as CommandResult };
+    return { status: "posted", posted, result };
   } catch (err) {
     const { error, why } = postFailure(err, job.channel, "the list", log);
     return { status: "failed", error, told: await tell(plain(`:warning: ${why}`)) };

@@ -4,7 +4,8 @@
  * dispatcher, the clock.
  *
  * Everything decidable without a host is answered at once, ephemeral, to the person who typed
- * it: `help`, usage errors, unknown hosts, invalid volume names, access refusals. Anything that
+ * it: `help`, usage errors, unknown hosts, invalid volume names, access refusals. Each command's
+ * access, checks and answer are its entry of the router's table (src/slack/routes.ts). Anything that
  * talks to hosts is handed to the dispatcher as a CommandJob BEFORE the listener returns (on
  * Lambda, work left running after the handler returns is frozen or lost), then acknowledged with
  * a short ephemeral "Working on `ls host1`…". The worker posts the result in the channel.
@@ -19,27 +20,19 @@
 
 import type { BlockButtonAction, SlashCommand } from "@slack/bolt";
 import { App, type LogLevel, type Receiver, type RespondArguments } from "@slack/bolt";
-import { runHelp } from "../commands/help.js";
-import { type Command, parseCommand, tokenize } from "../commands/parse.js";
-import { resolveHost, resolveTarget } from "../config/targets.js";
+import { type CommandOf, parseCommand, tokenize } from "../commands/parse.js";
 import type { Config } from "../config/types.js";
 import { DvolError, describeError } from "../errors.js";
-import {
-  type CommandJob,
-  type DecideJob,
-  type JobDispatcher,
-  logFieldsOf,
-  type OpenRequestJob,
-} from "../jobs/job.js";
+import { type CleanupJob, type DecideJob, type JobDispatcher, logFieldsOf } from "../jobs/job.js";
 import { errorFields, type Logger, withFields } from "../log.js";
 import { checkReadAccess, checkRequesterAccess } from "./access.js";
 import type { SlackMessage } from "./message.js";
 import { respondEphemeral } from "./post.js";
-import { renderSlack } from "./render.js";
 import { renderError } from "./render-error.js";
 import { CLEANUP_ACTION, parseCleanupValue } from "./render-report.js";
-import { decisionOf, REQUEST_ID_RE, renderOpening } from "./render-request.js";
-import { codeSpan, plain } from "./replies.js";
+import { decisionOf, REQUEST_ID_RE } from "./render-request.js";
+import { plain } from "./replies.js";
+import { accessOf, answer, type CommandDecision, checkCommand } from "./routes.js";
 
 export type { Logger } from "../log.js";
 
@@ -58,35 +51,7 @@ export type SlashCommandInput = Pick<SlashCommand, "text" | "channel_id" | "user
   trigger_id?: string;
 };
 
-/** What to do with a slash command: answer at once, or dispatch a job and acknowledge it. */
-export type CommandDecision =
-  | { kind: "reply"; message: SlackMessage }
-  | { kind: "dispatch"; job: CommandJob | OpenRequestJob; ack: SlackMessage };
-
-/** The commands that open a deletion request: requesters, not viewers, may type them. */
-const DELETION_COMMANDS: ReadonlySet<string> = new Set(["rm", "prune"]);
-
-/** Host names and volume names are checked here, before any job exists. */
-function checkTargets(cmd: Command, config: Config): void {
-  switch (cmd.name) {
-    case "info":
-    case "inspect":
-      resolveHost(config, cmd.host);
-      return;
-    case "ls":
-      resolveTarget(config, cmd.target);
-      return;
-    case "report":
-      resolveTarget(config, cmd.target ?? "all");
-      return;
-    case "rm":
-    case "prune":
-      resolveHost(config, cmd.host);
-      return;
-    default:
-      return;
-  }
-}
+export type { CommandDecision } from "./routes.js";
 
 /** Decides what to do with a slash command; throws nothing a user could cause. */
 export async function decideCommand(
@@ -103,54 +68,37 @@ export async function decideCommand(
   }
   const caller = { channel: input.channel_id, user: input.user_id };
   let words: string[];
-  let cmd: Command;
+  let cmd: CommandOf;
   try {
     words = tokenize(input.text ?? "");
     if (words.length === 0) words = ["help"];
     // Refused before parsing: a refused user learns no host names. The channel first, then
-    // requesters for rm/prune and viewers for everything else.
-    const deletion = DELETION_COMMANDS.has(words[0] ?? "");
+    // requesters for rm/prune and viewers for everything else (the command's route says which).
     const channelOk = checkReadAccess({ ...config.access, viewers: ["*"] }, caller);
     const access = !channelOk.ok
       ? channelOk
-      : deletion
+      : accessOf(words[0]) === "request"
         ? checkRequesterAccess(config.access, caller)
         : checkReadAccess(config.access, caller);
     if (access.ok === false) {
       return { kind: "reply", message: plain(`:no_entry: ${access.message}\n${access.hint}`) };
     }
     cmd = parseCommand(words);
-    checkTargets(cmd, config);
+    checkCommand(cmd, config);
   } catch (err) {
     if (err instanceof DvolError) return { kind: "reply", message: renderError(err) };
     throw err;
   }
-  if (cmd.name === "help") return { kind: "reply", message: renderSlack(runHelp(cmd.topic)) };
-
   const text = words.join(" ");
-  if (cmd.name === "rm" || cmd.name === "prune") {
-    const job: OpenRequestJob = {
-      kind: "open-request",
-      words,
-      text,
-      channel: input.channel_id,
-      user: input.user_id,
-      responseUrl: input.response_url,
-      acceptedAt: now().toISOString(),
-      triggerId: input.trigger_id || null,
-    };
-    return { kind: "dispatch", job, ack: renderOpening(text) };
-  }
-  const job: CommandJob = {
-    kind: "command",
+  return answer(cmd, {
     words,
     text,
     channel: input.channel_id,
     user: input.user_id,
     responseUrl: input.response_url,
     acceptedAt: now().toISOString(),
-  };
-  return { kind: "dispatch", job, ack: plain(`:hourglass_flowing_sand: Working on ${codeSpan(text)}…`) };
+    triggerId: input.trigger_id || null,
+  });
 }
 
 export function ephemeral(msg: SlackMessage): RespondArguments {
@@ -186,7 +134,7 @@ export function decideJobOf(body: unknown, action: unknown, at: Date): DecideJob
  * action: the worker opens an rm request, as the clicking user in the report's channel, for
  * exactly the volumes the report listed for that host.
  */
-export function cleanupJobOf(body: unknown, action: unknown, at: Date): OpenRequestJob | null {
+export function cleanupJobOf(body: unknown, action: unknown, at: Date): CleanupJob | null {
   const b = body as (Partial<BlockButtonAction> & { trigger_id?: string }) | null;
   const a = action as
     | (Partial<BlockButtonAction["actions"][number]> & { selected_option?: { value?: unknown } })
@@ -199,7 +147,7 @@ export function cleanupJobOf(body: unknown, action: unknown, at: Date): OpenRequ
   const channel = b.channel?.id ?? b.container?.channel_id;
   if (!list || !user || !channel || !b.response_url) return null;
   return {
-    kind: "open-request",
+    kind: "cleanup",
     words: ["rm"],
     text: `cleanup from report ${list.id} (host ${list.index + 1})`,
     channel,

@@ -15,7 +15,7 @@ import type { InfoResult } from "../commands/info.js";
 import type { InspectResult } from "../commands/inspect.js";
 import type { LsResult, VolumeRow } from "../commands/ls.js";
 import { totalSize } from "../commands/ls-text.js";
-import type { CommandResult } from "../commands/run.js";
+import type { ReadResult } from "../commands/results.js";
 import { renderText } from "../commands/text.js";
 import type { HostFailureResult } from "../docker/fanout.js";
 import type { DiskUsage } from "../docker/model.js";
@@ -40,13 +40,13 @@ export const SUMMARY_LARGEST = [5, 3, 2, 1, 0] as const;
  * The Block Kit message for a result. When the whole rendering does not fit in one message, a
  * summary that says so, with `file` set to the complete text rendering.
  */
-export function renderSlack(result: CommandResult): SlackMessage {
+export function renderSlack(result: ReadResult): SlackMessage {
   const full = renderFull(result);
   if (fits(full)) return full;
   return summarise(result, full);
 }
 
-function renderFull(r: CommandResult): SlackMessage {
+function renderFull(r: ReadResult): SlackMessage {
   switch (r.command) {
     case "help":
       return renderHelp(r);
@@ -479,12 +479,12 @@ function renderInspect(r: InspectResult): SlackMessage {
 // ---------------------------------------------------------------------------------------------
 // too long for one message
 
-function hostNames(r: CommandResult): string[] {
+function hostNames(r: ReadResult): string[] {
   return r.command === "help" ? [] : r.hosts.map((h) => h.host);
 }
 
 /** `dvol-ls-host1.txt`, `dvol-ls-host1,host2.txt`, `dvol-ls-12-hosts.txt`. */
-export function attachmentName(r: CommandResult): string {
+export function attachmentName(r: ReadResult): string {
   const names = hostNames(r).map((h) => h.replace(/[^A-Za-z0-9._-]/g, "_"));
   const joined = names.join(",");
   const part =
@@ -496,7 +496,7 @@ export function attachmentName(r: CommandResult): string {
   return `dvol-${r.command}${part}.txt`;
 }
 
-function summarise(r: CommandResult, full: SlackMessage): SlackMessage {
+function summarise(r: ReadResult, full: SlackMessage): SlackMessage {
   const names = hostNames(r);
   const file = {
     filename: attachmentName(r),

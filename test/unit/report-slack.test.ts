@@ -5,7 +5,7 @@ import { createReportHandler } from "../../handlers/report.js";
 import type { Config, HostConfig } from "../../src/config/types.js";
 import type { ConnectionFactory } from "../../src/docker/connection.js";
 import { HostError, ReportInProgressError, ReportNotPostedError, StoreError } from "../../src/errors.js";
-import type { CommandJob, OpenRequestJob } from "../../src/jobs/job.js";
+import type { CleanupJob, CommandJob } from "../../src/jobs/job.js";
 import {
   CLAIM_MARGIN_MS,
   type DailyReportOutcome,
@@ -429,8 +429,8 @@ describe("the Request cleanup button", () => {
       actions: [button],
     };
     const job = cleanupJobOf(body, button, at);
-    expect(job).toMatchObject({ kind: "open-request", user: "U0ALICE", channel: "C0REPORT" });
-    const out = await runWorkerJob(job as OpenRequestJob, deps);
+    expect(job).toMatchObject({ kind: "cleanup", user: "U0ALICE", channel: "C0REPORT" });
+    const out = await runWorkerJob(job as CleanupJob, deps);
     if (out.status !== "opened") throw new Error(`not opened: ${JSON.stringify(out)}`);
     expect(out.request.plan.map((v) => v.name).sort()).toEqual([...listed].sort());
     expect(out.request.requester).toBe("U0ALICE");
