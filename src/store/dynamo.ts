@@ -24,7 +24,7 @@
  * (`REQ#<id>`), so that IAM can deny dynamodb:DeleteItem on every `AUDIT#*` leading key: once
  * written, a record is neither changed (the put is conditional) nor deleted. The daily report
  * touches only the leading keys `CLAIM#report#*`, `MEMO#report-posted#*`, `MEMO#report-list|*` and
- * `MEMO#dangling|*` (test/unit/report-keys.test.ts), so its role can be limited to those.
+ * `MEMO#dangling|*` (test/unit/handlers/report.test.ts), so its role can be limited to those.
  *
  * Size: an item holds at most 400 KB. A request's JSON (1,000 planned volumes with 255-character
  * names and their outcomes is about 0.8 MB) is stored as is up to 64 KB, brotli-compressed in the

@@ -1,0 +1,90 @@
+// Dispatchers: the Lambda one sends an asynchronous Invoke (InvocationType "Event") of the worker
+// with the job as payload; the in-process one runs the job after the caller's turn, and logs
+// failures instead of throwing them into the request.
+import type { LambdaClient } from "@aws-sdk/client-lambda";
+import { describe, expect, it } from "vitest";
+import { inProcessDispatcher, lambdaDispatcher, workerFunctionName } from "../../../src/jobs/dispatch.js";
+import type { CommandJob } from "../../../src/jobs/job.js";
+
+const job: CommandJob = {
+  kind: "command",
+  words: ["ls", "host1"],
+  text: "ls host1",
+  channel: "C1",
+  user: "U1",
+  responseUrl: "https://hooks.slack.com/commands/1",
+  acceptedAt: "2026-11-29T14:00:00.000Z",
+};
+
+function fakeLambda(statusCode: number) {
+  const sent: { input: Record<string, unknown> }[] = [];
+  const client = {
+    send: async (cmd: { input: Record<string, unknown> }) => {
+      sent.push(cmd);
+      return { StatusCode: statusCode };
+    },
+  } as unknown as LambdaClient;
+  return { client, sent };
+}
+
+describe("lambdaDispatcher", () => {
+  it("invokes the worker asynchronously with the job as JSON", async () => {
+    const { client, sent } = fakeLambda(202);
+    await lambdaDispatcher({ functionName: "dvol-dev-worker", client })(job);
+    expect(sent).toHaveLength(1);
+    const input = sent[0]?.input ?? {};
+    expect(input.FunctionName).toBe("dvol-dev-worker");
+    expect(input.InvocationType).toBe("Event");
+    expect(JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array))).toEqual(job);
+  });
+
+  it("fails when Lambda does not answer 202 Accepted", async () => {
+    const { client } = fakeLambda(200);
+    await expect(lambdaDispatcher({ functionName: "w", client })(job)).rejects.toThrow(/not 202/);
+  });
+
+  it("gives up within its deadline when Lambda does not answer, so the ack is not late", async () => {
+    const client = {
+      send: (_cmd: unknown, opts?: { abortSignal?: AbortSignal }) =>
+        new Promise((_resolve, reject) => {
+          opts?.abortSignal?.addEventListener("abort", () => reject(new Error("Request aborted")));
+        }),
+    } as unknown as LambdaClient;
+    const t0 = Date.now();
+    await expect(lambdaDispatcher({ functionName: "w", client, timeoutMs: 50 })(job)).rejects.toThrow(
+      /aborted/,
+    );
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
+  it("reads the function name from DVOL_WORKER_FUNCTION", () => {
+    expect(workerFunctionName({ DVOL_WORKER_FUNCTION: " dvol-worker " })).toBe("dvol-worker");
+    expect(workerFunctionName({})).toBeUndefined();
+  });
+});
+
+describe("inProcessDispatcher", () => {
+  it("resolves before the job runs, then runs it", async () => {
+    const order: string[] = [];
+    const d = inProcessDispatcher(async (j) => {
+      order.push(`ran ${j.text}`);
+    });
+    await d(job);
+    order.push("dispatched");
+    await d.idle();
+    expect(order).toEqual(["dispatched", "ran ls host1"]);
+  });
+
+  it("logs a failing job and never throws it", async () => {
+    const logged: string[] = [];
+    const d = inProcessDispatcher(
+      async () => {
+        throw new Error("engine on fire");
+      },
+      { error: (m: string) => logged.push(m) },
+    );
+    await expect(d(job)).resolves.toBeUndefined();
+    await d.idle();
+    expect(logged.join("\n")).toContain("engine on fire");
+  });
+});
