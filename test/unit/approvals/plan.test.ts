@@ -3,7 +3,13 @@
 import { describe, expect, it } from "vitest";
 import type { PruneCommand } from "../../../src/approvals/commands.js";
 import { parseDuration } from "../../../src/approvals/duration.js";
-import { buildPlan, MAX_PLAN_VOLUMES, planPrune, planRm, volumeIdentity } from "../../../src/approvals/plan.js";
+import {
+  buildPlan,
+  MAX_PLAN_VOLUMES,
+  planPrune,
+  planRm,
+  volumeIdentity,
+} from "../../../src/approvals/plan.js";
 import { parseCommand } from "../../../src/commands/parse.js";
 import { Engine } from "../../../src/docker/engine.js";
 import { InvalidVolumeNameError, UnknownHostError, UsageError } from "../../../src/errors.js";
