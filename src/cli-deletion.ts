@@ -8,13 +8,20 @@
 import { hostname } from "node:os";
 import type { GroupResolver } from "./approvals/policy.js";
 import type { DeletionSetting } from "./commands/table.js";
+import { GroupLookupError } from "./errors.js";
 import type { Store } from "./store/store.js";
 
 export type StoreOpener = (env: NodeJS.ProcessEnv, cwd: string) => Promise<Store>;
 
-/** The CLI checks no access rules (see above): a group is never looked up. */
-const noGroups: GroupResolver = async (group) => {
-  throw new Error(`the CLI does not look up user groups (${group})`);
+/**
+ * The CLI has no Slack bot token, so it cannot read a user group's members. It checks no access
+ * list for rm and prune (see above); should a list be asked on a terminal, a group there counts
+ * as having no members and the refusal says why, with this hint.
+ */
+export const cliGroups: GroupResolver = async (group) => {
+  throw new GroupLookupError(group, "the CLI has no Slack bot token to ask Slack", {
+    hint: 'On a terminal only user IDs and "*" in the access lists count: run the command in Slack, where dvol looks the group up.',
+  });
 };
 
 /** `cli:<user>`: who acts from this terminal. */
@@ -31,7 +38,7 @@ export function cliDeletion(env: NodeJS.ProcessEnv, yes: boolean): DeletionSetti
   return {
     mode: yes ? "execute" : "plan",
     actor: { user: operator, channel: null },
-    resolveGroup: noGroups,
+    resolveGroup: cliGroups,
     executor: `${operator}@${hostname()}:${process.pid}`,
   };
 }

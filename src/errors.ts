@@ -134,6 +134,24 @@ export class NotAllowedError extends DvolError {
 }
 
 /**
+ * The members of a user group (`S…`, in an access list) could not be looked up: Slack did not
+ * answer `usergroups.users.list`, or the front end has no way to ask (the CLI has no bot token).
+ * The policy counts such a group as having no members, and its refusal says why (`detail`) and
+ * what to do (the hint).
+ */
+export class GroupLookupError extends DvolError {
+  readonly kind = "group-lookup";
+  constructor(
+    readonly group: string,
+    /** Why, in a few words: Slack's error code, or what the front end cannot do. */
+    readonly detail: string,
+    options: { cause?: unknown; hint?: string } = {},
+  ) {
+    super(`the members of user group ${group} could not be looked up: ${detail}`, options);
+  }
+}
+
+/**
  * The daily report could not be posted in `report.channel`. Nothing was posted, the claim on the
  * date was released, and the invocation fails so that Lambda retries it.
  */
@@ -216,6 +234,7 @@ export const ERROR_KINDS = {
   "nothing-to-delete": "failure",
   store: "failure",
   "not-allowed": "failure",
+  "group-lookup": "failure",
   "deletion-incomplete": "failure",
   "report-not-posted": "failure",
   "report-in-progress": "failure",

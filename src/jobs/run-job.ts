@@ -36,6 +36,8 @@ export type JobOutcome =
   | { status: "posted"; posted: PostedMessage; result: CommandResult }
   /** The command could not run; the person who typed it was told through response_url. */
   | { status: "failed"; error: string; told: boolean }
+  /** The policy refused the person (a user group looked up here); they were told why, ephemeral. */
+  | { status: "refused"; error: string; told: boolean }
   /** It ran, but the bot could not post in the channel; the person was shown the result instead. */
   | { status: "not-posted"; error: string; told: boolean; result: CommandResult };
 

@@ -25,7 +25,7 @@
  */
 
 import { type ExecuteDeps, type ExecutionResult, executeRequest } from "../approvals/execute.js";
-import { type Actor, type GroupResolver, mayApprove } from "../approvals/policy.js";
+import { type Actor, type GroupResolver, mayDo, mayResume } from "../approvals/policy.js";
 import { approveRequest, attachMessage, isExpired, rejectRequest } from "../approvals/requests.js";
 import { type CommandName, type CommandOf, parseCommand } from "../commands/parse.js";
 import type { RequestsResult } from "../commands/requests.js";
@@ -33,7 +33,7 @@ import type { DeletionResult } from "../commands/rm.js";
 import { COMMAND_TABLE, type RunContext, runCommand } from "../commands/table.js";
 import type { Config } from "../config/types.js";
 import type { ConnectionFactory } from "../docker/connection.js";
-import { describeError, NotAllowedError, StoreError } from "../errors.js";
+import { describeError, GroupLookupError, NotAllowedError, StoreError } from "../errors.js";
 import { errorFields, type Logger, withFields } from "../log.js";
 import type { SlackMessage } from "../slack/message.js";
 import { type PostedMessage, type SlackThreadOutbox, slackErrorCode } from "../slack/post.js";
@@ -52,6 +52,7 @@ import {
   renderUnknownRequest,
 } from "../slack/render-request.js";
 import { plain } from "../slack/replies.js";
+import { accessOf } from "../slack/routes.js";
 import type { DeletionRequest } from "../store/records.js";
 import type { Store } from "../store/store.js";
 import type { CleanupJob, CommandJob, DecideJob, Job, JobOf, OpenRequestJob } from "./job.js";
@@ -104,7 +105,7 @@ export function groupResolver(slack: Pick<SlackThreadOutbox, "usergroupMembers">
     let p = cache.get(groupId);
     if (!p) {
       p = slack.usergroupMembers(groupId).catch((err: unknown) => {
-        throw new Error(slackErrorCode(err) ?? describeError(err));
+        throw new GroupLookupError(groupId, slackErrorCode(err) ?? describeError(err), { cause: err });
       });
       cache.set(groupId, p);
     }
@@ -345,11 +346,11 @@ export async function runDecide(job: DecideJob, deps: RequestJobDeps): Promise<D
     case "decided": {
       const r = current as DeletionRequest;
       // Approved but not done: its executor stopped (or is still at work). An approver's click
-      // resumes it; the execution itself makes sure nothing is deleted twice.
+      // (policy: any approver) resumes it; the execution itself makes sure nothing is deleted twice.
       if (job.action === "approve" && (r.status === "approved" || r.status === "executing")) {
-        const may =
-          r.decidedBy === job.user || (await mayApprove(config.access, r, actor, policy.resolveGroup)).ok;
-        if (may) return execute(job, deps, config, store, r);
+        if ((await mayResume(config.access, r, actor, policy.resolveGroup)).ok) {
+          return execute(job, deps, config, store, r);
+        }
       }
       return nothing("decided", decided.message, renderAlreadyDecided(r, now()), r);
     }
@@ -487,21 +488,26 @@ function deliver<K extends CommandName>(
 }
 
 /** The command's context in the worker: the person who typed it, in its channel, opening requests. */
-function workerContext(config: Config, job: CommandJob | OpenRequestJob, deps: WorkerDeps): RunContext {
+function workerContext(
+  config: Config,
+  actor: Actor,
+  resolveGroup: GroupResolver,
+  deps: WorkerDeps,
+): RunContext {
   const now = deps.now ?? (() => new Date());
   const connect = deps.connect(config);
   return {
     context: async () => ({ config, connect, now }),
     store: deps.store,
-    deletion: {
-      mode: "request",
-      actor: { user: job.user, channel: job.channel },
-      resolveGroup: groupResolver(deps.slack),
-    },
+    deletion: { mode: "request", actor, resolveGroup },
   };
 }
 
-/** A typed command (a read, rm or prune, requests, report): parsed once, delivered by its entry. */
+/**
+ * A typed command (a read, rm or prune, requests, report): parsed once, allowed by the policy
+ * (the handler decided what user IDs and "*" tell; user groups are looked up here), delivered by
+ * its entry. A refusal is told to the person who typed it, and nothing runs.
+ */
 export async function runCommandJob(
   job: CommandJob | OpenRequestJob,
   deps: WorkerDeps,
@@ -514,7 +520,18 @@ export async function runCommandJob(
   } catch (err) {
     return failedJob(err, job, deps);
   }
-  return deliver(cmd, job, config, workerContext(config, job, deps), deps);
+  const actor: Actor = { user: job.user, channel: job.channel };
+  const resolveGroup = groupResolver(deps.slack);
+  const allowed = await mayDo(config.access, accessOf(cmd.name), actor, resolveGroup);
+  if (!allowed.ok) {
+    (deps.logger ?? console).info(`dvol: ${job.text}: refused (${allowed.reason}) for ${job.user}`);
+    return {
+      status: "refused",
+      error: allowed.message,
+      told: await makeTell(deps, job.responseUrl)(plain(`:no_entry: ${allowed.message}\n${allowed.hint}`)),
+    };
+  }
+  return deliver(cmd, job, config, workerContext(config, actor, resolveGroup, deps), deps);
 }
 
 /** The jobs the handler hands over, by kind: a command, a request to open, a click. */

@@ -4,14 +4,14 @@
  * dispatcher, the clock.
  *
  * Everything decidable without a host is answered at once, ephemeral, to the person who typed
- * it: `help`, usage errors, unknown hosts, invalid volume names, access refusals. Each command's
+ * it: `help`, usage errors, unknown hosts, invalid volume names, access refusals (src/approvals/policy.ts,
+ * as far as user IDs and "*" tell; user groups are looked up by the worker). Each command's
  * access, checks and answer are its entry of the router's table (src/slack/routes.ts). Anything that
  * talks to hosts is handed to the dispatcher as a CommandJob BEFORE the listener returns (on
  * Lambda, work left running after the handler returns is frozen or lost), then acknowledged with
  * a short ephemeral "Working on `ls host1`…". The worker posts the result in the channel.
  *
- * `rm` and `prune` open deletion requests (SPEC §4): after the same checks, and the requester's
- * (user IDs and "*" here; user groups need the bot token, so the worker looks them up), they are
+ * `rm` and `prune` open deletion requests (SPEC §4): after the same checks (for requesters), they are
  * handed over as OpenRequestJobs. A click on a request's Approve or Reject button is acknowledged
  * with an empty 200 and handed over as a DecideJob: the worker decides, once.
  *
@@ -20,12 +20,12 @@
 
 import type { BlockButtonAction, SlashCommand } from "@slack/bolt";
 import { App, type LogLevel, type Receiver, type RespondArguments } from "@slack/bolt";
+import { precheck } from "../approvals/policy.js";
 import { type CommandOf, parseCommand, tokenize } from "../commands/parse.js";
 import type { Config } from "../config/types.js";
 import { DvolError, describeError } from "../errors.js";
 import { type CleanupJob, type DecideJob, type JobDispatcher, logFieldsOf } from "../jobs/job.js";
 import { errorFields, type Logger, withFields } from "../log.js";
-import { checkReadAccess, checkRequesterAccess } from "./access.js";
 import type { SlackMessage } from "./message.js";
 import { respondEphemeral } from "./post.js";
 import { renderError } from "./render-error.js";
@@ -66,7 +66,7 @@ export async function decideCommand(
     (deps.logger ?? console).error(`dvol: config: ${describeError(err)}`, errorFields(err));
     return { kind: "reply", message: renderError(err) };
   }
-  const caller = { channel: input.channel_id, user: input.user_id };
+  const caller = { user: input.user_id, channel: input.channel_id };
   let words: string[];
   let cmd: CommandOf;
   try {
@@ -74,17 +74,17 @@ export async function decideCommand(
     if (words.length === 0) words = ["help"];
     // Refused before parsing: a refused user learns no host names. The channel first, then
     // requesters for rm/prune and viewers for everything else (the command's route says which).
-    const channelOk = checkReadAccess({ ...config.access, viewers: ["*"] }, caller);
-    const access = !channelOk.ok
-      ? channelOk
-      : accessOf(words[0]) === "request"
-        ? checkRequesterAccess(config.access, caller)
-        : checkReadAccess(config.access, caller);
+    // A user the list could name only through a user group is the worker's to decide: it looks
+    // the group up with the bot token, and runs the command or says why not.
+    const access = precheck(config.access, accessOf(words[0]), caller);
     if (access.ok === false) {
       return { kind: "reply", message: plain(`:no_entry: ${access.message}\n${access.hint}`) };
     }
     cmd = parseCommand(words);
-    checkCommand(cmd, config);
+    // Host names are checked (and an unknown one answered with the registered ones) only for a
+    // user known to be allowed; for one whose groups the worker looks up, the worker checks them
+    // after the access decision.
+    if (access.ok === true) checkCommand(cmd, config);
   } catch (err) {
     if (err instanceof DvolError) return { kind: "reply", message: renderError(err) };
     throw err;

@@ -5,6 +5,7 @@
  * CommandJob; rm and prune as an OpenRequestJob). It imports no runner: the Slack handler's
  * bundle holds no engine code.
  */
+import type { ListAction } from "../approvals/policy.js";
 import { runHelp } from "../commands/help.js";
 import type { CommandName, CommandOf } from "../commands/parse.js";
 import { resolveHost, resolveTarget } from "../config/targets.js";
@@ -24,8 +25,8 @@ export type CommandDecision =
 export type Typed = Omit<OpenRequestJob, "kind">;
 
 export interface SlackRoute<K extends CommandName> {
-  /** rm and prune open requests, for requesters; viewers may type every other command. */
-  access?: "request";
+  /** The policy's action (src/approvals/policy.ts): rm and prune are "request"; the rest "read". */
+  access?: ListAction;
   /** Host names (and targets) checked before any job exists: an unknown host throws. */
   check?(cmd: CommandOf<K>, config: Config): void;
   answer(cmd: CommandOf<K>, typed: Typed): CommandDecision;
@@ -66,7 +67,7 @@ function isCommandName(word: string | undefined): word is CommandName {
 }
 
 /** Who may type the command named by a word (checked before the words are parsed). */
-export function accessOf(word: string | undefined): "read" | "request" {
+export function accessOf(word: string | undefined): ListAction {
   return (isCommandName(word) && SLACK_ROUTES[word].access) || "read";
 }
 

@@ -3,10 +3,10 @@
 // OpenRequestJobs; clicks on Approve and Reject acknowledged with an empty 200 and handed over as
 // DecideJobs; other buttons and Slack retries hand over nothing.
 import { describe, expect, it } from "vitest";
+import { precheck } from "../../../src/approvals/policy.js";
 import { parseConfig } from "../../../src/config/load.js";
 import type { Config } from "../../../src/config/types.js";
 import type { DecideJob, Job, OpenRequestJob } from "../../../src/jobs/job.js";
-import { checkRequesterAccess } from "../../../src/slack/access.js";
 import { createSlackApp } from "../../../src/slack/app.js";
 import { ApiGatewayReceiver } from "../../../src/slack/receiver.js";
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from "../../../src/slack/render-request.js";
@@ -147,7 +147,7 @@ describe("/dvol rm and prune in the handler", () => {
     await r.run("rm host1 old-cache", { user_id: "U0EVE0001" });
     expect(r.jobs).toHaveLength(1);
     expect(
-      checkRequesterAccess(configWith("access:\n  requesters: [S0GROUP01, U0BOB0001]\n").access, {
+      precheck(configWith("access:\n  requesters: [S0GROUP01, U0BOB0001]\n").access, "request", {
         channel: "C1",
         user: "U0EVE0001",
       }),

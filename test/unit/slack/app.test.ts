@@ -2,10 +2,10 @@
 // to the person who typed it (help, usage errors, unknown hosts, invalid volume names, access
 // refusals), and what is handed to the dispatcher before the acknowledgement.
 import { describe, expect, it } from "vitest";
+import { precheck } from "../../../src/approvals/policy.js";
 import { parseConfig } from "../../../src/config/load.js";
 import type { Config } from "../../../src/config/types.js";
 import type { Job } from "../../../src/jobs/job.js";
-import { checkReadAccess } from "../../../src/slack/access.js";
 import { createSlackApp, decideCommand } from "../../../src/slack/app.js";
 import { ApiGatewayReceiver } from "../../../src/slack/receiver.js";
 import { codeSpan } from "../../../src/slack/replies.js";
@@ -200,12 +200,30 @@ describe("access rules", () => {
     allowSelfApproval: false,
   });
   it("empty channels means anywhere", () => {
-    expect(checkReadAccess(access([], ["*"]), { channel: "D0DM", user: "U1" })).toEqual({ ok: true });
+    expect(precheck(access([], ["*"]), "read", { channel: "D0DM", user: "U1" })).toEqual({ ok: true });
   });
-  it("a user group in viewers is not resolvable yet and matches nobody, and the refusal says so", () => {
-    const d = checkReadAccess(access([], ["S0GROUP01"]), { channel: "C1", user: "U1" });
-    expect(d.ok).toBe(false);
-    if (!d.ok) expect(d.hint).toContain("User groups");
+
+  it("a viewer listed only through a user group is handed to the worker, which looks the group up", async () => {
+    const r = router(configWith("access:\n  viewers: [S0GROUP01]\n"));
+    const ack = await r.run("ls host1", { user_id: "U0EVE0001" });
+    expect(ack.text).toContain("Working on");
+    expect(ack.text).not.toContain("not resolved");
+    expect(r.jobs).toEqual([expect.objectContaining({ kind: "command", words: ["ls", "host1"] })]);
+  });
+
+  it("while its groups are unknown, a user learns no host names from the handler", async () => {
+    const r = router(configWith("access:\n  viewers: [S0GROUP01]\n"));
+    const ack = await r.run("ls nowhere", { user_id: "U0EVE0001" });
+    expect(JSON.stringify(ack)).not.toContain("host1");
+    // Handed over: the worker checks the host after the group lookup.
+    expect(r.jobs).toHaveLength(1);
+  });
+
+  it("a channel outside access.channels is refused even for a group-listed viewer", async () => {
+    const r = router(configWith("access:\n  channels: [C0OPS0001]\n  viewers: [S0GROUP01]\n"));
+    const ack = await r.run("ls host1", { channel_id: "C0OTHER01" });
+    expect(ack.text).toContain("does not take commands in this channel");
+    expect(r.jobs).toHaveLength(0);
   });
 });
 
