@@ -105,7 +105,8 @@ export function groupResolver(slack: Pick<SlackThreadOutbox, "usergroupMembers">
     let p = cache.get(groupId);
     if (!p) {
       p = slack.usergroupMembers(groupId).catch((err: unknown) => {
-        throw new GroupLookupError(groupId, slackErrorCode(err) ?? describeError(err), { cause: err });
+        const detail = slackErrorCode(err) ?? (err instanceof Error ? err.message : String(err));
+        throw new GroupLookupError(groupId, detail, { cause: err });
       });
       cache.set(groupId, p);
     }

@@ -170,6 +170,52 @@ describe("/dvol through the Lambda handlers, against the real engines", () => {
     expect(standin.calls).toHaveLength(0);
   });
 
+  it("a viewer listed only through a user group: the handler defers, the worker looks the group up and runs or refuses", async () => {
+    const groupConfig = writeConfig(
+      [
+        engineHost("h", testbed.engines.docker28, testbed),
+        engineHost("old", testbed.engines.docker20, testbed),
+      ],
+      { access: { channels: [CHANNEL], viewers: ["S0VIEWERS"] } },
+    );
+    standin.setUsergroup("S0VIEWERS", ["U0AAAAAAA"]);
+    const l = lambdas({ config: groupConfig });
+    // A member: acknowledged as any command, then the volumes posted in the channel.
+    const member = ackOf(await l.slack(signedSlashCommand({ text: "ls h", channel_id: CHANNEL })));
+    expect(member.text).toContain("Working on `ls h`");
+    // Someone else: acknowledged the same way (the handler cannot tell), then refused by the worker.
+    const refusedId = "group-viewer-refused";
+    const other = ackOf(
+      await l.slack(
+        signedSlashCommand({
+          text: "ls nowhere",
+          channel_id: CHANNEL,
+          user_id: "U0EVE0001",
+          response_url: standin.responseUrl(refusedId),
+        }),
+      ),
+    );
+    expect(unmrkdwn(JSON.stringify(other))).not.toContain("h, old");
+    expect(l.jobs).toHaveLength(2);
+
+    const outcomes = await l.settle();
+    expect(outcomes.map((o) => o.status)).toEqual(["posted", "refused"]);
+    expect(standin.callsTo("usergroups.users.list").map((c) => c.args.usergroup)).toEqual([
+      "S0VIEWERS",
+      "S0VIEWERS",
+    ]);
+    const posts = standin.callsTo("chat.postMessage");
+    expect(posts).toHaveLength(1);
+    expect(JSON.stringify(posted(posts[0]).blocks)).toContain("<@U0AAAAAAA> ran `/dvol ls h`");
+    const [answer] = standin.responsesTo(refusedId);
+    expect(answer?.json.response_type).toBe("ephemeral");
+    const said = unmrkdwn(String(answer?.json.text));
+    expect(said).toContain("You are not one of dvol's viewers");
+    expect(said).toContain("access.viewers");
+    expect(said).not.toContain("not resolved");
+    expect(said).not.toContain("h, old");
+  });
+
   it("a signed block_actions click is acknowledged", async () => {
     const l = lambdas();
     const res = (await l.slack(

@@ -1,12 +1,15 @@
 // Unit tests of rm, prune and requests on the CLI (src/cli.ts, src/cli-deletion.ts, the text and
 // JSON renderings) with a fake engine and an in-memory store: no network, no Docker.
 import { describe, expect, it } from "vitest";
+import { mayRequest } from "../../src/approvals/policy.js";
 import { main } from "../../src/cli.js";
+import { cliDeletion, cliGroups } from "../../src/cli-deletion.js";
 import type { RequestsResult } from "../../src/commands/requests.js";
 import type { DeletionResult } from "../../src/commands/rm.js";
+import { describeError, errorClass, GroupLookupError } from "../../src/errors.js";
 import { createMemoryState, type MemoryState, MemoryStore } from "../../src/store/memory.js";
 import { writeConfig } from "../support/dvol.js";
-import { FakeEngine } from "../support/fake-engine.js";
+import { FakeEngine, fakeConfig } from "../support/fake-engine.js";
 
 const config = writeConfig([{ name: "host1", socket: "/nonexistent/docker.sock" }], {
   protect: { names: ["*postgres*"], labels: ["dvol.protect=true"] },
@@ -181,5 +184,40 @@ describe("dvol requests", () => {
     expect(text.stdout).toContain("No open deletion request.");
     expect(text.stdout).toMatch(/Last decided \(1\):\nID +HOST +VOLUMES +REQUESTER +DECIDED BY/);
     expect(text.stdout).toContain("done: 1 deleted, 0 skipped, 0 failed, 1.0 kB freed");
+  });
+});
+
+describe("the CLI's group resolver", () => {
+  it("is the one the CLI's deletions carry", () => {
+    expect(cliDeletion({ USER: "alice" }, false).resolveGroup).toBe(cliGroups);
+  });
+
+  it("refuses with a GroupLookupError: what happened, what to do, exit status 1", async () => {
+    const err = await cliGroups("S0OPS").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GroupLookupError);
+    const e = err as GroupLookupError;
+    expect(e.kind).toBe("group-lookup");
+    expect(e.group).toBe("S0OPS");
+    expect(e.message).toBe(
+      "the members of user group S0OPS could not be looked up: the CLI has no Slack bot token to ask Slack",
+    );
+    expect(e.hint).toContain("run the command in Slack");
+    expect(errorClass(e)).toBe("failure");
+    expect(describeError(e)).toBe(`${e.message}\n${e.hint}`);
+  });
+
+  it("through the policy: the refusal says why and what to do, not to try again later", async () => {
+    const d = await mayRequest(
+      fakeConfig({ access: { requesters: ["S0OPS"] } }).access,
+      cliDeletion({ USER: "alice" }, true).actor,
+      cliGroups,
+    );
+    expect(d).toMatchObject({ ok: false, reason: "requester" });
+    if (!d.ok) {
+      expect(d.hint).toContain("S0OPS (the CLI has no Slack bot token to ask Slack) could not be looked up");
+      expect(d.hint).toContain("run the command in Slack");
+      expect(d.hint).not.toContain("try again later");
+      expect(d.hint).toContain("access.requesters");
+    }
   });
 });

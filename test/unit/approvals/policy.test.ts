@@ -23,7 +23,6 @@ import {
   protectionOf,
   type RequestFacts,
 } from "../../../src/approvals/policy.js";
-import { cliGroups } from "../../../src/cli-deletion.js";
 import { GroupLookupError } from "../../../src/errors.js";
 import { fakeConfig } from "../../support/fake-engine.js";
 
@@ -388,31 +387,6 @@ describe.each(DECISIONS)("$action", ({ may, cases }) => {
       resolve,
     );
     expect(d).toEqual({ ok: true });
-  });
-});
-
-describe("the CLI's group resolver", () => {
-  it("refuses with a GroupLookupError: what happened, what to do, exit status 1", async () => {
-    const err = await cliGroups("S0OPS").catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(GroupLookupError);
-    const e = err as GroupLookupError;
-    expect(e.kind).toBe("group-lookup");
-    expect(e.group).toBe("S0OPS");
-    expect(e.message).toBe(
-      "the members of user group S0OPS could not be looked up: the CLI has no Slack bot token to ask Slack",
-    );
-    expect(e.hint).toContain("run the command in Slack");
-  });
-
-  it("through the policy: the refusal says why and what to do, not to try again later", async () => {
-    const d = await mayRequest(accessWith({ requesters: ["S0OPS"] }), at("cli:alice", null), cliGroups);
-    expect(d).toMatchObject({ ok: false, reason: "requester" });
-    if (!d.ok) {
-      expect(d.hint).toContain("S0OPS (the CLI has no Slack bot token to ask Slack) could not be looked up");
-      expect(d.hint).toContain("run the command in Slack");
-      expect(d.hint).not.toContain("try again later");
-      expect(d.hint).toContain("access.requesters");
-    }
   });
 });
 

@@ -5,6 +5,7 @@
 // expired requests, double clicks, and group members looked up through Slack.
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Config } from "../../../src/config/types.js";
+import { GroupLookupError } from "../../../src/errors.js";
 import type { DecideJob, OpenRequestJob } from "../../../src/jobs/job.js";
 import {
   type DecideOutcome,
@@ -15,6 +16,7 @@ import {
   runOpenRequest,
   runWorkerJob,
 } from "../../../src/jobs/run-request.js";
+import { decideCommand } from "../../../src/slack/app.js";
 import type { SlackMessage } from "../../../src/slack/message.js";
 import type { PostedMessage, SlackThreadOutbox } from "../../../src/slack/post.js";
 import { APPROVE_ACTION_ID } from "../../../src/slack/render-request.js";
@@ -256,6 +258,18 @@ describe("deciding", () => {
     expect(engine.deletes()).toBe(0);
   });
 
+  it("a click in another channel than the request's is refused, and nothing changes (SPEC §4.7)", async () => {
+    const o = await opened();
+    const job = { ...decideJob(o.request, BOB, "approve", o.plan?.ts ?? ""), channel: "C0ELSE001" };
+    const out = await runDecide(job, deps());
+    expect(out.status).toBe("refused");
+    const said = text(slack.responses.at(-1)?.msg);
+    expect(said).toContain(`${o.request.id} belongs to another channel`);
+    expect(said).toContain(CHANNEL);
+    expect((await store.getRequest(o.request.id))?.status).toBe("pending");
+    expect(engine.deletes()).toBe(0);
+  });
+
   it("an approver's approval deletes, posts one line per volume, and updates parent and plan", async () => {
     const o = await opened(protectPg());
     const planTs = o.plan?.ts ?? "";
@@ -443,5 +457,83 @@ describe("group members", () => {
     expect(await resolve("S1")).toEqual(["U1"]);
     expect(slack.groupLookups).toBe(1);
     await expect(resolve("S2")).rejects.toThrow("no_such_subteam");
+    const err = await resolve("S2").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GroupLookupError);
+    expect(err).toMatchObject({ group: "S2", detail: "no_such_subteam", kind: "group-lookup" });
+    expect((err as Error).cause).toBeInstanceOf(Error);
+  });
+});
+
+describe("read commands for viewers listed through a user group", () => {
+  const viewersGroup = () => fakeConfig({ access: { viewers: ["S0VIEW001"] } });
+
+  /** What the Slack handler makes of the text (it cannot look groups up), run by the worker. */
+  async function typed(words: string, user: string, config = viewersGroup()) {
+    const d = await decideCommand(
+      {
+        text: words,
+        channel_id: CHANNEL,
+        user_id: user,
+        response_url: `https://hooks.slack.com/commands/T1/${user}`,
+      },
+      { config: async () => config, dispatch: async () => {}, now: () => clock },
+    );
+    if (d.kind !== "dispatch") throw new Error(`answered at once: ${d.message.text}`);
+    expect(d.ack.text).toContain("Working on");
+    return runWorkerJob(d.job, deps(config));
+  }
+
+  it("a member: the handler hands it over, the worker looks the group up and posts the result", async () => {
+    slack.groups.set("S0VIEW001", [ALICE]);
+    const out = await typed("ls host1", ALICE);
+    expect(out.status).toBe("posted");
+    expect(slack.groupLookups).toBe(1);
+    expect(text(slack.posts.at(-1)?.msg)).toContain("old-a");
+    expect(slack.responses).toHaveLength(0);
+  });
+
+  it("anyone else: refused by the worker, told only them what happened and what to do; nothing runs", async () => {
+    slack.groups.set("S0VIEW001", [ALICE]);
+    const out = await typed("ls nowhere", EVE);
+    expect(out).toMatchObject({ status: "refused", told: true });
+    expect(slack.posts).toHaveLength(0);
+    const said = slack.responses.at(-1)?.msg.text ?? "";
+    expect(said).toContain("You are not one of dvol's viewers, who may run read commands.");
+    expect(said).toContain("Ask an admin to add you (or a group of yours) to access.viewers.");
+    // Refused before the host is looked at: no host names.
+    expect(said).not.toContain("host1");
+  });
+
+  it("a group that cannot be looked up refuses, and says so", async () => {
+    const out = await typed("hosts", ALICE);
+    expect(out.status).toBe("refused");
+    expect(slack.responses.at(-1)?.msg.text).toContain(
+      "The members of S0VIEW001 (no_such_subteam) could not be looked up: try again later.",
+    );
+  });
+
+  it("a member who names an unknown host is told by the worker, once allowed", async () => {
+    slack.groups.set("S0VIEW001", [ALICE]);
+    const out = await typed("ls nowhere", ALICE);
+    expect(out).toMatchObject({ status: "failed", told: true });
+    expect(JSON.stringify(slack.responses.at(-1)?.msg)).toContain('unknown host \\"nowhere\\"');
+  });
+
+  it("the worker applies access.channels too", async () => {
+    const config = fakeConfig({ access: { channels: ["C0ELSE001"], viewers: ["*"] } });
+    const out = await runWorkerJob(
+      {
+        kind: "command",
+        words: ["hosts"],
+        text: "hosts",
+        channel: CHANNEL,
+        user: ALICE,
+        responseUrl: "https://hooks.slack.com/commands/T1/x",
+        acceptedAt: clock.toISOString(),
+      },
+      deps(config),
+    );
+    expect(out.status).toBe("refused");
+    expect(slack.responses.at(-1)?.msg.text).toContain("dvol does not take commands in this channel.");
   });
 });
