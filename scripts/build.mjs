@@ -1,5 +1,8 @@
 // Bundles the dvol CLI into dist/cli.cjs (run by `npm ci` through "prepare", and by `npm run build`).
+import { readFileSync } from "node:fs";
 import { build } from "esbuild";
+
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 
 await build({
   entryPoints: ["src/cli-main.ts"],
@@ -22,5 +25,7 @@ await build({
   // process.emitWarning, `!!binary` (YAML 1.1 only) decodes with atob, and yaml's own debugging
   // variables (LOG_TOKENS, LOG_STREAM) are not read.
   alias: { yaml: "./node_modules/yaml/browser/index.js" },
+  // What `dvol --version` prints (src/cli-main.ts).
+  define: { __DVOL_VERSION__: JSON.stringify(version) },
   logLevel: "warning",
 });

@@ -10,9 +10,14 @@ import { DvolError, describeError, errorClass, errorKind, UsageError } from "./e
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/store.js";
 
+/** Exit statuses (README: "Exit status"). */
 export const EXIT_OK = 0;
+/** The command ran and something failed: a host, a volume, a deletion, or writing the output. */
 export const EXIT_HOST_FAILED = 1;
+/** The command could not run as given; nothing was asked of any host. */
 export const EXIT_USAGE = 2;
+/** The output could not be written (a full disk): what the command found is lost. */
+export const EXIT_OUTPUT_FAILED = EXIT_HOST_FAILED;
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -25,42 +30,62 @@ export interface CliIo {
   openStore?: StoreOpener;
   /** The clock of `report` (tests). */
   now?: () => Date;
+  /** What --version prints (the bundle's, from package.json at build time). */
+  version?: string;
 }
 
-const CLI_USAGE = "usage: dvol [--config FILE] [--json] [--yes] <command> [args...]   (dvol help)";
+const CLI_USAGE =
+  "usage: dvol [--config FILE] [--json] [--yes] <command> [args...]   (dvol --help, dvol <command> --help, dvol --version)";
 
-/** Splits the CLI's own options (--config, --json, --yes) from the command's words. */
+/** Splits the CLI's own options (--config, --json, --yes, --help, --version) from the command's words. */
 export function splitGlobalOptions(argv: readonly string[]): {
   config?: string;
   json: boolean;
   /** rm and prune delete only with --yes (the CLI's own approval). */
   yes: boolean;
+  /** --help or -h: `help`, or `help <command>` after a command. */
+  help: boolean;
+  version: boolean;
   words: string[];
 } {
   let config: string | undefined;
   let json = false;
   let yes = false;
+  let help = false;
+  let version = false;
   const words: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === "--json") json = true;
     else if (a === "--yes") yes = true;
+    else if (a === "--help" || a === "-h") help = true;
+    else if (a === "--version") version = true;
     else if (a === "--config") {
       config = argv[++i];
       if (config === undefined) throw new UsageError("--config needs a file", { usage: CLI_USAGE });
     } else if (a.startsWith("--config=")) config = a.slice("--config=".length);
     else words.push(a);
   }
-  return { config, json, yes, words };
+  return { config, json, yes, help, version, words };
 }
 
-/** The dvol command: returns the exit status (0 all hosts answered, 1 a host failed, 2 usage). */
+/**
+ * The dvol command: returns the exit status (0 all hosts answered and all asked for was done, 1 a
+ * host, volume or deletion failed, 2 usage).
+ */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let json = false;
   try {
     const opts = splitGlobalOptions(argv);
     json = opts.json;
-    const cmd = parseCommand(opts.words.length ? opts.words : ["help"]);
+    if (opts.version) {
+      const version = io.version ?? "unknown";
+      io.stdout(json ? JSON.stringify({ command: "version", version }) : `dvol ${version}`);
+      return EXIT_OK;
+    }
+    // `dvol --help`, `dvol ls --help`: help, or the command's help (its other words are not parsed).
+    const words = opts.help ? ["help", ...opts.words.slice(0, 1)] : opts.words;
+    const cmd = parseCommand(words.length ? words : ["help"]);
     const context = cached(async () => {
       const config = await loadConfig({ file: opts.config, env: io.env, cwd: io.cwd });
       const connect =

@@ -208,6 +208,83 @@ export class SsmUnavailableError extends DvolError {
   }
 }
 
+/** Why SSM answered a read of a parameter with an error, or the SDK could not ask it. */
+export type SsmFailure =
+  | "no-region"
+  | "no-credentials"
+  | "bad-credentials"
+  | "not-found"
+  | "access-denied"
+  | "kms"
+  | "other";
+
+/**
+ * An `ssm:` reference (or a `<NAME>_PARAM` variable) could not be read, for a reason SSM or the
+ * SDK gave: no region, no credentials, no such parameter, access denied. Names the parameter
+ * (never a value) and, when known, the config key that references it.
+ */
+export class SsmParameterError extends DvolError {
+  readonly kind = "ssm-parameter";
+  constructor(
+    readonly parameter: string,
+    readonly failure: SsmFailure,
+    /** The cause in words ("no such parameter"). */
+    readonly detail: string,
+    options: { cause?: unknown; hint?: string; key?: string } = {},
+  ) {
+    super(
+      `${options.key ? `${options.key}: ` : ""}cannot read SSM parameter ${parameter}: ${detail}`,
+      options,
+    );
+    this.key = options.key;
+  }
+  /** The config key that references the parameter, when known. */
+  readonly key: string | undefined;
+
+  /** The same error, naming the config key that references the parameter. */
+  withKey(key: string): SsmParameterError {
+    return new SsmParameterError(this.parameter, this.failure, this.detail, {
+      key,
+      cause: this.cause,
+      ...(this.hint === undefined ? {} : { hint: this.hint }),
+    });
+  }
+}
+
+/** `certs/key.pem (/etc/dvol/certs/key.pem)`: a path as written, and where it led when relative. */
+export function pathAsGiven(given: string, resolved: string): string {
+  return given === resolved ? given : `${given} (${resolved})`;
+}
+
+/** A file error's cause in words ("permission denied"), from its errno code; else its message. */
+export function fileErrorText(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const words = code === undefined ? undefined : ERRNO_WORDS[code];
+  if (words) return words;
+  if (code) return `${code}${err instanceof Error && err.message ? ` (${err.message})` : ""}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+const ERRNO_WORDS: Record<string, string> = {
+  ENOENT: "no such file",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EISDIR: "is a directory",
+  ENOTDIR: "a part of the path is not a directory",
+  ELOOP: "too many levels of symbolic links",
+  ENAMETOOLONG: "the name is too long",
+  EMFILE: "too many open files",
+  ENFILE: "too many open files in the system",
+  EIO: "input/output error",
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "read-only file system",
+  EFBIG: "file too large",
+  EPIPE: "the reader went away (broken pipe)",
+  EAGAIN: "resource temporarily unavailable",
+  EBADF: "bad file descriptor",
+};
+
 /** The request was opened and approved, but its execution did not complete (it can be resumed). */
 export class DeletionIncompleteError extends DvolError {
   readonly kind = "deletion-incomplete";
@@ -239,6 +316,7 @@ export const ERROR_KINDS = {
   "report-not-posted": "failure",
   "report-in-progress": "failure",
   "ssm-unavailable": "failure",
+  "ssm-parameter": "failure",
 } as const satisfies Record<string, "usage" | "failure">;
 
 export type ErrorKind = keyof typeof ERROR_KINDS;

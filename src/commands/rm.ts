@@ -140,9 +140,9 @@ export async function runDeletion(
   return resultOf(cmd, plan, "executed", who, run.request);
 }
 
-/** True unless a volume failed to be deleted. */
+/** False when a volume failed to be deleted, or an rm can delete none of the volumes it names. */
 export function deletionSucceeded(r: DeletionResult): boolean {
-  return (r.summary?.failed ?? 0) === 0;
+  return (r.summary?.failed ?? 0) === 0 && !(r.command === "rm" && r.plan.length === 0);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { cached } from "../cached.js";
-import { ConfigError } from "../errors.js";
+import { ConfigError, fileErrorText, pathAsGiven } from "../errors.js";
 import type { Config } from "./types.js";
 import { parseTcpUrl, validateConfig } from "./validate.js";
 
@@ -31,10 +31,13 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === "ENOENT" && explicit === undefined) return defaultConfig(env, cwd);
-    throw new ConfigError(`cannot read ${file}: ${code ?? String(cause)}`, {
-      cause,
-      hint: explicit === undefined ? undefined : "Check --config or DVOL_CONFIG.",
-    });
+    throw new ConfigError(
+      `cannot read ${pathAsGiven(explicit ?? DEFAULT_CONFIG_FILE, file)}: ${fileErrorText(cause)}`,
+      {
+        cause,
+        hint: explicit === undefined ? undefined : "Check --config or DVOL_CONFIG.",
+      },
+    );
   }
   return parseConfig(text, file);
 }

@@ -1,7 +1,15 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { cached, cachedBy } from "../cached.js";
-import { ConfigError, SsmUnavailableError } from "../errors.js";
+import {
+  ConfigError,
+  DvolError,
+  fileErrorText,
+  pathAsGiven,
+  type SsmFailure,
+  SsmParameterError,
+  SsmUnavailableError,
+} from "../errors.js";
 import type { SecretRef } from "./types.js";
 
 /** Reads one SSM parameter, decrypted. Injected so tests need no AWS. */
@@ -39,7 +47,7 @@ export class SecretResolver {
         try {
           return await readFile(file);
         } catch (cause) {
-          throw new ConfigError(`cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? cause}`, {
+          throw new ConfigError(`cannot read ${pathAsGiven(ref.target, file)}: ${fileErrorText(cause)}`, {
             key,
             cause,
           });
@@ -56,14 +64,11 @@ export class SecretResolver {
         try {
           return Buffer.from(await ssm(ref.target));
         } catch (cause) {
-          // SSM did not answer: that error names the parameter and says what to check.
-          if (cause instanceof SsmUnavailableError) throw cause;
-          const name = (cause as Error).name ?? "Error";
-          throw new ConfigError(`cannot read SSM parameter ${ref.target}: ${name}`, {
-            key,
-            cause,
-            hint: "Check that the parameter exists and that this role may call ssm:GetParameter on it.",
-          });
+          // SSM did not answer, or answered with an error: both name the parameter and say what
+          // to check (the config key is added here).
+          if (cause instanceof SsmParameterError) throw cause.withKey(key);
+          if (cause instanceof DvolError) throw cause;
+          throw ssmReadFailure(ref.target, cause).withKey(key);
         }
       }
     }
@@ -111,7 +116,7 @@ export async function defaultSsmReader(opts: SsmReaderOptions = {}): Promise<Ssm
     } catch (err) {
       const silent = noAnswer(err, connectionTimeout, requestTimeout);
       if (silent) throw new SsmUnavailableError(name, silent, { cause: err });
-      throw err;
+      throw ssmReadFailure(name, err);
     }
     const value = out.Parameter?.Value;
     if (value === undefined) {
@@ -119,6 +124,91 @@ export async function defaultSsmReader(opts: SsmReaderOptions = {}): Promise<Ssm
     }
     return value;
   };
+}
+
+const ACCESS_HINT =
+  "Allow this role ssm:GetParameter on the parameter (and kms:Decrypt on the key of a SecureString).";
+
+/**
+ * What an SDK error reading `parameter` means, in words, with what to do (the error is an
+ * SsmParameterError already, or one of the SDK's: its "Region is missing", a
+ * CredentialsProviderError, or a service exception named by SSM's error type).
+ */
+export function ssmReadFailure(parameter: string, err: unknown): SsmParameterError {
+  if (err instanceof SsmParameterError) return err;
+  const e = err as { name?: unknown; message?: unknown } | null | undefined;
+  const name = typeof e?.name === "string" ? e.name : "Error";
+  const message = typeof e?.message === "string" ? e.message : String(err);
+  const fail = (failure: SsmFailure, detail: string, hint: string) =>
+    new SsmParameterError(parameter, failure, detail, { cause: err, hint });
+  if (/^Region is missing/i.test(message)) {
+    return fail(
+      "no-region",
+      "no AWS region is set",
+      "Set AWS_REGION (or a region in the AWS profile, AWS_PROFILE); on Lambda it is set for you.",
+    );
+  }
+  if (name === "CredentialsProviderError") {
+    return fail(
+      "no-credentials",
+      "no AWS credentials were found",
+      "Give the process AWS credentials: AWS_PROFILE, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a role (on Lambda, the function's role).",
+    );
+  }
+  switch (name) {
+    case "ParameterNotFound":
+    case "ParameterVersionNotFound":
+      return fail(
+        "not-found",
+        "no such parameter",
+        "Check the parameter's name and the region (AWS_REGION), or create it: aws ssm put-parameter --type SecureString --name NAME --value file://FILE",
+      );
+    case "AccessDeniedException":
+      // SSM's own message names the role and the action refused ("User: arn:… is not authorized
+      // to perform: ssm:GetParameter on resource: …"); anything else's message is not repeated.
+      return fail(
+        "access-denied",
+        fromSsm(err) ? `access denied (${oneLine(message)})` : "access denied",
+        ACCESS_HINT,
+      );
+    case "InvalidKeyId":
+    case "KMSAccessDeniedException":
+    case "KMSDisabledException":
+    case "KMSNotFoundException":
+    case "KMSInvalidStateException":
+      return fail(
+        "kms",
+        `its KMS key cannot be used to decrypt it (${name})`,
+        "Allow this role kms:Decrypt on the parameter's KMS key, and check that the key is enabled.",
+      );
+    case "UnrecognizedClientException":
+    case "InvalidClientTokenId":
+    case "InvalidSignatureException":
+    case "SignatureDoesNotMatch":
+    case "ExpiredTokenException":
+    case "ExpiredToken":
+      return fail(
+        "bad-credentials",
+        `the AWS credentials were refused (${name})`,
+        "Renew or correct the AWS credentials (an expired session token, or a wrong key).",
+      );
+  }
+  // What else was said is not repeated: it could quote what the reader was given.
+  return fail(
+    "other",
+    name,
+    "Check that the parameter exists and that this role may call ssm:GetParameter on it.",
+  );
+}
+
+/** An exception SSM itself answered with (an HTTP status is known), not one from elsewhere. */
+function fromSsm(err: unknown): boolean {
+  return typeof (err as { $metadata?: { httpStatusCode?: unknown } })?.$metadata?.httpStatusCode === "number";
+}
+
+function oneLine(s: string): string {
+  const line = s.split("\n")[0]?.trim() ?? "";
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
 
 /** Why SSM gave no answer (a timeout, no connection), or null when it answered (with an error). */

@@ -63,13 +63,46 @@ function bool(v: unknown, key: string, fallback: boolean): boolean {
   return v;
 }
 
-function positive(v: unknown, key: string, fallback: number): number {
+/** A positive number of at most `max` (`why` says where the bound comes from). */
+function positive(v: unknown, key: string, fallback: number, max: { value: number; why: string }): number {
   if (v === undefined || v === null) return fallback;
   if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
     throw new ConfigError(`expected a positive number, got ${describe(v)}`, { key });
   }
+  if (v > max.value) {
+    throw new ConfigError(`${v} is more than ${max.value}, the most allowed: ${max.why}`, { key });
+  }
   return v;
 }
+
+/**
+ * The worker function's timeout in seconds: serverless.yml's `functions.worker.timeout`, which
+ * must stay equal to this (test/unit/config/validate.test.ts compares them).
+ */
+export const WORKER_FUNCTION_TIMEOUT_SECONDS = 60;
+
+/**
+ * What the worker needs after its longest call to a host, before Lambda stops it: posting the
+ * result in Slack and recording the outcome in the store (a deletion's last volume), or handing
+ * what is left to a new invocation.
+ */
+export const WORKER_MARGIN_SECONDS = 15;
+
+/**
+ * The longest `timeoutSeconds` a host may have. A command's deadline on a host must end early
+ * enough in the worker's invocation that the worker can still say and record what happened:
+ * the function's timeout less that margin (45 s).
+ */
+export const MAX_HOST_TIMEOUT_SECONDS = WORKER_FUNCTION_TIMEOUT_SECONDS - WORKER_MARGIN_SECONDS;
+
+/** The longest life of a deletion request: a year. */
+export const MAX_TTL_HOURS = 24 * 365;
+
+const HOST_TIMEOUT_BOUND = {
+  value: MAX_HOST_TIMEOUT_SECONDS,
+  why: `the worker function's timeout (${WORKER_FUNCTION_TIMEOUT_SECONDS} s, serverless.yml) less ${WORKER_MARGIN_SECONDS} s to post and record the result`,
+};
+const TTL_BOUND = { value: MAX_TTL_HOURS, why: "a year" };
 
 export function parseSecretRef(v: unknown, key: string): SecretRef {
   const s = str(v, key);
@@ -171,13 +204,23 @@ function parseHost(v: unknown, i: number): HostConfig {
       labels[k] = String(val);
     }
   }
-  const timeoutMs = positive(o.timeoutSeconds, `${hat}.timeoutSeconds`, DEFAULT_TIMEOUT_MS / 1000) * 1000;
+  const timeoutMs =
+    positive(o.timeoutSeconds, `${hat}.timeoutSeconds`, DEFAULT_TIMEOUT_MS / 1000, HOST_TIMEOUT_BOUND) * 1000;
   return { name, endpoint, labels, timeoutMs };
 }
 
 export function parseLabelRule(s: string): LabelRule {
   const eq = s.indexOf("=");
   return eq < 0 ? { key: s, value: undefined } : { key: s.slice(0, eq), value: s.slice(eq + 1) };
+}
+
+/** A protect rule `KEY` or `KEY=VALUE`: the key is needed (`=v` would protect nothing, silently). */
+function protectLabelRule(s: string, key: string): LabelRule {
+  const rule = parseLabelRule(s);
+  if (rule.key.trim() === "") {
+    throw new ConfigError(`${JSON.stringify(s)} has no label key: write KEY or KEY=VALUE`, { key });
+  }
+  return rule;
 }
 
 /** Validates a parsed YAML document; every error names the offending key. */
@@ -218,8 +261,10 @@ export function validateConfig(doc: unknown, source: string | null, baseDir: str
     report: { channel: optStr(report.channel, "report.channel") ?? null },
     protect: {
       names: strList(protect.names, "protect.names", []),
-      labels: strList(protect.labels, "protect.labels", []).map(parseLabelRule),
+      labels: strList(protect.labels, "protect.labels", []).map((l, i) =>
+        protectLabelRule(l, `protect.labels[${i}]`),
+      ),
     },
-    requests: { ttlHours: positive(requests.ttlHours, "requests.ttlHours", 24) },
+    requests: { ttlHours: positive(requests.ttlHours, "requests.ttlHours", 24, TTL_BOUND) },
   };
 }

@@ -5,7 +5,7 @@
  */
 import { cached, cachedBy } from "../cached.js";
 import { defaultSsmReader, type SsmReader } from "../config/secrets.js";
-import { ConfigError, SsmUnavailableError } from "../errors.js";
+import { ConfigError, DvolError } from "../errors.js";
 
 export type SlackSecretName = "SLACK_SIGNING_SECRET" | "SLACK_BOT_TOKEN";
 
@@ -54,8 +54,8 @@ export class SlackSecrets {
     try {
       value = await ssm(param);
     } catch (cause) {
-      // SSM did not answer: that error names the parameter and says what to check.
-      if (cause instanceof SsmUnavailableError) throw cause;
+      // SSM did not answer, or answered with an error: both name the parameter and say what to check.
+      if (cause instanceof DvolError) throw cause;
       throw new ConfigError(`cannot read SSM parameter ${param}: ${(cause as Error)?.name ?? "Error"}`, {
         key: paramVar,
         cause,

@@ -199,7 +199,7 @@ describe.each(KINDS)("deletion on a %s engine of its own", (kind) => {
 
     // The text rendering: one line per volume and the space freed.
     const text = await cli(["--yes", "rm", "h", inUse], connect);
-    expect(text.code).toBe(0);
+    expect(text.code).toBe(1);
     expect(text.stdout).toContain("nothing to delete: no request was opened");
 
     // On record in the embedded store, and listed by `requests`.
@@ -411,7 +411,7 @@ describe.each(KINDS)("deletion on a %s engine of its own", (kind) => {
       const config = await loadConfig({ file: configFile, env: {} });
       const { connect, sent } = recording(config);
       const run = await cli<DeletionResult>(["--json", "--yes", "rm", "h", missing], connect);
-      expect(run.code).toBe(0);
+      expect(run.code).toBe(1);
       expect(run.json).toMatchObject({ stage: "nothing-to-delete", requestId: null, plan: [] });
       expect(run.json.blocked).toEqual([{ name: missing, reason: "missing", detail: "no such volume" }]);
       expect(sent.filter((s) => s.startsWith("DELETE"))).toEqual([]);

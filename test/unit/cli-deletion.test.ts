@@ -128,11 +128,11 @@ describe("dvol rm / prune on the CLI", () => {
     expect(run.stdout).toContain("failed  old-cache  unexpected error: disk on fire");
   });
 
-  it("nothing to delete: says so, opens nothing, exit 0", async () => {
+  it("nothing to delete: says so, opens nothing, exit 1 (nothing asked for can be deleted)", async () => {
     const fake = engine();
     const state = createMemoryState();
     const run = await cli(["--yes", "rm", "host1", "web-data"], fake, state);
-    expect(run.code).toBe(0);
+    expect(run.code).toBe(1);
     expect(run.stdout).toContain("nothing to delete: no request was opened");
     expect(await new MemoryStore({ state }).listRequests()).toEqual([]);
   });

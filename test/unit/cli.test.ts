@@ -3,10 +3,20 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { EXIT_HOST_FAILED, EXIT_OK, EXIT_USAGE, main, splitGlobalOptions } from "../../src/cli.js";
+import {
+  EXIT_HOST_FAILED,
+  EXIT_OK,
+  EXIT_OUTPUT_FAILED,
+  EXIT_USAGE,
+  main,
+  splitGlobalOptions,
+} from "../../src/cli.js";
 import type { HostConfig } from "../../src/config/types.js";
 import type { ConnectionFactory, EngineConnection, EngineRequest } from "../../src/docker/connection.js";
-import { UsageError } from "../../src/errors.js";
+import { StoreError, UsageError } from "../../src/errors.js";
+import { createMemoryState, MemoryStore } from "../../src/store/memory.js";
+import { writeConfig } from "../support/dvol.js";
+import { FakeEngine } from "../support/fake-engine.js";
 
 /** Canned engine answers by request path, per host. */
 type Answers = Record<string, unknown>;
@@ -256,6 +266,8 @@ describe("--config", () => {
       config: "x.yaml",
       json: true,
       yes: false,
+      help: false,
+      version: false,
       words: ["ls", "all", "--dangling"],
     });
     expect(splitGlobalOptions(["rm", "h", "v1", "--yes"])).toMatchObject({
@@ -411,5 +423,214 @@ describe("other commands through the fake engines", () => {
     expect(r.code).toBe(EXIT_HOST_FAILED);
     expect(JSON.parse(r.stdout).hosts[0].error).toMatch(/API 1\.40/);
     expect(old.calls.map((c) => c.req.path)).toEqual(["/version"]);
+  });
+});
+
+describe("--help, -h and --version", () => {
+  it.each([["--help"], ["-h"], ["help"]])("%s prints the command list on stdout, exit 0", async (flag) => {
+    const r = await run(["--config", configFile, flag], engines);
+    const help = await run(["--config", configFile, "help"], engines);
+    expect(r.code).toBe(EXIT_OK);
+    expect(r.stdout).toBe(help.stdout);
+    expect(r.stdout).toMatch(/^dvol: the Docker storage of your hosts/);
+    expect(r.stderr).toBe("");
+    expect(engines.connected).toEqual([]);
+  });
+
+  it.each([
+    ["ls", "--help"],
+    ["ls", "all", "--dangling", "-h"],
+    ["--help", "ls"],
+  ])("%s %s prints that command's help, without parsing the rest", async (...words) => {
+    const r = await run(words, engines);
+    const help = await run(["help", "ls"], engines);
+    expect(r.code).toBe(EXIT_OK);
+    expect(r.stdout).toBe(help.stdout);
+    expect(r.stdout).toContain("dvol ls <target>");
+    expect(engines.connected).toEqual([]);
+  });
+
+  it("rm host1 --help deletes nothing and reads no config", async () => {
+    const r = await run(
+      ["--config", path.join(dir, "nope.yaml"), "--yes", "rm", "h", "v", "--help"],
+      engines,
+    );
+    expect(r.code).toBe(EXIT_OK);
+    expect(r.stdout).toContain("dvol rm <host>");
+  });
+
+  it("--version prints dvol <version>, exit 0, asking nothing and reading no config", async () => {
+    const out: string[] = [];
+    const code = await main(["--config", path.join(dir, "nope.yaml"), "--version"], {
+      stdout: (t) => out.push(t),
+      stderr: (t) => out.push(`stderr: ${t}`),
+      env: {},
+      cwd: dir,
+      connect: engines.connect,
+      version: "1.2.3",
+    });
+    expect(code).toBe(EXIT_OK);
+    expect(out).toEqual(["dvol 1.2.3"]);
+    expect(engines.connected).toEqual([]);
+  });
+
+  it("--json --version is one JSON document", async () => {
+    const out: string[] = [];
+    await main(["--json", "--version"], {
+      stdout: (t) => out.push(t),
+      stderr: () => {},
+      env: {},
+      cwd: dir,
+      version: "1.2.3",
+    });
+    expect(out.map((t) => JSON.parse(t))).toEqual([{ command: "version", version: "1.2.3" }]);
+  });
+
+  it("splits --help, -h and --version from the words", () => {
+    expect(splitGlobalOptions(["ls", "-h", "all"])).toMatchObject({
+      help: true,
+      version: false,
+      words: ["ls", "all"],
+    });
+    expect(splitGlobalOptions(["--version"])).toMatchObject({ help: false, version: true, words: [] });
+  });
+});
+
+describe("exit status: every row of the README's table", () => {
+  // host1 answers (a fake engine with volumes: unused, in use, protected), down refuses.
+  const deletionConfig = writeConfig(
+    [
+      { name: "host1", socket: "/nonexistent/host1.sock" },
+      { name: "down", socket: "/nonexistent/down.sock" },
+    ],
+    { protect: { names: ["*postgres*"] } },
+  );
+  let fake: FakeEngine;
+  let storeFails: boolean;
+  beforeEach(() => {
+    storeFails = false;
+    fake = new FakeEngine()
+      .addVolume({ name: "old-cache", sizeBytes: 5_200_000 })
+      .addVolume({ name: "tmp-data", sizeBytes: 1_000 })
+      .addVolume({ name: "app_postgres" })
+      .addVolume({ name: "web-data" })
+      .addContainer({ name: "web-1", state: "running", volumes: ["web-data"] });
+  });
+
+  async function exit(argv: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const answer = fake.factory();
+    const code = await main(["--config", deletionConfig, ...argv], {
+      stdout: (t) => out.push(t),
+      stderr: (t) => err.push(t),
+      env: { USER: "alice" },
+      cwd: dir,
+      connect: async (host) => {
+        if (host.name === "down") {
+          throw Object.assign(new Error("connect ECONNREFUSED /nonexistent/down.sock"), {
+            code: "ECONNREFUSED",
+          });
+        }
+        return answer(host);
+      },
+      openStore: async () => {
+        if (storeFails) throw new StoreError("the table cannot be reached");
+        return new MemoryStore({ state: createMemoryState() });
+      },
+      version: "0.0.0-test",
+    });
+    return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+  }
+
+  const ROWS: [number, string, string[], (() => void)?][] = [
+    // 0: the command ran and everything it was asked was done.
+    [0, "every host answered (ls)", ["ls", "host1"]],
+    [0, "every host answered (inspect)", ["inspect", "host1", "old-cache"]],
+    [0, "help", ["help"]],
+    [0, "--help", ["--help"]],
+    [0, "-h", ["-h"]],
+    [0, "ls --help", ["ls", "--help"]],
+    [0, "--version", ["--version"]],
+    [0, "rm without --yes: the plan of deletable volumes", ["rm", "host1", "old-cache"]],
+    [0, "rm --yes: every volume deleted", ["--yes", "rm", "host1", "old-cache", "tmp-data"]],
+    [0, "rm --yes: some deleted, the others blocked (listed)", ["--yes", "rm", "host1", "old-cache", "typo"]],
+    [0, "prune --yes: the dangling ones deleted", ["--yes", "prune", "host1"]],
+    [0, "requests", ["requests"]],
+    // 1: the command ran and something failed.
+    [1, "a host failed (refused)", ["ls", "all"]],
+    [1, "a host failed (info)", ["info", "down"]],
+    [1, "inspect: volume not found", ["inspect", "host1", "typo"]],
+    [1, "rm --yes: the volume does not exist (not found)", ["--yes", "rm", "host1", "typo"]],
+    [1, "rm without --yes: the volume does not exist", ["rm", "host1", "typo"]],
+    [
+      1,
+      "rm --yes: nothing deletable (in use, protected)",
+      ["--yes", "rm", "host1", "web-data", "app_postgres"],
+    ],
+    [
+      1,
+      "rm --yes: a deletion failed",
+      ["--yes", "rm", "host1", "old-cache"],
+      () => {
+        fake.beforeAnswer = (req) => {
+          if (req.method === "DELETE") throw new Error("disk on fire");
+        };
+      },
+    ],
+    [1, "rm on a host that is down", ["--yes", "rm", "down", "old-cache"]],
+    [
+      1,
+      "the store cannot be used",
+      ["requests"],
+      () => {
+        storeFails = true;
+      },
+    ],
+    // 2: the command could not run as given; nothing was asked of any host.
+    [2, "unknown command", ["frobnicate"]],
+    [2, "unknown option", ["ls", "all", "--bogus"]],
+    [2, "missing argument", ["info"]],
+    [2, "invalid volume name", ["rm", "host1", "../x"]],
+    [2, "unknown host", ["ls", "nohost"]],
+    [2, "--config without a file", ["ls", "all", "--config"]],
+  ];
+
+  it.each(ROWS)("%i: %s", async (status, _what, argv, arrange) => {
+    arrange?.();
+    const r = await exit(argv);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(status);
+    if (status === 2) expect(fake.calls).toEqual([]);
+  });
+
+  it.each([
+    ["a bad config key", "hosts:\n  - name: h\n    url: tcp://10.0.0.5:2376\n", /hosts\[0\] \(h\)\.tls/],
+    [
+      "a bound passed",
+      "hosts:\n  - name: h\n    socket: /s\n    timeoutSeconds: 600\n",
+      /timeoutSeconds: 600 is more/,
+    ],
+    ["not YAML", "hosts: [\n", /is not valid YAML/],
+  ])("2: bad config: %s", async (_what, text, message) => {
+    const file = path.join(dir, `bad-${Math.random().toString(36).slice(2)}.yaml`);
+    await writeFile(file, text);
+    const r = await run(["--config", file, "ls", "all"], engines);
+    expect(r.code).toBe(EXIT_USAGE);
+    expect(r.stderr).toMatch(message);
+    expect(engines.connected).toEqual([]);
+  });
+
+  it.each([
+    ["missing", "nope.yaml", "no such file"],
+    ["a directory", ".", "is a directory"],
+  ])("2: a config file that cannot be read (%s) names the file and the cause", async (_what, name, words) => {
+    const file = path.join(dir, name);
+    const r = await run(["--config", file, "ls", "all"], engines);
+    expect(r.code).toBe(EXIT_USAGE);
+    expect(r.stderr.split("\n")[0]).toBe(`dvol: config: cannot read ${file}: ${words}`);
+  });
+
+  it("the constants are the table's", () => {
+    expect([EXIT_OK, EXIT_HOST_FAILED, EXIT_USAGE, EXIT_OUTPUT_FAILED]).toEqual([0, 1, 2, 1]);
   });
 });

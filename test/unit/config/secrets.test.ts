@@ -1,12 +1,13 @@
 // Unit tests of src/config/secrets.ts: file:, env: and ssm: references, their cache and their errors,
 // and the SDK's SSM client's deadlines against loopback ports that never answer or refuse.
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { defaultSsmReader, SecretResolver } from "../../../src/config/secrets.js";
-import { ConfigError, SsmUnavailableError } from "../../../src/errors.js";
+import { ConfigError, fileErrorText, SsmParameterError, SsmUnavailableError } from "../../../src/errors.js";
 import { SlackSecrets } from "../../../src/slack/secrets.js";
 
 const PEM_BODY = "MIIBkTCB+wIJAKHBfpegPjMCMA0GCSqGSIb3DQEBCwUAMBExDzANBgNVBAMMBnRl";
@@ -20,6 +21,15 @@ async function rejection(p: Promise<unknown>): Promise<ConfigError> {
   );
   expect(err).toBeInstanceOf(ConfigError);
   return err as ConfigError;
+}
+
+async function ssmRejection(p: Promise<unknown>): Promise<SsmParameterError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(SsmParameterError);
+  return err as SsmParameterError;
 }
 
 describe("SecretResolver: file:", () => {
@@ -53,8 +63,9 @@ describe("SecretResolver: file:", () => {
     );
     expect(err.key).toBe("hosts[0] (host1).tls.cert");
     expect(err.message).toContain("hosts[0] (host1).tls.cert");
-    expect(err.message).toContain(path.join(dir, "certs", "nope.pem"));
-    expect(err.message).toContain("ENOENT");
+    expect(err.message).toBe(
+      `config: hosts[0] (host1).tls.cert: cannot read certs/nope.pem (${path.join(dir, "certs", "nope.pem")}): no such file`,
+    );
   });
 
   it("reads the file again after it appears (failures are not cached)", async () => {
@@ -129,18 +140,19 @@ describe("SecretResolver: ssm:", () => {
     expect(ssm.mock.calls).toEqual([["/dvol/shared/ca"], ["/dvol/other"]]);
   });
 
-  it("turns a reader failure into a ConfigError naming the key and the parameter", async () => {
+  it("turns a reader failure into an SsmParameterError naming the key and the parameter", async () => {
     const failure = Object.assign(new Error("User is not authorized to perform: ssm:GetParameter"), {
       name: "AccessDeniedException",
     });
     const r = new SecretResolver({ baseDir: "/", env: {}, ssm: async () => Promise.reject(failure) });
-    const err = await rejection(
+    const err = await ssmRejection(
       r.resolve({ scheme: "ssm", target: "/dvol/host1/key" }, "hosts[0] (host1).tls.key"),
     );
     expect(err.key).toBe("hosts[0] (host1).tls.key");
     expect(err.message).toContain("hosts[0] (host1).tls.key");
     expect(err.message).toContain("/dvol/host1/key");
-    expect(err.message).toContain("AccessDeniedException");
+    expect(err.message).toContain("access denied");
+    expect(err.failure).toBe("access-denied");
     expect(err.hint).toMatch(/ssm:GetParameter/);
   });
 
@@ -152,7 +164,7 @@ describe("SecretResolver: ssm:", () => {
         throw new Error(`could not decode ${SECRET_VALUE}`);
       },
     });
-    const err = await rejection(r.resolve({ scheme: "ssm", target: "/dvol/k" }, "hosts[0] (h).tls.key"));
+    const err = await ssmRejection(r.resolve({ scheme: "ssm", target: "/dvol/k" }, "hosts[0] (h).tls.key"));
     expect(err.message).not.toContain("TOP-SECRET");
     expect(err.hint ?? "").not.toContain("TOP-SECRET");
   });
@@ -164,7 +176,7 @@ describe("SecretResolver: ssm:", () => {
       .mockResolvedValueOnce(SECRET_VALUE);
     const r = new SecretResolver({ baseDir: "/", env: {}, ssm });
     const ref = { scheme: "ssm" as const, target: "/dvol/k" };
-    await rejection(r.resolve(ref, "k"));
+    await ssmRejection(r.resolve(ref, "k"));
     expect((await r.resolve(ref, "k")).toString()).toBe(SECRET_VALUE);
     expect(ssm).toHaveBeenCalledTimes(2);
   });
@@ -253,5 +265,221 @@ describe("defaultSsmReader: the SDK's SSM client, with deadlines", () => {
       .catch((e: unknown) => e);
     expect(b).toBeInstanceOf(SsmUnavailableError);
     expect((b as SsmUnavailableError).message).toContain("/dvol/prod/host1/key");
+  });
+});
+
+describe("defaultSsmReader: what SSM or the SDK said, in words", () => {
+  // A stand-in for SSM on loopback speaking its JSON protocol (POST /, X-Amz-Target
+  // AmazonSSM.GetParameter, errors as {"__type": …} with status 400), so that the SDK's own
+  // exception classes are what the reader meets.
+  const answers = new Map<string, { status: number; body: unknown }>();
+  let server: HttpServer;
+  let endpoint: string;
+  const targets: string[] = [];
+  beforeAll(async () => {
+    server = createHttpServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => {
+        body += c.toString("utf8");
+      });
+      req.on("end", () => {
+        targets.push(String(req.headers["x-amz-target"]));
+        const name = (JSON.parse(body) as { Name: string }).Name;
+        const a = answers.get(name) ?? {
+          status: 400,
+          body: { __type: "ParameterNotFound", message: "" },
+        };
+        res.writeHead(a.status, { "content-type": "application/x-amz-json-1.1" });
+        res.end(JSON.stringify(a.body));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    answers.set("/dvol/ok", {
+      status: 200,
+      body: { Parameter: { Name: "/dvol/ok", Type: "SecureString", Value: "the value", Version: 1 } },
+    });
+    answers.set("/dvol/denied", {
+      status: 400,
+      body: {
+        __type: "AccessDeniedException",
+        Message:
+          "User: arn:aws:sts::123456789012:assumed-role/dvol-worker/x is not authorized to perform: ssm:GetParameter on resource: arn:aws:ssm:us-east-1:123456789012:parameter/dvol/denied because no identity-based policy allows the ssm:GetParameter action",
+      },
+    });
+    answers.set("/dvol/kms", { status: 400, body: { __type: "InvalidKeyId", message: "" } });
+    answers.set("/dvol/expired", {
+      status: 400,
+      body: {
+        __type: "ExpiredTokenException",
+        message: "The security token included in the request is expired",
+      },
+    });
+  });
+  afterAll(async () => {
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  const aws = {
+    region: "us-east-1",
+    credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test-secret" },
+  };
+
+  /** Nothing from this machine's AWS setup: no region, credentials, profile or instance metadata. */
+  function noAwsEnvironment(): void {
+    for (const v of [
+      "AWS_REGION",
+      "AWS_DEFAULT_REGION",
+      "AWS_PROFILE",
+      "AWS_ACCESS_KEY_ID",
+      "AWS_SECRET_ACCESS_KEY",
+      "AWS_SESSION_TOKEN",
+      "AWS_WEB_IDENTITY_TOKEN_FILE",
+      "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+      "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ]) {
+      vi.stubEnv(v, undefined);
+    }
+    vi.stubEnv("AWS_CONFIG_FILE", "/nonexistent/dvol-test/config");
+    vi.stubEnv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/dvol-test/credentials");
+    vi.stubEnv("AWS_EC2_METADATA_DISABLED", "true");
+  }
+
+  async function failure(read: (name: string) => Promise<string>, name: string): Promise<SsmParameterError> {
+    const err = await read(name).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SsmParameterError);
+    return err as SsmParameterError;
+  }
+
+  it("reads a parameter through the stand-in, decrypted", async () => {
+    const read = await defaultSsmReader({ ...aws, endpoint, maxAttempts: 1 });
+    expect(await read("/dvol/ok")).toBe("the value");
+    expect(targets).toContain("AmazonSSM.GetParameter");
+  });
+
+  it.each([
+    [
+      "/dvol/missing",
+      "not-found",
+      "ParameterNotFound",
+      "cannot read SSM parameter /dvol/missing: no such parameter",
+      /region \(AWS_REGION\)/,
+    ],
+    [
+      "/dvol/denied",
+      "access-denied",
+      "AccessDeniedException",
+      "cannot read SSM parameter /dvol/denied: access denied (User: arn:aws:sts::123456789012:assumed-role/dvol-worker/x is not authorized to perform: ssm:GetParameter",
+      /ssm:GetParameter on the parameter/,
+    ],
+    [
+      "/dvol/kms",
+      "kms",
+      "InvalidKeyId",
+      "cannot read SSM parameter /dvol/kms: its KMS key cannot be used to decrypt it (InvalidKeyId)",
+      /kms:Decrypt/,
+    ],
+    [
+      "/dvol/expired",
+      "bad-credentials",
+      "ExpiredTokenException",
+      "cannot read SSM parameter /dvol/expired: the AWS credentials were refused (ExpiredTokenException)",
+      /Renew/,
+    ],
+  ])("%s: SSM's %s answer, from the SDK's own exception", async (name, kind, sdkName, message, hint) => {
+    const read = await defaultSsmReader({ ...aws, endpoint, maxAttempts: 1 });
+    const err = await failure(read, name);
+    expect(err.failure).toBe(kind);
+    expect(err.parameter).toBe(name);
+    expect((err.cause as Error).name).toBe(sdkName);
+    expect(err.message.startsWith(message)).toBe(true);
+    expect(err.hint).toMatch(hint);
+  });
+
+  it("the SDK's ParameterNotFound class is the cause", async () => {
+    const { ParameterNotFound, SSMServiceException } = await import("@aws-sdk/client-ssm");
+    const read = await defaultSsmReader({ ...aws, endpoint, maxAttempts: 1 });
+    const err = await failure(read, "/dvol/missing");
+    expect(err.cause).toBeInstanceOf(ParameterNotFound);
+    expect(err.cause).toBeInstanceOf(SSMServiceException);
+  });
+
+  it("no region: the SDK's 'Region is missing', named as such", async () => {
+    noAwsEnvironment();
+    const read = await defaultSsmReader({ credentials: aws.credentials, endpoint, maxAttempts: 1 });
+    const err = await failure(read, "/dvol/ok");
+    expect((err.cause as Error).message).toMatch(/Region is missing/);
+    expect(err.failure).toBe("no-region");
+    expect(err.message).toBe("cannot read SSM parameter /dvol/ok: no AWS region is set");
+    expect(err.hint).toMatch(/AWS_REGION/);
+  });
+
+  it("no credentials: the SDK's CredentialsProviderError, named as such", async () => {
+    noAwsEnvironment();
+    const read = await defaultSsmReader({ region: "us-east-1", endpoint, maxAttempts: 1 });
+    const err = await failure(read, "/dvol/ok");
+    expect((err.cause as Error).name).toBe("CredentialsProviderError");
+    expect(err.failure).toBe("no-credentials");
+    expect(err.message).toBe("cannot read SSM parameter /dvol/ok: no AWS credentials were found");
+    expect(err.hint).toMatch(/AWS_PROFILE/);
+  });
+
+  it("reaches a TLS reference with its config key, and the Slack secrets as it is", async () => {
+    const read = await defaultSsmReader({ ...aws, endpoint, maxAttempts: 1 });
+    const tls = new SecretResolver({ baseDir: "/", env: {}, ssm: read });
+    const a = await ssmRejection(
+      tls.resolve({ scheme: "ssm", target: "/dvol/missing" }, "hosts[0] (host1).tls.key"),
+    );
+    expect(a.key).toBe("hosts[0] (host1).tls.key");
+    expect(a.message).toBe(
+      "hosts[0] (host1).tls.key: cannot read SSM parameter /dvol/missing: no such parameter",
+    );
+    const slack = new SlackSecrets({ env: { SLACK_BOT_TOKEN_PARAM: "/dvol/denied" }, ssm: read });
+    const b = await slack.botToken().catch((e: unknown) => e);
+    expect(b).toBeInstanceOf(SsmParameterError);
+    expect((b as SsmParameterError).failure).toBe("access-denied");
+  });
+});
+
+describe("SecretResolver: file errors in words", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "dvol-file-errors-"));
+    await mkdir(path.join(dir, "certs", "key.pem"), { recursive: true });
+    await writeFile(path.join(dir, "plain"), "x");
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ["certs/key.pem", "is a directory"],
+    ["certs/absent.pem", "no such file"],
+    ["plain/key.pem", "a part of the path is not a directory"],
+  ])("%s: %s", async (target, words) => {
+    const r = new SecretResolver({ baseDir: dir, env: {} });
+    const err = await rejection(r.resolve({ scheme: "file", target }, "hosts[0] (h).tls.key"));
+    expect(err.message).toBe(
+      `config: hosts[0] (h).tls.key: cannot read ${target} (${path.join(dir, target)}): ${words}`,
+    );
+  });
+
+  it.each([
+    ["EACCES", "permission denied"],
+    ["ENOENT", "no such file"],
+    ["EISDIR", "is a directory"],
+    ["EPERM", "operation not permitted"],
+    ["ENOSPC", "no space left on device"],
+    ["EMFILE", "too many open files"],
+  ])("%s is said as %j", (code, words) => {
+    expect(fileErrorText(Object.assign(new Error(`${code}: boom`), { code }))).toBe(words);
+  });
+
+  it("an unknown code is given with its message", () => {
+    expect(fileErrorText(Object.assign(new Error("odd"), { code: "EWEIRD" }))).toBe("EWEIRD (odd)");
+    expect(fileErrorText(new Error("plain"))).toBe("plain");
   });
 });
