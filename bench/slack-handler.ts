@@ -25,10 +25,13 @@
 // their loopback round trips, not AWS's own latency.
 //
 //   npm run bench:slack -- [--no-package] [--runs 10] [--invocations 1000] [--node FILE]
-//                          [--no-sdk] [--out FILE]
+//                          [--no-sdk] [--baseline FILE] [--out FILE]
 //
 // Without --no-package it runs `npm run package` first. Prints a table and writes
-// bench/slack-results.md (or --out).
+// bench/slack-results.md (or --out). --baseline FILE is an earlier build's handlers/slack.cjs (from
+// its .serverless/slack.zip): its cold path is measured in the same rounds, alternating with this
+// build's, and the table gives both and their ratio (the machines are shared: only ratios taken in
+// one run are compared).
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -53,6 +56,7 @@ const { values: opts } = parseArgs({
     invocations: { type: "string", default: "1000" },
     node: { type: "string" },
     "no-sdk": { type: "boolean", default: false },
+    baseline: { type: "string" },
     out: { type: "string" },
   },
 });
@@ -296,7 +300,7 @@ async function nodeFloor(): Promise<number> {
 }
 
 /**
- * Bundles a handler as serverless.yml's custom.esbuild does (bundle, minify, node20, cjs, no
+ * Bundles a handler as serverless.yml's custom.esbuild does (bundle, minify, node24, cjs, no
  * source map, no legal comments, the same plugins), with `@aws-sdk/*` left out or bundled.
  */
 async function bundleHandler(entry: string, outfile: string, sdk: "external" | "bundled"): Promise<number> {
@@ -309,13 +313,16 @@ async function bundleHandler(entry: string, outfile: string, sdk: "external" | "
     outfile,
     bundle: true,
     minify: true,
-    target: "node20",
+    target: "node24",
     platform: "node",
     format: "cjs",
     sourcemap: false,
     legalComments: "none",
     external: sdk === "external" ? ["@aws-sdk/*", "better-sqlite3"] : ["better-sqlite3"],
-    plugins: plugins({ serviceDir: path.join(ROOT, ".serverless/bench") }).slice(0, 1),
+    // All of serverless.yml's plugins but the one writing metafiles into .serverless/meta.
+    plugins: plugins({ serviceDir: path.join(ROOT, ".serverless/bench") }).filter(
+      (p) => p.name !== "metafile-writer",
+    ),
     logLevel: "warning",
   });
   return statSync(outfile).size;
@@ -349,6 +356,9 @@ async function main(): Promise<void> {
   mkdirSync(benchDir, { recursive: true });
   const bundleFile = path.join(benchDir, "slack.cjs");
   writeFileSync(bundleFile, bundle);
+  const baselineFile = opts.baseline ? path.join(benchDir, "baseline-slack.cjs") : undefined;
+  const baselineBytes = opts.baseline ? readFileSync(path.resolve(opts.baseline)) : undefined;
+  if (baselineFile && baselineBytes) writeFileSync(baselineFile, baselineBytes);
 
   const cfgDir = mkdtempSync(path.join(tmpdir(), "dvol-bench-slack-"));
   const config = path.join(cfgDir, "dvol.config.yaml");
@@ -370,11 +380,18 @@ async function main(): Promise<void> {
     log(`cold path: ${RUNS} fresh processes`);
     const floor: number[] = [];
     const cold: Cold[] = [];
+    const baseCold: Cold[] = [];
     await nodeFloor();
     await coldRun({ ...env, BENCH_BUNDLE: bundleFile }, standins);
+    if (baselineFile) await coldRun({ ...env, BENCH_BUNDLE: baselineFile }, standins);
     for (let i = 0; i < RUNS; i++) {
       floor.push(await nodeFloor());
-      cold.push(await coldRun({ ...env, BENCH_BUNDLE: bundleFile }, standins));
+      // With a baseline, the two alternate, each going first in every other round.
+      const order = !baselineFile ? ["now"] : i % 2 ? ["now", "base"] : ["base", "now"];
+      for (const which of order) {
+        const file = which === "now" ? bundleFile : (baselineFile as string);
+        (which === "now" ? cold : baseCold).push(await coldRun({ ...env, BENCH_BUNDLE: file }, standins));
+      }
     }
 
     // 3. Warm acknowledgements, in one process on the same Node.
@@ -458,6 +475,20 @@ async function main(): Promise<void> {
       `| warm acknowledgement of \`ls host1\` (verify, route, async Invoke of the worker), p99 of ${INVOCATIONS} | ${ms(lsP99)} (p50 ${ms(median(lsTimes))}, max ${ms(Math.max(...lsTimes))}) | under 20 ms: ${verdict(lsP99 < TARGET_ACK_P99_MS)} |`,
       `| warm acknowledgement of \`help ls\` (answered without the worker), p99 of ${INVOCATIONS} | ${ms(quantile(helpTimes, 0.99))} (p50 ${ms(median(helpTimes))}) | (reference) |`,
     ];
+    const baseRows: string[] = [];
+    if (baselineBytes && baseCold.length > 0) {
+      const cell = (cs: Cold[], f: (c: Cold) => number) =>
+        `${ms(median(cs.map(f)))} (${ms(Math.min(...cs.map(f)))})`;
+      const ratio = (f: (c: Cold) => number) => (med(f) / med(f, baseCold)).toFixed(2);
+      baseRows.push(
+        "| what (median of the rounds, min) | baseline | this build | this build / baseline |",
+        "|---|---:|---:|---:|",
+        `| \`handlers/slack.cjs\`, bytes | ${baselineBytes.length} | ${bundle.length} | ${(bundle.length / baselineBytes.length).toFixed(2)}x |`,
+        `| import of the bundle | ${cell(baseCold, (c) => c.importMs)} | ${cell(cold, (c) => c.importMs)} | ${ratio((c) => c.importMs)}x |`,
+        `| first \`ls host1\`: event to its acknowledgement | ${cell(baseCold, (c) => c.firstAckMs)} | ${cell(cold, (c) => c.firstAckMs)} | ${ratio((c) => c.firstAckMs)}x |`,
+        `| process start to the first acknowledgement | ${cell(baseCold, (c) => c.ackedMs)} | ${cell(cold, (c) => c.ackedMs)} | ${ratio((c) => c.ackedMs)}x |`,
+      );
+    }
     const sdkRows: string[] = [];
     if (variants.length > 0) {
       const by = (sdk: string) => variants.find((v) => v.sdk === sdk) as SdkVariant;
@@ -514,6 +545,17 @@ async function main(): Promise<void> {
       "",
       ...rows,
       "",
+      ...(baseRows.length > 0
+        ? [
+            "## Against the baseline",
+            "",
+            `Baseline: \`${opts.baseline}\`, ${baselineBytes?.length} bytes. The two bundles' cold paths ` +
+              `alternate in the same ${RUNS} rounds (each a fresh process; the baseline's first in every other round).`,
+            "",
+            ...baseRows,
+            "",
+          ]
+        : []),
       ...(sdkRows.length > 0
         ? [
             "## The AWS SDK: left to the runtime, or bundled",

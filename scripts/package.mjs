@@ -15,6 +15,7 @@
 //    modules it must not carry, and prints the artifacts and their sizes.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { readZip } from "./zip.mjs";
@@ -24,7 +25,16 @@ const args = process.argv.slice(2);
 const timeoutSeconds = Number(process.env.DVOL_PACKAGE_TIMEOUT_SECONDS ?? 300);
 
 /** What the Slack handler must never bundle: Socket Mode, OAuth, Express and their parts. */
-const SLACK_FORBIDDEN = ["@slack/socket-mode", "@slack/oauth", "express", "ws", "iconv-lite"];
+const SLACK_FORBIDDEN = [
+  "@slack/socket-mode",
+  "@slack/oauth",
+  "express",
+  "ws",
+  "iconv-lite",
+  "path-to-regexp",
+];
+/** Bolt's own receivers and HTTP helpers (scripts/esbuild-plugins.cjs stubs them). */
+const { BOLT_UNUSED } = createRequire(import.meta.url)("./esbuild-plugins.cjs");
 
 function fail(message, code = 1) {
   console.error(`package: ${message}`);
@@ -123,6 +133,10 @@ const inputs = Object.keys(meta.inputs);
 const carried = SLACK_FORBIDDEN.filter((m) => inputs.some((i) => i.includes(`node_modules/${m}/`)));
 // The engine client is the worker's: the handler never talks to hosts.
 if (inputs.some((i) => i.startsWith("src/docker/connection."))) carried.push("src/docker/connection.ts");
+for (const r of BOLT_UNUSED) {
+  const file = `node_modules/@slack/bolt/dist/receivers/${r}.js`;
+  if (inputs.some((i) => i.endsWith(file))) carried.push(file);
+}
 if (carried.length > 0) {
   fail(
     `the Slack handler's bundle carries ${carried.join(", ")}: ` +
