@@ -26,7 +26,7 @@ import { parseCommand } from "../src/commands/parse.js";
 import { loadConfig } from "../src/config/load.js";
 import { SecretResolver } from "../src/config/secrets.js";
 import { tlsConnectionFactory } from "../src/docker/connection.js";
-import { checkMessage } from "../src/slack/limits.js";
+import { checkMessage } from "../src/blocks/limits.js";
 import { renderRequestPlan } from "../src/slack/render-request.js";
 import { openEmbeddedStore } from "../src/store/embedded.js";
 import { MemoryStore } from "../src/store/memory.js";

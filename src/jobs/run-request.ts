@@ -35,7 +35,7 @@ import type { Config } from "../config/types.js";
 import type { ConnectionFactory } from "../docker/connection.js";
 import { describeError, NotAllowedError, StoreError } from "../errors.js";
 import { errorFields, type Logger, withFields } from "../log.js";
-import type { SlackMessage } from "../slack/message.js";
+import type { SlackMessage } from "../blocks/message.js";
 import { type PostedMessage, type SlackThreadOutbox, slackErrorCode } from "../slack/post.js";
 import { renderError } from "../slack/render-error.js";
 import {

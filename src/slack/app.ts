@@ -26,7 +26,7 @@ import { DvolError, describeError } from "../errors.js";
 import { type CleanupJob, type DecideJob, type JobDispatcher, logFieldsOf } from "../jobs/job.js";
 import { errorFields, type Logger, withFields } from "../log.js";
 import { checkReadAccess, checkRequesterAccess } from "./access.js";
-import type { SlackMessage } from "./message.js";
+import type { SlackMessage } from "../blocks/message.js";
 import { respondEphemeral } from "./post.js";
 import { renderError } from "./render-error.js";
 import { CLEANUP_ACTION, parseCleanupValue } from "./render-report.js";

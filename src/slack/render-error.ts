@@ -4,9 +4,9 @@
  */
 import { DvolError, describeError, UsageError } from "../errors.js";
 import { clip } from "../format.js";
-import { codePieces, escapeMrkdwn, fallbackText, sections, textPieces } from "./blocks.js";
-import { checkMessage } from "./limits.js";
-import type { SlackMessage } from "./message.js";
+import { codePieces, escapeMrkdwn, fallbackText, sections, textPieces } from "../blocks/blocks.js";
+import { checkMessage } from "../blocks/limits.js";
+import type { SlackMessage } from "../blocks/message.js";
 
 const MAX_WHAT = 1500;
 const MAX_HINT = 800;

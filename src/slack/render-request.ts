@@ -34,8 +34,8 @@ import {
   section,
   sections,
   textPieces,
-} from "./blocks.js";
-import type { SlackMessage } from "./message.js";
+} from "../blocks/blocks.js";
+import type { SlackMessage } from "../blocks/message.js";
 
 /** action_id of the Approve button (asks to confirm first); its value is the request id. */
 export const APPROVE_ACTION_ID = "dvol_request_approve";

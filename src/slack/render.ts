@@ -30,8 +30,8 @@ import {
   section,
   sections,
   textPieces,
-} from "./blocks.js";
-import type { SlackMessage } from "./message.js";
+} from "../blocks/blocks.js";
+import type { SlackMessage } from "../blocks/message.js";
 
 /** How many of each host's largest volumes an `ls` summary shows, most first, as room allows. */
 export const SUMMARY_LARGEST = [5, 3, 2, 1, 0] as const;

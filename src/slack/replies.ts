@@ -1,7 +1,7 @@
 /** Small messages the router and the worker answer with, shared without pulling Bolt into the worker. */
 
-import { escapeMrkdwn } from "./blocks.js";
-import type { SlackMessage } from "./message.js";
+import { escapeMrkdwn } from "../blocks/blocks.js";
+import type { SlackMessage } from "../blocks/message.js";
 
 /** Text typed by a user, safe inside a mrkdwn code span, on one line, at most 200 characters. */
 export function codeSpan(text: string): string {

@@ -10,7 +10,7 @@ import type { CommandName, CommandOf } from "../commands/parse.js";
 import { resolveHost, resolveTarget } from "../config/targets.js";
 import type { Config } from "../config/types.js";
 import type { CommandJob, OpenRequestJob } from "../jobs/job.js";
-import type { SlackMessage } from "./message.js";
+import type { SlackMessage } from "../blocks/message.js";
 import { renderSlack } from "./render.js";
 import { renderOpening } from "./render-request.js";
 import { codeSpan, plain } from "./replies.js";

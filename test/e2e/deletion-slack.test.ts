@@ -20,7 +20,7 @@ import type { ConnectionFactory } from "../../src/docker/connection.js";
 import type { Job } from "../../src/jobs/job.js";
 import type { WorkerOutcome } from "../../src/jobs/run-request.js";
 import { startServer } from "../../src/server.js";
-import type { SlackMessage } from "../../src/slack/message.js";
+import type { SlackMessage } from "../../src/blocks/message.js";
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from "../../src/slack/render-request.js";
 import { openStore } from "../../src/store/open.js";
 import type { DeletionRequest } from "../../src/store/records.js";

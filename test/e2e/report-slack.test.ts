@@ -13,7 +13,7 @@ import { createSlackHandler } from "../../handlers/slack.js";
 import { createWorkerHandler } from "../../handlers/worker.js";
 import type { Job } from "../../src/jobs/job.js";
 import type { WorkerOutcome } from "../../src/jobs/run-request.js";
-import type { SlackMessage } from "../../src/slack/message.js";
+import type { SlackMessage } from "../../src/blocks/message.js";
 import { CLEANUP_ACTION } from "../../src/slack/render-report.js";
 import { engineHost, writeConfig } from "../support/dvol.js";
 import { type Engine, socketRequest, startEngine } from "../support/engines.js";

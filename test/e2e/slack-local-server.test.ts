@@ -3,7 +3,7 @@
 // in-process against the REAL engines of the test bed, results posted to the Slack stand-in.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../../src/server.js";
-import type { SlackMessage } from "../../src/slack/message.js";
+import type { SlackMessage } from "../../src/blocks/message.js";
 import { engineHost, writeConfig } from "../support/dvol.js";
 import { SCENARIO_VOLUME_NAMES } from "../support/scenario.js";
 import { expectWithinSlackLimits } from "../support/slack-limits.js";

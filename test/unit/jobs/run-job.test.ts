@@ -10,7 +10,7 @@ import { ConfigError } from "../../../src/errors.js";
 import type { CommandJob } from "../../../src/jobs/job.js";
 import { withAttribution } from "../../../src/jobs/run-job.js";
 import { runJob } from "../../../src/jobs/run-request.js";
-import type { SlackMessage } from "../../../src/slack/message.js";
+import type { SlackMessage } from "../../../src/blocks/message.js";
 import type { PostedMessage, SlackOutbox } from "../../../src/slack/post.js";
 import { expectWithinSlackLimits } from "../../support/slack-limits.js";
 

@@ -16,7 +16,7 @@ import { runWorkerJob } from "../../../src/jobs/run-request.js";
 import { type MetricName, type MetricsSink, powertoolsMetrics } from "../../../src/metrics.js";
 import type { ReportResult } from "../../../src/report/dangling.js";
 import { cleanupJobOf } from "../../../src/slack/app.js";
-import type { SlackMessage } from "../../../src/slack/message.js";
+import type { SlackMessage } from "../../../src/blocks/message.js";
 import type { PostedMessage, SlackThreadOutbox } from "../../../src/slack/post.js";
 import { CLEANUP_ACTION, cleanupValue, renderReportSlack } from "../../../src/slack/render-report.js";
 import { MemoryStore } from "../../../src/store/memory.js";

@@ -15,7 +15,7 @@ import {
   runOpenRequest,
   runWorkerJob,
 } from "../../../src/jobs/run-request.js";
-import type { SlackMessage } from "../../../src/slack/message.js";
+import type { SlackMessage } from "../../../src/blocks/message.js";
 import type { PostedMessage, SlackThreadOutbox } from "../../../src/slack/post.js";
 import { APPROVE_ACTION_ID } from "../../../src/slack/render-request.js";
 import { MemoryStore } from "../../../src/store/memory.js";

@@ -4,7 +4,7 @@
 // file.
 import type { ActionsBlock, Button } from "@slack/types";
 import { describe, expect, it } from "vitest";
-import type { SlackMessage } from "../../../src/slack/message.js";
+import type { SlackMessage } from "../../../src/blocks/message.js";
 import {
   APPROVE_ACTION_ID,
   decisionOf,

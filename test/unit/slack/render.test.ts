@@ -20,8 +20,8 @@ import {
   MAX_HEADER_TEXT,
   MAX_MESSAGE_TEXT,
   MAX_SECTION_TEXT,
-} from "../../../src/slack/limits.js";
-import type { SlackMessage } from "../../../src/slack/message.js";
+} from "../../../src/blocks/limits.js";
+import type { SlackMessage } from "../../../src/blocks/message.js";
 import { renderSlack } from "../../../src/slack/render.js";
 import { renderError } from "../../../src/slack/render-error.js";
 import { expectWithinSlackLimits } from "../../support/slack-limits.js";
