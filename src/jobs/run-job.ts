@@ -6,6 +6,10 @@
  *
  * Only types from src/docker: the connection factory is passed in.
  */
+
+import { context } from "../blocks/blocks.js";
+import { checkMessage } from "../blocks/limits.js";
+import type { SlackMessage } from "../blocks/message.js";
 import type { CommandOf } from "../commands/parse.js";
 import type { CommandResult, ReadResult } from "../commands/results.js";
 import { type RunContext, runCommand } from "../commands/table.js";
@@ -14,9 +18,6 @@ import type { Config } from "../config/types.js";
 import type { ConnectionFactory } from "../docker/connection.js";
 import { describeError } from "../errors.js";
 import { errorFields } from "../log.js";
-import { context } from "../blocks/blocks.js";
-import { checkMessage } from "../blocks/limits.js";
-import type { SlackMessage } from "../blocks/message.js";
 import { type PostedMessage, type SlackOutbox, slackErrorCode } from "../slack/post.js";
 import { renderSlack } from "../slack/render.js";
 import { renderError } from "../slack/render-error.js";

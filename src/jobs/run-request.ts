@@ -27,6 +27,7 @@
 import { type ExecuteDeps, type ExecutionResult, executeRequest } from "../approvals/execute.js";
 import { type Actor, type GroupResolver, mayApprove } from "../approvals/policy.js";
 import { approveRequest, attachMessage, isExpired, rejectRequest } from "../approvals/requests.js";
+import type { SlackMessage } from "../blocks/message.js";
 import { type CommandName, type CommandOf, parseCommand } from "../commands/parse.js";
 import type { RequestsResult } from "../commands/requests.js";
 import type { DeletionResult } from "../commands/rm.js";
@@ -35,7 +36,6 @@ import type { Config } from "../config/types.js";
 import type { ConnectionFactory } from "../docker/connection.js";
 import { describeError, NotAllowedError, StoreError } from "../errors.js";
 import { errorFields, type Logger, withFields } from "../log.js";
-import type { SlackMessage } from "../blocks/message.js";
 import { type PostedMessage, type SlackThreadOutbox, slackErrorCode } from "../slack/post.js";
 import { renderError } from "../slack/render-error.js";
 import {

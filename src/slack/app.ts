@@ -20,13 +20,13 @@
 
 import type { BlockButtonAction, SlashCommand } from "@slack/bolt";
 import { App, type LogLevel, type Receiver, type RespondArguments } from "@slack/bolt";
+import type { SlackMessage } from "../blocks/message.js";
 import { type CommandOf, parseCommand, tokenize } from "../commands/parse.js";
 import type { Config } from "../config/types.js";
 import { DvolError, describeError } from "../errors.js";
 import { type CleanupJob, type DecideJob, type JobDispatcher, logFieldsOf } from "../jobs/job.js";
 import { errorFields, type Logger, withFields } from "../log.js";
 import { checkReadAccess, checkRequesterAccess } from "./access.js";
-import type { SlackMessage } from "../blocks/message.js";
 import { respondEphemeral } from "./post.js";
 import { renderError } from "./render-error.js";
 import { CLEANUP_ACTION, parseCleanupValue } from "./render-report.js";

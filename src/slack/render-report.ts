@@ -4,11 +4,11 @@
  * (volumes, or hosts past what fits) is in the attached file, the complete text rendering.
  */
 import type { KnownBlock } from "@slack/types";
+import { codePieces, context, escapeMrkdwn, fits, header, section, sections } from "../blocks/blocks.js";
+import type { SlackMessage } from "../blocks/message.js";
 import { age, renderReportText, shares } from "../commands/report.js";
 import { bar, clip, humanSize, plural, shortTime } from "../format.js";
 import type { ReportResult } from "../report/dangling.js";
-import { codePieces, context, escapeMrkdwn, fits, header, section, sections } from "../blocks/blocks.js";
-import type { SlackMessage } from "../blocks/message.js";
 
 /** How many of each host's largest volumes the message shows, most first, as room allows. */
 const LARGEST = [5, 3, 1, 0] as const;

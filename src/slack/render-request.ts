@@ -15,14 +15,6 @@
  * blocks.ts), like render.ts. Everything that comes from a host, a user or the config is escaped.
  */
 import type { ActionsBlock, Button, KnownBlock } from "@slack/types";
-import { clip, humanSize, num, plural, shortTime, table } from "../format.js";
-import type {
-  BlockedVolume,
-  DeletionRequest,
-  PlannedVolume,
-  RequestStatus,
-  VolumeOutcome,
-} from "../store/records.js";
 import {
   codePieces,
   context,
@@ -36,6 +28,14 @@ import {
   textPieces,
 } from "../blocks/blocks.js";
 import type { SlackMessage } from "../blocks/message.js";
+import { clip, humanSize, num, plural, shortTime, table } from "../format.js";
+import type {
+  BlockedVolume,
+  DeletionRequest,
+  PlannedVolume,
+  RequestStatus,
+  VolumeOutcome,
+} from "../store/records.js";
 
 /** action_id of the Approve button (asks to confirm first); its value is the request id. */
 export const APPROVE_ACTION_ID = "dvol_request_approve";

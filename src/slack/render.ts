@@ -8,18 +8,6 @@
  * such as `<!channel>` or `<@U123>` is shown, never acted on.
  */
 import type { HeaderBlock, KnownBlock } from "@slack/types";
-import { findCommand } from "../commands/grammar.js";
-import type { HelpResult } from "../commands/help.js";
-import type { HostsResult } from "../commands/hosts.js";
-import type { InfoResult } from "../commands/info.js";
-import type { InspectResult } from "../commands/inspect.js";
-import type { LsResult, VolumeRow } from "../commands/ls.js";
-import { totalSize } from "../commands/ls-text.js";
-import type { ReadResult } from "../commands/results.js";
-import { renderText } from "../commands/text.js";
-import type { HostFailureResult } from "../docker/fanout.js";
-import type { DiskUsage } from "../docker/model.js";
-import { bar, humanSize, num, plural, shortTime, table } from "../format.js";
 import {
   codePieces,
   escapeMrkdwn,
@@ -32,6 +20,18 @@ import {
   textPieces,
 } from "../blocks/blocks.js";
 import type { SlackMessage } from "../blocks/message.js";
+import { findCommand } from "../commands/grammar.js";
+import type { HelpResult } from "../commands/help.js";
+import type { HostsResult } from "../commands/hosts.js";
+import type { InfoResult } from "../commands/info.js";
+import type { InspectResult } from "../commands/inspect.js";
+import type { LsResult, VolumeRow } from "../commands/ls.js";
+import { totalSize } from "../commands/ls-text.js";
+import type { ReadResult } from "../commands/results.js";
+import { renderText } from "../commands/text.js";
+import type { HostFailureResult } from "../docker/fanout.js";
+import type { DiskUsage } from "../docker/model.js";
+import { bar, humanSize, num, plural, shortTime, table } from "../format.js";
 
 /** How many of each host's largest volumes an `ls` summary shows, most first, as room allows. */
 export const SUMMARY_LARGEST = [5, 3, 2, 1, 0] as const;

@@ -5,12 +5,13 @@
  * CommandJob; rm and prune as an OpenRequestJob). It imports no runner: the Slack handler's
  * bundle holds no engine code.
  */
+
+import type { SlackMessage } from "../blocks/message.js";
 import { runHelp } from "../commands/help.js";
 import type { CommandName, CommandOf } from "../commands/parse.js";
 import { resolveHost, resolveTarget } from "../config/targets.js";
 import type { Config } from "../config/types.js";
 import type { CommandJob, OpenRequestJob } from "../jobs/job.js";
-import type { SlackMessage } from "../blocks/message.js";
 import { renderSlack } from "./render.js";
 import { renderOpening } from "./render-request.js";
 import { codeSpan, plain } from "./replies.js";

@@ -4,6 +4,7 @@
 // changing nothing, reject, approve → execute → outcome and updates), clicks on decided or
 // expired requests, double clicks, and group members looked up through Slack.
 import { beforeEach, describe, expect, it } from "vitest";
+import type { SlackMessage } from "../../../src/blocks/message.js";
 import type { Config } from "../../../src/config/types.js";
 import type { DecideJob, OpenRequestJob } from "../../../src/jobs/job.js";
 import {
@@ -15,7 +16,6 @@ import {
   runOpenRequest,
   runWorkerJob,
 } from "../../../src/jobs/run-request.js";
-import type { SlackMessage } from "../../../src/blocks/message.js";
 import type { PostedMessage, SlackThreadOutbox } from "../../../src/slack/post.js";
 import { APPROVE_ACTION_ID } from "../../../src/slack/render-request.js";
 import { MemoryStore } from "../../../src/store/memory.js";

@@ -2,14 +2,6 @@
 // checker (src/slack/limits.ts), on results built by hand: what a user reads in the channel.
 import type { KnownBlock } from "@slack/types";
 import { describe, expect, it } from "vitest";
-import { runHelp } from "../../../src/commands/help.js";
-import type { HostRow, HostsResult } from "../../../src/commands/hosts.js";
-import type { InfoData } from "../../../src/commands/info.js";
-import type { InspectResult, VolumeDetail } from "../../../src/commands/inspect.js";
-import type { LsResult, VolumeRow } from "../../../src/commands/ls.js";
-import type { HostFailureResult } from "../../../src/docker/fanout.js";
-import type { ContainerUse } from "../../../src/docker/model.js";
-import { InvalidVolumeNameError, UnknownHostError, UsageError } from "../../../src/errors.js";
 import {
   checkMessage,
   MAX_BLOCKS,
@@ -22,6 +14,14 @@ import {
   MAX_SECTION_TEXT,
 } from "../../../src/blocks/limits.js";
 import type { SlackMessage } from "../../../src/blocks/message.js";
+import { runHelp } from "../../../src/commands/help.js";
+import type { HostRow, HostsResult } from "../../../src/commands/hosts.js";
+import type { InfoData } from "../../../src/commands/info.js";
+import type { InspectResult, VolumeDetail } from "../../../src/commands/inspect.js";
+import type { LsResult, VolumeRow } from "../../../src/commands/ls.js";
+import type { HostFailureResult } from "../../../src/docker/fanout.js";
+import type { ContainerUse } from "../../../src/docker/model.js";
+import { InvalidVolumeNameError, UnknownHostError, UsageError } from "../../../src/errors.js";
 import { renderSlack } from "../../../src/slack/render.js";
 import { renderError } from "../../../src/slack/render-error.js";
 import { expectWithinSlackLimits } from "../../support/slack-limits.js";
