@@ -7,7 +7,7 @@
  */
 import { hostname } from "node:os";
 import type { GroupResolver } from "./approvals/policy.js";
-import type { DeletionSetting } from "./commands/table.js";
+import type { DeletionSetting } from "./commands/entry.js";
 import type { Store } from "./store/store.js";
 
 export type StoreOpener = (env: NodeJS.ProcessEnv, cwd: string) => Promise<Store>;

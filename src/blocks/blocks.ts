@@ -1,7 +1,8 @@
 /**
  * The Block Kit toolkit every Slack rendering is built with: mrkdwn escaping and code, section,
  * header and context blocks, text and code packed into sections within Slack's limits (limits.ts),
- * and `fits`, the one test of whether a rendering leaves room for the poster's extra line.
+ * `fits`, the one test of whether a rendering leaves room for the poster's extra line, and
+ * `preview`, the beginning of a message too long for one, with the rest in its attached file.
  */
 import type { ContextBlock, HeaderBlock, KnownBlock, SectionBlock } from "@slack/types";
 import { clip } from "../format.js";
@@ -140,4 +141,30 @@ export function sections(pieces: readonly string[]): SectionBlock[] {
   }
   if (cur !== "") out.push(section(cur));
   return out;
+}
+
+/**
+ * The beginning of a message that does not fit: its header, a notice naming the attached file, as
+ * many of its blocks as fit, and a last line saying that the rest is in the file.
+ */
+export function preview(msg: SlackMessage, file: NonNullable<SlackMessage["file"]>): SlackMessage {
+  const [first, ...rest] = msg.blocks;
+  const head: KnownBlock[] = first?.type === "header" ? [first] : [];
+  const body = first?.type === "header" ? rest : msg.blocks;
+  const notice = section(
+    `:paperclip: Too long for one message: the full output is attached as ${escapeMrkdwn(file.filename)}. Below, its beginning.`,
+  );
+  const build = (k: number): SlackMessage => ({
+    text: msg.text,
+    blocks: [
+      ...head,
+      notice,
+      ...body.slice(0, k),
+      ...(k < body.length ? [section(`… the rest is in ${escapeMrkdwn(file.filename)}.`)] : []),
+    ],
+    file,
+  });
+  let k = 0;
+  while (k < body.length && fits(build(k + 1))) k++;
+  return build(k);
 }

@@ -4,14 +4,9 @@ import type { LabelRule } from "../config/types.js";
 import { parseLabelRule } from "../config/validate.js";
 import { UsageError } from "../errors.js";
 import { assertVolumeName } from "../volume-names.js";
-import {
-  COMMANDS,
-  type CommandSpec,
-  findCommand,
-  type OptionSpec,
-  type SortKey,
-  usageLine,
-} from "./grammar.js";
+import { COMMANDS, findCommand, usageLine } from "./grammar.js";
+import type { SortKey } from "./ls/grammar.js";
+import type { CommandSpec, OptionSpec } from "./spec.js";
 
 export type Command =
   | { name: "help"; topic: string | null }

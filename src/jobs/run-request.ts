@@ -28,29 +28,34 @@ import { type ExecuteDeps, type ExecutionResult, executeRequest } from "../appro
 import { type Actor, type GroupResolver, mayApprove } from "../approvals/policy.js";
 import { approveRequest, attachMessage, isExpired, rejectRequest } from "../approvals/requests.js";
 import type { SlackMessage } from "../blocks/message.js";
+import type { DeletionResult } from "../commands/delete/run.js";
+import { renderRejected, renderRequestOutcome } from "../commands/delete/slack-outcome.js";
+import { renderRequestParent } from "../commands/delete/slack-parent.js";
+import { renderDecidedPlan, renderRequestPlan } from "../commands/delete/slack-plan.js";
+import {
+  renderAlreadyDecided,
+  renderBusy,
+  renderNothingToDelete,
+  renderRefused,
+  renderUnknownRequest,
+} from "../commands/delete/slack-replies.js";
+import type { RunContext } from "../commands/entry.js";
+import { renderHelpSlack } from "../commands/help/slack.js";
+import { renderHostsSlack } from "../commands/hosts/slack.js";
+import { renderInfoSlack } from "../commands/info/slack.js";
+import { renderInspectSlack } from "../commands/inspect/slack.js";
+import { renderLsSlack } from "../commands/ls/slack.js";
 import { type CommandName, type CommandOf, parseCommand } from "../commands/parse.js";
-import type { RequestsResult } from "../commands/requests.js";
-import type { DeletionResult } from "../commands/rm.js";
-import { COMMAND_TABLE, type RunContext, runCommand } from "../commands/table.js";
+import type { RequestsResult } from "../commands/requests/run.js";
+import { renderRequestList } from "../commands/requests/slack.js";
+import type { ResultOf } from "../commands/results.js";
+import { COMMAND_TABLE, runCommand } from "../commands/table.js";
 import type { Config } from "../config/types.js";
 import type { ConnectionFactory } from "../docker/connection.js";
 import { describeError, NotAllowedError, StoreError } from "../errors.js";
 import { errorFields, type Logger, withFields } from "../log.js";
 import { type PostedMessage, type SlackThreadOutbox, slackErrorCode } from "../slack/post.js";
 import { renderError } from "../slack/render-error.js";
-import {
-  renderAlreadyDecided,
-  renderBusy,
-  renderDecidedPlan,
-  renderNothingToDelete,
-  renderRefused,
-  renderRejected,
-  renderRequestList,
-  renderRequestOutcome,
-  renderRequestParent,
-  renderRequestPlan,
-  renderUnknownRequest,
-} from "../slack/render-request.js";
 import { plain } from "../slack/replies.js";
 import type { DeletionRequest } from "../store/records.js";
 import type { Store } from "../store/store.js";
@@ -59,6 +64,7 @@ import {
   deliverRead,
   type JobOutcome,
   postFailure,
+  type ReadName,
   type RunJobDeps,
   tellPerson,
   withAttribution,
@@ -455,21 +461,19 @@ type Delivery<K extends CommandName> = (
   deps: WorkerDeps,
 ) => Promise<WorkerOutcome>;
 
-const postRead = <K extends "help" | "hosts" | "info" | "ls" | "inspect">(
-  cmd: CommandOf<K>,
-  job: CommandJob | OpenRequestJob,
-  _config: Config,
-  ctx: RunContext,
-  deps: WorkerDeps,
-) => deliverRead(cmd, job, ctx, deps);
+/** A read command: its result rendered by its Slack rendering and posted in the channel. */
+const postRead =
+  <K extends ReadName>(render: (r: ResultOf<K>) => SlackMessage): Delivery<K> =>
+  (cmd, job, _config, ctx, deps) =>
+    deliverRead(cmd, render, job, ctx, deps);
 
 /** The worker's side of the command table: how each command's result reaches Slack. */
 const DELIVERY: { [K in CommandName]: Delivery<K> } = {
-  help: postRead,
-  hosts: postRead,
-  info: postRead,
-  ls: postRead,
-  inspect: postRead,
+  help: postRead(renderHelpSlack),
+  hosts: postRead(renderHostsSlack),
+  info: postRead(renderInfoSlack),
+  ls: postRead(renderLsSlack),
+  inspect: postRead(renderInspectSlack),
   rm: openRequestFor,
   prune: openRequestFor,
   requests: (cmd, job, _config, ctx, deps) => runRequestList(cmd, job, ctx, deps),

@@ -21,7 +21,9 @@
 import type { BlockButtonAction, SlashCommand } from "@slack/bolt";
 import { App, type LogLevel, type Receiver, type RespondArguments } from "@slack/bolt";
 import type { SlackMessage } from "../blocks/message.js";
+import { decisionOf, REQUEST_ID_RE } from "../commands/delete/slack-actions.js";
 import { type CommandOf, parseCommand, tokenize } from "../commands/parse.js";
+import { CLEANUP_ACTION, parseCleanupValue } from "../commands/report/slack.js";
 import type { Config } from "../config/types.js";
 import { DvolError, describeError } from "../errors.js";
 import { type CleanupJob, type DecideJob, type JobDispatcher, logFieldsOf } from "../jobs/job.js";
@@ -29,8 +31,6 @@ import { errorFields, type Logger, withFields } from "../log.js";
 import { checkReadAccess, checkRequesterAccess } from "./access.js";
 import { respondEphemeral } from "./post.js";
 import { renderError } from "./render-error.js";
-import { CLEANUP_ACTION, parseCleanupValue } from "./render-report.js";
-import { decisionOf, REQUEST_ID_RE } from "./render-request.js";
 import { plain } from "./replies.js";
 import { accessOf, answer, type CommandDecision, checkCommand } from "./routes.js";
 

@@ -2,8 +2,8 @@
 // JSON renderings) with a fake engine and an in-memory store: no network, no Docker.
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli.js";
-import type { RequestsResult } from "../../src/commands/requests.js";
-import type { DeletionResult } from "../../src/commands/rm.js";
+import type { DeletionResult } from "../../src/commands/delete/run.js";
+import type { RequestsResult } from "../../src/commands/requests/run.js";
 import { createMemoryState, type MemoryState, MemoryStore } from "../../src/store/memory.js";
 import { writeConfig } from "../support/dvol.js";
 import { FakeEngine } from "../support/fake-engine.js";

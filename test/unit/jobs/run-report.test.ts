@@ -3,6 +3,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { createReportHandler } from "../../../handlers/report.js";
 import type { SlackMessage } from "../../../src/blocks/message.js";
+import { CLEANUP_ACTION, cleanupValue, renderReportSlack } from "../../../src/commands/report/slack.js";
 import type { Config, HostConfig } from "../../../src/config/types.js";
 import type { ConnectionFactory } from "../../../src/docker/connection.js";
 import { HostError, ReportInProgressError, ReportNotPostedError, StoreError } from "../../../src/errors.js";
@@ -18,7 +19,6 @@ import { type MetricName, type MetricsSink, powertoolsMetrics } from "../../../s
 import type { ReportResult } from "../../../src/report/dangling.js";
 import { cleanupJobOf } from "../../../src/slack/app.js";
 import type { PostedMessage, SlackThreadOutbox } from "../../../src/slack/post.js";
-import { CLEANUP_ACTION, cleanupValue, renderReportSlack } from "../../../src/slack/render-report.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import type { Store } from "../../../src/store/store.js";
 import { type ManualClock, manualClock } from "../../support/clock.js";

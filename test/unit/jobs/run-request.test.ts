@@ -5,6 +5,7 @@
 // expired requests, double clicks, and group members looked up through Slack.
 import { beforeEach, describe, expect, it } from "vitest";
 import type { SlackMessage } from "../../../src/blocks/message.js";
+import { APPROVE_ACTION_ID } from "../../../src/commands/delete/slack-actions.js";
 import type { Config } from "../../../src/config/types.js";
 import type { DecideJob, OpenRequestJob } from "../../../src/jobs/job.js";
 import {
@@ -17,7 +18,6 @@ import {
   runWorkerJob,
 } from "../../../src/jobs/run-request.js";
 import type { PostedMessage, SlackThreadOutbox } from "../../../src/slack/post.js";
-import { APPROVE_ACTION_ID } from "../../../src/slack/render-request.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import type { DeletionRequest } from "../../../src/store/records.js";
 import { FakeEngine, fakeConfig } from "../../support/fake-engine.js";
