@@ -1,3 +1,4 @@
+/** The message every Slack rendering returns and the poster sends. */
 import type { KnownBlock } from "@slack/types";
 
 /** A message as dvol posts it: fallback text, blocks, and optionally the whole result as a file. */

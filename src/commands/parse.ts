@@ -1,3 +1,7 @@
+/**
+ * The parser of the one grammar (grammar.ts): Slack text split into words as a shell would, and
+ * words (argv, or those) made into a typed command, or a UsageError that shows the usage.
+ */
 import { MAX_RM_VOLUMES, type PruneCommand, type RmCommand } from "../approvals/commands.js";
 import { DURATION_HELP, parseDuration } from "../approvals/duration.js";
 import type { LabelRule } from "../config/types.js";

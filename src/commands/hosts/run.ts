@@ -1,3 +1,4 @@
+/** `hosts`: every registered host asked at once, each in one round trip (SPEC §2). */
 import { describeEndpoint } from "../../config/types.js";
 import type { CommandContext } from "../../docker/context.js";
 import { Engine } from "../../docker/engine.js";

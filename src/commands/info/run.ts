@@ -1,3 +1,4 @@
+/** `info <host>`: what `docker info` says of storage and what `docker system df` says (SPEC §2). */
 import { resolveHost } from "../../config/targets.js";
 import type { CommandContext } from "../../docker/context.js";
 import { forEachHost, type HostResult } from "../../docker/fanout.js";

@@ -1,3 +1,4 @@
+/** `inspect <host> <volume>`: one volume, its size, and every container that uses it (SPEC §2). */
 import { resolveHost } from "../../config/targets.js";
 import type { CommandContext } from "../../docker/context.js";
 import { forEachHost, type HostResult } from "../../docker/fanout.js";

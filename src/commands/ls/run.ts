@@ -1,3 +1,4 @@
+/** `ls <target>`: the volumes of each host, filtered, sorted and limited; the JSON rows of SPEC §2. */
 import { resolveTarget } from "../../config/targets.js";
 import type { CommandContext } from "../../docker/context.js";
 import { forEachHost, type HostResult } from "../../docker/fanout.js";
