@@ -1,6 +1,6 @@
 /**
- * The Block Kit toolkit every Slack rendering is built with: mrkdwn escaping and code, section,
- * header and context blocks, text and code packed into sections within Slack's limits (limits.ts),
+ * The Block Kit toolkit every Slack rendering is built with: mrkdwn escaping and code spans, section,
+ * header and context blocks, one-section messages, text and code packed into sections within Slack's limits (limits.ts),
  * `fits`, the one test of whether a rendering leaves room for the poster's extra line, and
  * `preview`, the beginning of a message too long for one, with the rest in its attached file.
  */
@@ -40,6 +40,17 @@ export function escapeMrkdwn(s: string): string {
 /** User data as inline code; a backtick (which would end it) becomes a look-alike. */
 export function inlineCode(s: string): string {
   return s === "" ? "_(empty)_" : `\`${escapeMrkdwn(s.replace(/`/g, "ˋ"))}\``;
+}
+
+/** Text typed by a user as inline code, on one line, at most 200 characters; a backtick becomes '. */
+export function codeSpan(text: string): string {
+  const clean = escapeMrkdwn(text.replace(/`/g, "'").replace(/\s+/g, " ").trim());
+  return `\`${clean.length > 200 ? `${clean.slice(0, 200)}…` : clean}\``;
+}
+
+/** A one-section message, its text also the notification's. */
+export function plain(text: string): SlackMessage {
+  return { text, blocks: [section(text)] };
 }
 
 /** A line inside a code block: escaped, and no run of backticks that could close the block. */

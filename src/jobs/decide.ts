@@ -13,6 +13,7 @@
 import { type ExecutionResult, executeRequest } from "../approvals/execute.js";
 import { type Actor, mayApprove } from "../approvals/policy.js";
 import { approveRequest, rejectRequest } from "../approvals/requests.js";
+import { plain } from "../blocks/blocks.js";
 import type { SlackMessage } from "../blocks/message.js";
 import { renderRejected, renderRequestOutcome } from "../commands/delete/slack-outcome.js";
 import {
@@ -25,7 +26,6 @@ import type { Config } from "../config/types.js";
 import { describeError } from "../errors.js";
 import { errorFields } from "../log.js";
 import { renderError } from "../slack/render-error.js";
-import { plain } from "../slack/replies.js";
 import type { DeletionRequest } from "../store/records.js";
 import type { Store } from "../store/store.js";
 import type { DecideJob } from "./job.js";

@@ -8,6 +8,7 @@
  * Only types from src/docker: the connection factory is passed in.
  */
 import { attachMessage, rejectRequest } from "../approvals/requests.js";
+import { plain } from "../blocks/blocks.js";
 import type { DeletionResult } from "../commands/delete/run.js";
 import { renderRequestParent } from "../commands/delete/slack-parent.js";
 import { renderRequestPlan } from "../commands/delete/slack-plan.js";
@@ -20,7 +21,6 @@ import { describeError, NotAllowedError } from "../errors.js";
 import { errorFields, type Logger, withFields } from "../log.js";
 import { type PostedMessage, slackErrorCode } from "../slack/post.js";
 import { renderError } from "../slack/render-error.js";
-import { plain } from "../slack/replies.js";
 import type { DeletionRequest } from "../store/records.js";
 import type { Store } from "../store/store.js";
 import type { CommandJob, OpenRequestJob } from "./job.js";

@@ -7,7 +7,7 @@
  * Only types from src/docker: the connection factory is passed in.
  */
 
-import { context } from "../blocks/blocks.js";
+import { codeSpan, context } from "../blocks/blocks.js";
 import { checkMessage } from "../blocks/limits.js";
 import type { SlackMessage } from "../blocks/message.js";
 import type { RunContext } from "../commands/entry.js";
@@ -20,7 +20,6 @@ import { describeError } from "../errors.js";
 import { errorFields } from "../log.js";
 import { type PostedMessage, type SlackOutbox, slackErrorCode } from "../slack/post.js";
 import { renderError } from "../slack/render-error.js";
-import { codeSpan } from "../slack/replies.js";
 import type { CommandJob } from "./job.js";
 
 export interface RunJobDeps {

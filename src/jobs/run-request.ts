@@ -9,6 +9,7 @@
  * Only types from src/docker: the connection factory is passed in.
  */
 import { isExpired } from "../approvals/requests.js";
+import { plain } from "../blocks/blocks.js";
 import type { SlackMessage } from "../blocks/message.js";
 import type { RunContext } from "../commands/entry.js";
 import { renderHelpSlack } from "../commands/help/slack.js";
@@ -25,7 +26,6 @@ import type { Config } from "../config/types.js";
 import { describeError, StoreError } from "../errors.js";
 import { errorFields } from "../log.js";
 import { renderError } from "../slack/render-error.js";
-import { plain } from "../slack/replies.js";
 import type { Store } from "../store/store.js";
 import { type DecideOutcome, runDecide } from "./decide.js";
 import type { CleanupJob, CommandJob, Job, JobOf, OpenRequestJob } from "./job.js";

@@ -20,6 +20,7 @@
 
 import type { BlockButtonAction, SlashCommand } from "@slack/bolt";
 import { App, type LogLevel, type Receiver, type RespondArguments } from "@slack/bolt";
+import { plain } from "../blocks/blocks.js";
 import type { SlackMessage } from "../blocks/message.js";
 import { decisionOf, REQUEST_ID_RE } from "../commands/delete/slack-actions.js";
 import { type CommandOf, parseCommand, tokenize } from "../commands/parse.js";
@@ -31,7 +32,6 @@ import { errorFields, type Logger, withFields } from "../log.js";
 import { checkReadAccess, checkRequesterAccess } from "./access.js";
 import { respondEphemeral } from "./post.js";
 import { renderError } from "./render-error.js";
-import { plain } from "./replies.js";
 import { accessOf, answer, type CommandDecision, checkCommand } from "./routes.js";
 
 export type { Logger } from "../log.js";

@@ -6,6 +6,7 @@
  * renderings (help's, from the grammar): the Slack handler's bundle holds no engine code.
  */
 
+import { codeSpan, plain } from "../blocks/blocks.js";
 import type { SlackMessage } from "../blocks/message.js";
 import { renderOpening } from "../commands/delete/slack-replies.js";
 import { renderHelpSlack } from "../commands/help/slack.js";
@@ -13,7 +14,6 @@ import type { CommandName, CommandOf } from "../commands/parse.js";
 import { resolveHost, resolveTarget } from "../config/targets.js";
 import type { Config } from "../config/types.js";
 import type { CommandJob, OpenRequestJob } from "../jobs/job.js";
-import { codeSpan, plain } from "./replies.js";
 
 /** What to do with a slash command: answer at once, or dispatch a job and acknowledge it. */
 export type CommandDecision =

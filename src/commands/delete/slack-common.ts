@@ -4,7 +4,7 @@
  * the outcome's counts, the request's state line and the blocked volumes. Everything that comes
  * from a host, a user or the config is escaped.
  */
-import { escapeMrkdwn, fallbackText, inlineCode, textPieces } from "../../blocks/blocks.js";
+import { fallbackText, inlineCode, textPieces } from "../../blocks/blocks.js";
 import { humanSize, num, plural, shortTime } from "../../format.js";
 import type {
   BlockedVolume,
@@ -13,8 +13,8 @@ import type {
   RequestStatus,
   VolumeOutcome,
 } from "../../store/records.js";
+import { esc } from "../slack.js";
 
-export const esc = escapeMrkdwn;
 export const byName = <T extends { name: string }>(a: T, b: T) =>
   a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 

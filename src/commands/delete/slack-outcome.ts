@@ -7,7 +7,8 @@ import { fits, inlineCode, section, sections, textPieces } from "../../blocks/bl
 import type { SlackMessage } from "../../blocks/message.js";
 import { clip, humanSize, num } from "../../format.js";
 import type { DeletionRequest, VolumeOutcome } from "../../store/records.js";
-import { byName, countsLabel, esc, fallback, freedLabel, outcomeCounts, when, who } from "./slack-common.js";
+import { esc } from "../slack.js";
+import { byName, countsLabel, fallback, freedLabel, outcomeCounts, when, who } from "./slack-common.js";
 
 /** The note of a deleted volume (found gone when a stopped execution was resumed), if any. */
 function noteOf(o: VolumeOutcome, mrkdwn = true): string {

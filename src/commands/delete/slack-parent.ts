@@ -6,7 +6,8 @@ import { context, fits, inlineCode, sections, textPieces } from "../../blocks/bl
 import type { SlackMessage } from "../../blocks/message.js";
 import { clip, plural } from "../../format.js";
 import type { DeletionRequest } from "../../store/records.js";
-import { esc, fallback, headline, headlinePlain, stateLine } from "./slack-common.js";
+import { esc } from "../slack.js";
+import { fallback, headline, headlinePlain, stateLine } from "./slack-common.js";
 
 /** The parent message in the channel: headline, state, what was typed. Posted, then updated. */
 export function renderRequestParent(r: DeletionRequest, now: Date = new Date()): SlackMessage {

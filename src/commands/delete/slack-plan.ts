@@ -10,12 +10,12 @@ import { codePieces, context, fits, header, inlineCode, section, sections } from
 import type { SlackMessage } from "../../blocks/message.js";
 import { clip, humanSize, num, plural, shortTime, table } from "../../format.js";
 import type { DeletionRequest, PlannedVolume } from "../../store/records.js";
+import { esc } from "../slack.js";
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from "./slack-actions.js";
 import {
   BLOCK_REASON,
   blockedPieces,
   byName,
-  esc,
   fallback,
   headlinePlain,
   sizeLabel,

@@ -6,8 +6,9 @@ import { fits, inlineCode, sections, textPieces } from "../../blocks/blocks.js";
 import type { SlackMessage } from "../../blocks/message.js";
 import { clip } from "../../format.js";
 import type { BlockedVolume, DeletionRequest } from "../../store/records.js";
+import { esc } from "../slack.js";
 import type { RequestDecision } from "./slack-actions.js";
-import { blockedPieces, esc, fallback, stateLine, when, who } from "./slack-common.js";
+import { blockedPieces, fallback, stateLine, when, who } from "./slack-common.js";
 
 function ephemeralText(line: string, hint?: string): SlackMessage {
   const lines = [line, ...(hint ? [hint] : [])];

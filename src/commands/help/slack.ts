@@ -3,7 +3,7 @@
  * every command with its summary; a command's help shows its usage and examples as code, as they
  * are typed in Slack, and each option with what it does.
  */
-import { codePieces, fallbackText, header, sections, textPieces } from "../../blocks/blocks.js";
+import { codePieces, fallbackText, header, inlineCode, sections, textPieces } from "../../blocks/blocks.js";
 import type { SlackMessage } from "../../blocks/message.js";
 import { COMMANDS, findCommand, optionValue, TARGET_HELP, usageLine } from "../grammar.js";
 import { esc, fitted } from "../slack.js";
@@ -11,12 +11,10 @@ import type { CommandSpec } from "../spec.js";
 import type { HelpResult } from "./run.js";
 import { CLI_USAGE, HELP_INTRO, HELP_MORE, renderHelpText, SLACK_USAGE } from "./text.js";
 
-const code = (s: string) => `\`${esc(s)}\``;
-
 function overview(): string[] {
   return [
-    ...textPieces([esc(HELP_INTRO), ...COMMANDS.map((c) => `• ${code(c.name)} ${esc(c.summary)}`)]),
-    ...textPieces([`CLI: ${code(CLI_USAGE)}   Slack: ${code(SLACK_USAGE)}`, esc(HELP_MORE)]),
+    ...textPieces([esc(HELP_INTRO), ...COMMANDS.map((c) => `• ${inlineCode(c.name)} ${esc(c.summary)}`)]),
+    ...textPieces([`CLI: ${inlineCode(CLI_USAGE)}   Slack: ${inlineCode(SLACK_USAGE)}`, esc(HELP_MORE)]),
   ];
 }
 
@@ -26,7 +24,7 @@ function commandHelp(spec: CommandSpec): string[] {
     ...textPieces([
       esc(spec.summary),
       ...(spec.args.some((a) => a.kind === "target") ? [esc(TARGET_HELP)] : []),
-      ...spec.options.map((o) => `• ${code(`--${o.name}${optionValue(o)}`)} ${esc(o.help)}`),
+      ...spec.options.map((o) => `• ${inlineCode(`--${o.name}${optionValue(o)}`)} ${esc(o.help)}`),
       "*Examples*",
     ]),
     ...codePieces(spec.examples.map((e) => `/dvol ${e}`)),

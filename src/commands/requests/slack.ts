@@ -6,7 +6,8 @@ import { fits, header, inlineCode, sections, textPieces } from "../../blocks/blo
 import type { SlackMessage } from "../../blocks/message.js";
 import { clip, humanSize, num, plural } from "../../format.js";
 import type { RequestStatus } from "../../store/records.js";
-import { esc, fallback, when, who } from "../delete/slack-common.js";
+import { fallback, when, who } from "../delete/slack-common.js";
+import { esc } from "../slack.js";
 
 /** The parts of a `requests` row this rendering shows (src/commands/requests.ts RequestRow). */
 export interface RequestListRow {

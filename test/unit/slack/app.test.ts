@@ -8,7 +8,6 @@ import type { Job } from "../../../src/jobs/job.js";
 import { checkReadAccess } from "../../../src/slack/access.js";
 import { createSlackApp, decideCommand } from "../../../src/slack/app.js";
 import { ApiGatewayReceiver } from "../../../src/slack/receiver.js";
-import { codeSpan } from "../../../src/slack/replies.js";
 import { signedSlashCommand, TEST_SIGNING_SECRET } from "../../support/slack-requests.js";
 
 /** What a reader sees: mrkdwn's &lt; &gt; &amp; undone. */
@@ -206,12 +205,5 @@ describe("access rules", () => {
     const d = checkReadAccess(access([], ["S0GROUP01"]), { channel: "C1", user: "U1" });
     expect(d.ok).toBe(false);
     if (!d.ok) expect(d.hint).toContain("User groups");
-  });
-});
-
-describe("codeSpan", () => {
-  it("keeps typed text inside one code span, escaped for mrkdwn", () => {
-    expect(codeSpan("ls `x` <!channel> & y\nz")).toBe("`ls 'x' &lt;!channel&gt; &amp; y z`");
-    expect(codeSpan("x".repeat(300)).length).toBeLessThan(210);
   });
 });
