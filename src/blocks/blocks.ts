@@ -1,8 +1,9 @@
 /**
- * The Block Kit toolkit every Slack rendering is built with: mrkdwn escaping and code spans, section,
- * header and context blocks, one-section messages, text and code packed into sections within Slack's limits (limits.ts),
- * `fits`, the one test of whether a rendering leaves room for the poster's extra line, and
- * `preview`, the beginning of a message too long for one, with the rest in its attached file.
+ * The Block Kit toolkit every Slack rendering is built with: mrkdwn escaping and code spans,
+ * section, header and context blocks, one-section messages, text and code packed into sections
+ * within Slack's limits (limits.ts), `fits`, the one test of whether a rendering leaves room for the
+ * poster's extra line, and `preview`, the beginning of a message too long for one, with the rest in
+ * its attached file.
  */
 import type { ContextBlock, HeaderBlock, KnownBlock, SectionBlock } from "@slack/types";
 import { clip } from "../format.js";

@@ -1,7 +1,7 @@
 /**
  * `prune <host> [--project P] [--label K[=V]]... [--older-than DURATION]`: a deletion request for
  * the dangling volumes that match, as an exact list made now (src/approvals/plan.ts planPrune).
- * It runs as rm does (src/commands/rm.ts runDeletion); what is its own is how its filters read.
+ * It runs as rm does (run.ts, runDeletion); what is its own is how its filters read.
  */
 import type { PruneCommand } from "../../approvals/commands.js";
 

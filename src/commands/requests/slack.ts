@@ -9,7 +9,7 @@ import type { RequestStatus } from "../../store/records.js";
 import { fallback, when, who } from "../delete/slack-common.js";
 import { esc } from "../slack.js";
 
-/** The parts of a `requests` row this rendering shows (src/commands/requests.ts RequestRow). */
+/** The parts of a `requests` row this rendering shows (RequestRow, in run.ts). */
 export interface RequestListRow {
   id: string;
   host: string;
