@@ -14,7 +14,7 @@ import type { SlackMessage } from "./message.js";
  * Room every rendering leaves for one more block of up to this many characters, so that the
  * poster can add a line (who ran what) without pushing the message over a limit.
  */
-export const HEADROOM_CHARS = 300;
+const HEADROOM_CHARS = 300;
 const HEADROOM_BLOCK: KnownBlock = {
   type: "context",
   elements: [{ type: "mrkdwn", text: "x".repeat(HEADROOM_CHARS) }],

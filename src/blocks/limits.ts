@@ -83,8 +83,12 @@ export function checkMessage(msg: SlackMessage): string[] {
   }
 
   const blockIds = new Set<string>();
-  msg.blocks.forEach((raw, i) => {
-    const b = raw as unknown as Obj;
+  const blocks: readonly unknown[] = msg.blocks;
+  blocks.forEach((b, i) => {
+    if (!isObj(b)) {
+      out.push(`blocks[${i}] is not an object`);
+      return;
+    }
     const at = `blocks[${i}] (${String(b.type)})`;
     if (typeof b.block_id === "string") {
       tooLong(`${at} block_id`, b.block_id, MAX_ID);

@@ -103,10 +103,7 @@ function workerContext(config: Config, job: CommandJob | OpenRequestJob, deps: W
 }
 
 /** A typed command (a read, rm or prune, requests, report): parsed once, delivered by its entry. */
-export async function runCommandJob(
-  job: CommandJob | OpenRequestJob,
-  deps: WorkerDeps,
-): Promise<WorkerOutcome> {
+async function runCommandJob(job: CommandJob | OpenRequestJob, deps: WorkerDeps): Promise<WorkerOutcome> {
   let config: Config;
   let cmd: CommandOf;
   try {
@@ -164,7 +161,7 @@ export function runJob(job: CommandJob, deps: RunJobDeps): Promise<WorkerOutcome
  * A report's "Request cleanup" click: the names the report listed for the host, read from the
  * store, become an ordinary rm request (checked, planned, stored and posted as any other).
  */
-export async function runReportCleanup(job: CleanupJob, deps: WorkerDeps): Promise<WorkerOutcome> {
+async function runReportCleanup(job: CleanupJob, deps: WorkerDeps): Promise<WorkerOutcome> {
   const list = job.reportList;
   let saved: { host: string; names: string[] } | null;
   try {

@@ -49,7 +49,7 @@ function open(_cmd: CommandOf<"rm" | "prune">, typed: Typed): CommandDecision {
   return { kind: "dispatch", job: { kind: "open-request", ...typed }, ack: renderOpening(typed.text) };
 }
 
-export const SLACK_ROUTES: { [K in CommandName]: SlackRoute<K> } = {
+const SLACK_ROUTES: { [K in CommandName]: SlackRoute<K> } = {
   help: { answer: (cmd) => ({ kind: "reply", message: renderHelpSlack(cmd) }) },
   hosts: { answer: work },
   info: { check: oneHost, answer: work },

@@ -40,7 +40,7 @@ function outcomeTextLine(o: VolumeOutcome): string {
 }
 
 /** The outcome as text, for the attached file. */
-export function renderOutcomeText(r: DeletionRequest): string {
+function renderOutcomeText(r: DeletionRequest): string {
   const c = outcomeCounts(r.outcomes);
   const lines = [
     `${r.id} on ${r.host}, approved by ${r.decidedBy ?? "?"} at ${when(r.decidedAt)}`,

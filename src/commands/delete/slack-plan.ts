@@ -68,7 +68,7 @@ function confirmText(r: DeletionRequest): string {
 }
 
 /** The Approve (with its confirmation) and Reject buttons; value = the request id. */
-export function decisionButtons(r: DeletionRequest): ActionsBlock {
+function decisionButtons(r: DeletionRequest): ActionsBlock {
   const approve: Button = {
     type: "button",
     action_id: APPROVE_ACTION_ID,
@@ -93,7 +93,7 @@ export function decisionButtons(r: DeletionRequest): ActionsBlock {
 }
 
 /** The plan as text, for the attached file (and whoever wants it whole). */
-export function renderPlanText(r: DeletionRequest): string {
+function renderPlanText(r: DeletionRequest): string {
   const out = [
     `${headlinePlain(r)}`,
     `Command: /dvol ${r.command}`,

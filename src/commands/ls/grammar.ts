@@ -1,7 +1,7 @@
 /** `ls <target> [filters] [--sort] [--limit]`: its grammar entry and sort keys. */
 import type { CommandSpec } from "../spec.js";
 
-export const SORT_KEYS = ["name", "size", "created"] as const;
+const SORT_KEYS = ["name", "size", "created"] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
 export const LS: CommandSpec = {

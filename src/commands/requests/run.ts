@@ -32,9 +32,9 @@ export interface RequestsResult {
 }
 
 /** How many decided requests `requests` shows. */
-export const DECIDED_SHOWN = 10;
+const DECIDED_SHOWN = 10;
 
-export function requestRow(r: DeletionRequest): RequestRow {
+function requestRow(r: DeletionRequest): RequestRow {
   return {
     id: r.id,
     kind: r.kind,
