@@ -3,7 +3,7 @@
 // a time (target: at least 5x faster). Each round creates a fresh set of volumes per mode (a label
 // of its own), plans `prune h --label bench.set=<set>`, opens the request, approves it as the
 // operator and times executeRequest; the modes alternate so that neither always runs first. The
-// plan is also rendered for Slack (src/slack/render-request.ts) to check it fits one message.
+// plan is also rendered for Slack (src/commands/delete/slack-plan.ts) to check it fits one message.
 //
 // --delays runs the rounds again behind a TCP proxy that holds every chunk from the engine that
 // many ms (bench/delay-proxy.ts): the round trip of a host that is not on this machine. On
@@ -22,12 +22,12 @@ import { parseArgs } from "node:util";
 import { executeRequest } from "../src/approvals/execute.js";
 import { buildPlan } from "../src/approvals/plan.js";
 import { approveAsOperator, openRequest } from "../src/approvals/requests.js";
+import { checkMessage } from "../src/blocks/limits.js";
+import { renderRequestPlan } from "../src/commands/delete/slack-plan.js";
 import { parseCommand } from "../src/commands/parse.js";
 import { loadConfig } from "../src/config/load.js";
 import { SecretResolver } from "../src/config/secrets.js";
 import { tlsConnectionFactory } from "../src/docker/connection.js";
-import { checkMessage } from "../src/slack/limits.js";
-import { renderRequestPlan } from "../src/slack/render-request.js";
 import { openEmbeddedStore } from "../src/store/embedded.js";
 import { MemoryStore } from "../src/store/memory.js";
 import type { DeletionRequest } from "../src/store/records.js";
@@ -265,7 +265,7 @@ function render(
   if (slack) {
     const s = slack as SlackFit;
     lines.push(
-      `The plan in Slack (src/slack/render-request.ts): ${s.blocks} blocks${s.attachedFile ? `, the whole plan attached as a file` : ""}; within Slack's limits: ${s.problems.length === 0 ? "yes" : `NO (${s.problems.join("; ")})`}.`,
+      `The plan in Slack (src/commands/delete/slack-plan.ts): ${s.blocks} blocks${s.attachedFile ? `, the whole plan attached as a file` : ""}; within Slack's limits: ${s.problems.length === 0 ? "yes" : `NO (${s.problems.join("; ")})`}.`,
     );
   }
   lines.push(

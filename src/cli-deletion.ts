@@ -7,7 +7,7 @@
  */
 import { hostname } from "node:os";
 import type { GroupResolver } from "./approvals/policy.js";
-import type { DeletionSetting } from "./commands/table.js";
+import type { DeletionSetting } from "./commands/entry.js";
 import { GroupLookupError } from "./errors.js";
 import type { Store } from "./store/store.js";
 

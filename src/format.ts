@@ -24,6 +24,11 @@ export function bar(share: number, width = 10): string {
   return ("█".repeat(full) + partial).padEnd(width, " ");
 }
 
+/** "yes", "no", or "?" when unknown. */
+export function yesNo(b: boolean | null): string {
+  return b === null ? "?" : b ? "yes" : "no";
+}
+
 /** "2026-11-29 13:51" (UTC) from an ISO time. */
 export function shortTime(iso: string | null): string {
   return iso ? iso.slice(0, 16).replace("T", " ") : "?";

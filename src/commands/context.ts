@@ -1,6 +1,6 @@
-/** The text of the hosts' results that every text rendering shares. */
+/** What the commands' text renderings share: a host that could not be asked, each host's lines. */
 import type { HostFailureResult, HostResult } from "../docker/fanout.js";
-import { joinLines, table } from "../format.js";
+import { joinLines } from "../format.js";
 
 /** The text lines of a host that could not be asked. */
 export function failureLines(r: HostFailureResult): string[] {
@@ -19,5 +19,3 @@ export function perHostText<T extends object>(
     .map((r) => joinLines(r.ok ? ok(r as Extract<HostResult<T>, { ok: true }>) : failureLines(r)))
     .join("\n\n");
 }
-
-export { table };

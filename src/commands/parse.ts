@@ -1,17 +1,16 @@
+/**
+ * The parser of the one grammar (grammar.ts): Slack text split into words as a shell would, and
+ * words (argv, or those) made into a typed command, or a UsageError that shows the usage.
+ */
 import { MAX_RM_VOLUMES, type PruneCommand, type RmCommand } from "../approvals/commands.js";
 import { DURATION_HELP, parseDuration } from "../approvals/duration.js";
 import type { LabelRule } from "../config/types.js";
 import { parseLabelRule } from "../config/validate.js";
 import { UsageError } from "../errors.js";
 import { assertVolumeName } from "../volume-names.js";
-import {
-  COMMANDS,
-  type CommandSpec,
-  findCommand,
-  type OptionSpec,
-  type SortKey,
-  usageLine,
-} from "./grammar.js";
+import { COMMANDS, findCommand, usageLine } from "./grammar.js";
+import type { SortKey } from "./ls/grammar.js";
+import type { CommandSpec, OptionSpec } from "./spec.js";
 
 export type Command =
   | { name: "help"; topic: string | null }

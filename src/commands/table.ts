@@ -1,111 +1,32 @@
 /**
- * The command table: for each command, how it runs (with a typed result), its text (the CLI's
- * output, and the file attached in Slack), its JSON and whether it succeeded. The CLI and the
- * worker run every command through `runCommand` and render it through `COMMAND_TABLE`; the
- * grammar is src/commands/grammar.ts, what the Slack router needs (access, checks, where it runs)
- * src/commands/routes.ts, and the Slack renderings src/slack/ (this module imports runners, so the
- * Slack handler never imports it).
+ * The command table: every command's entry (its `<command>/index.ts`: run with a typed result,
+ * text, JSON, success). The CLI and the worker run every command through it. It imports runners,
+ * so the Slack handler never imports it: the handler's side is src/slack/routes.ts, and the Slack
+ * renderings are each command's `slack*.ts`.
  */
-import type { Actor, GroupResolver } from "../approvals/policy.js";
-import { resolveTarget } from "../config/targets.js";
-import type { CommandContext } from "../docker/context.js";
-import { reportComplete, reportJson, runReport } from "../report/dangling.js";
-import type { Store } from "../store/store.js";
-import { runHelp } from "./help.js";
-import { runHosts } from "./hosts.js";
-import { runInfo } from "./info.js";
-import { runInspect } from "./inspect.js";
-import { runLs } from "./ls.js";
+import { prune, rm } from "./delete/index.js";
+import type { CommandEntry, RunContext } from "./entry.js";
+import { help } from "./help/index.js";
+import { hosts } from "./hosts/index.js";
+import { info } from "./info/index.js";
+import { inspect } from "./inspect/index.js";
+import { ls } from "./ls/index.js";
 import type { CommandName, CommandOf } from "./parse.js";
-import { renderReportText } from "./report.js";
-import { renderRequestsText, runRequests } from "./requests.js";
+import { report } from "./report/index.js";
+import { requests } from "./requests/index.js";
 import type { ResultOf } from "./results.js";
-import {
-  type DeletionMode,
-  type DeletionResult,
-  deletionSucceeded,
-  renderDeletionText,
-  runDeletion,
-} from "./rm.js";
-import { everyHostAnswered, renderText } from "./text.js";
-
-/** How rm and prune run here, and who acts. */
-export interface DeletionSetting {
-  mode: DeletionMode;
-  actor: Actor;
-  resolveGroup: GroupResolver;
-  /** Names the executor in the lease and the audit (mode "execute"). */
-  executor?: string;
-  concurrency?: number;
-}
-
-/**
- * What a command may use, each made on first use: the config, the hosts and the clock (help uses
- * none: the CLI loads no config for it), the store, and how deletions run.
- */
-export interface RunContext {
-  context: () => Promise<CommandContext>;
-  store: () => Promise<Store>;
-  deletion: DeletionSetting;
-}
-
-export interface CommandEntry<K extends CommandName> {
-  run(cmd: CommandOf<K>, ctx: RunContext): Promise<ResultOf<K>>;
-  /** The result as text. */
-  text(r: ResultOf<K>): string;
-  /** The result as the CLI's --json prints it. */
-  json(r: ResultOf<K>): unknown;
-  /** False when a host failed to answer or a volume failed to be deleted (the CLI exits 1). */
-  ok(r: ResultOf<K>): boolean;
-}
-
-/** rm and prune: a plan opens no store. */
-async function deletion(cmd: CommandOf<"rm" | "prune">, ctx: RunContext): Promise<DeletionResult> {
-  const c = await ctx.context();
-  const store = ctx.deletion.mode === "plan" ? null : await ctx.store();
-  return runDeletion(cmd, { ...c, ...ctx.deletion, store });
-}
-
-const asIs = <T>(r: T): T => r;
-const always = (): boolean => true;
-/** The read commands that ask hosts: their text, their JSON, every host answered. */
-const read = { text: renderText, json: asIs, ok: everyHostAnswered };
 
 export const COMMAND_TABLE: { [K in CommandName]: CommandEntry<K> } = {
-  help: { run: async (cmd) => runHelp(cmd.topic), text: (r) => r.text, json: asIs, ok: always },
-  hosts: { run: async (_cmd, ctx) => runHosts(await ctx.context()), ...read },
-  info: { run: async (cmd, ctx) => runInfo(cmd.host, await ctx.context()), ...read },
-  ls: { run: async (cmd, ctx) => runLs(cmd, await ctx.context()), ...read },
-  inspect: {
-    run: async (cmd, ctx) => runInspect(cmd.host, cmd.volume, await ctx.context()),
-    ...read,
-  },
-  rm: { run: deletion, text: renderDeletionText, json: asIs, ok: deletionSucceeded },
-  prune: { run: deletion, text: renderDeletionText, json: asIs, ok: deletionSucceeded },
-  requests: {
-    run: async (_cmd, ctx) => runRequests(await ctx.store(), (await ctx.context()).now),
-    text: renderRequestsText,
-    json: asIs,
-    ok: always,
-  },
-  report: {
-    // Unknown hosts are refused before the store is opened. The store remembers since when each
-    // volume has been dangling.
-    run: async (cmd, ctx) => {
-      const c = await ctx.context();
-      resolveTarget(c.config, cmd.target ?? "all");
-      return runReport(cmd.target, { ...c, store: await ctx.store() });
-    },
-    text: renderReportText,
-    json: reportJson,
-    ok: reportComplete,
-  },
+  help,
+  hosts,
+  info,
+  ls,
+  inspect,
+  rm,
+  prune,
+  requests,
+  report,
 };
-
-/** The entry of command K. */
-export function entryOf<K extends CommandName>(name: K): CommandEntry<K> {
-  return COMMAND_TABLE[name];
-}
 
 /** Runs a parsed command. Unknown hosts and bad names throw before any host is asked. */
 export function runCommand<K extends CommandName>(cmd: CommandOf<K>, ctx: RunContext): Promise<ResultOf<K>> {

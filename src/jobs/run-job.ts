@@ -2,25 +2,24 @@
  * Delivering a command's result in Slack: a read command's result rendered and posted in the
  * channel (deliverRead), and the pieces every job uses: who asked on top, telling only the person
  * who asked (response_url, ephemeral), why a post failed. What runs which command is the worker's
- * table (src/jobs/run-job.ts).
+ * table (src/jobs/run-request.ts).
  *
  * Only types from src/docker: the connection factory is passed in.
  */
+
+import { codeSpan, context } from "../blocks/blocks.js";
+import { checkMessage } from "../blocks/limits.js";
+import type { SlackMessage } from "../blocks/message.js";
+import type { RunContext } from "../commands/entry.js";
 import type { CommandOf } from "../commands/parse.js";
-import type { CommandResult, ReadResult } from "../commands/results.js";
-import { type RunContext, runCommand } from "../commands/table.js";
-import { renderText } from "../commands/text.js";
+import type { CommandResult, ResultOf } from "../commands/results.js";
+import { COMMAND_TABLE, runCommand } from "../commands/table.js";
 import type { Config } from "../config/types.js";
 import type { ConnectionFactory } from "../docker/connection.js";
 import { describeError } from "../errors.js";
 import { errorFields } from "../log.js";
-import { context } from "../slack/blocks.js";
-import { checkMessage } from "../slack/limits.js";
-import type { SlackMessage } from "../slack/message.js";
 import { type PostedMessage, type SlackOutbox, slackErrorCode } from "../slack/post.js";
-import { renderSlack } from "../slack/render.js";
 import { renderError } from "../slack/render-error.js";
-import { codeSpan } from "../slack/replies.js";
 import type { CommandJob } from "./job.js";
 
 export interface RunJobDeps {
@@ -50,18 +49,24 @@ export function withAttribution(msg: SlackMessage, job: Pick<CommandJob, "user" 
   return checkMessage(withIt).length === 0 ? withIt : msg;
 }
 
-/** The message for a result; a result the renderer could not fit is attached whole as a file. */
-export function messageFor(result: ReadResult, job: Pick<CommandJob, "user" | "text">): SlackMessage {
-  const rendered = renderSlack(result);
+/**
+ * The message of a result as its Slack rendering made it; one that still breaks a limit is
+ * replaced by a notice, with the result's whole text attached as a file.
+ */
+function messageFor(
+  rendered: SlackMessage,
+  whole: { command: string; text: () => string },
+  job: Pick<CommandJob, "user" | "text">,
+): SlackMessage {
   if (checkMessage(rendered).length === 0) return withAttribution(rendered, job);
   const text = `The result of ${codeSpan(job.text)} is too long for a message: it is attached as a file.`;
   return {
     text,
     blocks: [{ type: "section", text: { type: "mrkdwn", text } }],
     file: {
-      filename: `dvol-${result.command}.txt`,
+      filename: `dvol-${whole.command}.txt`,
       title: `dvol ${job.text}`.slice(0, 200),
-      content: renderText(result),
+      content: whole.text(),
     },
   };
 }
@@ -101,12 +106,13 @@ export function postFailure(
   return { error: code ?? describeError(err), why };
 }
 
-/** The commands whose result is posted as it is (renderSlack): help and the host commands. */
-export type ReadName = ReadResult["command"];
+/** The commands whose result is posted as it is, by its Slack rendering: help and the host commands. */
+export type ReadName = "help" | "hosts" | "info" | "ls" | "inspect";
 
 /** Runs a read command and posts its result in the channel (the person is told when it cannot). */
 export async function deliverRead<K extends ReadName>(
   cmd: CommandOf<K>,
+  render: (r: ResultOf<K>) => SlackMessage,
   job: Pick<CommandJob, "user" | "text" | "channel" | "responseUrl">,
   ctx: RunContext,
   deps: Pick<RunJobDeps, "slack" | "logger">,
@@ -114,7 +120,7 @@ export async function deliverRead<K extends ReadName>(
   const log = deps.logger ?? console;
   const tell = tellPerson(job, deps.slack, log);
 
-  let result: ReadResult;
+  let result: ResultOf<K>;
   try {
     result = await runCommand(cmd, ctx);
   } catch (err) {
@@ -124,7 +130,9 @@ export async function deliverRead<K extends ReadName>(
     return { status: "failed", error: describeError(err), told: await tell(renderError(err)) };
   }
 
-  const msg = messageFor(result, job);
+  const done = result;
+  const text = () => COMMAND_TABLE[cmd.name].text(done);
+  const msg = messageFor(render(result), { command: cmd.name, text }, job);
   try {
     const posted = await deps.slack.post(job.channel, msg);
     return { status: "posted", posted, result };

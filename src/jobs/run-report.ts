@@ -6,8 +6,11 @@
 
 import { randomBytes } from "node:crypto";
 import { MAX_RM_VOLUMES } from "../approvals/commands.js";
+import { plain } from "../blocks/blocks.js";
+import type { RunContext } from "../commands/entry.js";
 import type { CommandOf } from "../commands/parse.js";
-import { type RunContext, runCommand } from "../commands/table.js";
+import { renderReportSlack } from "../commands/report/slack.js";
+import { runCommand } from "../commands/table.js";
 import type { Config } from "../config/types.js";
 import type { ConnectionFactory } from "../docker/connection.js";
 import { describeError, ReportInProgressError, ReportNotPostedError } from "../errors.js";
@@ -16,8 +19,6 @@ import type { MetricsSink } from "../metrics.js";
 import { type ReportResult, reportDate, runReport } from "../report/dangling.js";
 import { type PostedMessage, type SlackOutbox, slackErrorCode } from "../slack/post.js";
 import { renderError } from "../slack/render-error.js";
-import { renderReportSlack } from "../slack/render-report.js";
-import { plain } from "../slack/replies.js";
 import type { Store } from "../store/store.js";
 import type { CommandJob } from "./job.js";
 import { type JobOutcome, postFailure, tellPerson, withAttribution } from "./run-job.js";

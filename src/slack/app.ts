@@ -21,17 +21,17 @@
 import type { BlockButtonAction, SlashCommand } from "@slack/bolt";
 import { App, type LogLevel, type Receiver, type RespondArguments } from "@slack/bolt";
 import { precheck } from "../approvals/policy.js";
+import { plain } from "../blocks/blocks.js";
+import type { SlackMessage } from "../blocks/message.js";
+import { decisionOf, REQUEST_ID_RE } from "../commands/delete/slack-actions.js";
 import { type CommandOf, parseCommand, tokenize } from "../commands/parse.js";
+import { CLEANUP_ACTION, parseCleanupValue } from "../commands/report/slack.js";
 import type { Config } from "../config/types.js";
 import { DvolError, describeError } from "../errors.js";
 import { type CleanupJob, type DecideJob, type JobDispatcher, logFieldsOf } from "../jobs/job.js";
 import { errorFields, type Logger, withFields } from "../log.js";
-import type { SlackMessage } from "./message.js";
 import { respondEphemeral } from "./post.js";
 import { renderError } from "./render-error.js";
-import { CLEANUP_ACTION, parseCleanupValue } from "./render-report.js";
-import { decisionOf, REQUEST_ID_RE } from "./render-request.js";
-import { plain } from "./replies.js";
 import { accessOf, answer, type CommandDecision, checkCommand } from "./routes.js";
 
 export type { Logger } from "../log.js";

@@ -6,7 +6,7 @@
  * thread, chat.update of what was posted, and user groups' members (usergroups.users.list).
  */
 import { ErrorCode, type WebAPIPlatformError, WebClient, type WebClientOptions } from "@slack/web-api";
-import type { SlackMessage } from "./message.js";
+import type { SlackMessage } from "../blocks/message.js";
 
 export interface PostedMessage {
   channel: string;

@@ -2,11 +2,12 @@
  * The ephemeral reply to a command that failed as a whole (bad usage, unknown host, bad volume
  * name, config error, a bug): what happened, what to do, and the usage when there is one.
  */
+
+import { codePieces, escapeMrkdwn, fallbackText, sections, textPieces } from "../blocks/blocks.js";
+import { checkMessage } from "../blocks/limits.js";
+import type { SlackMessage } from "../blocks/message.js";
 import { DvolError, describeError, UsageError } from "../errors.js";
 import { clip } from "../format.js";
-import { codePieces, escapeMrkdwn, fallbackText, sections, textPieces } from "./blocks.js";
-import { checkMessage } from "./limits.js";
-import type { SlackMessage } from "./message.js";
 
 const MAX_WHAT = 1500;
 const MAX_HINT = 800;

@@ -2,19 +2,19 @@
  * The Slack router's side of the command table: for each command, who may type it (viewers or
  * requesters), which names are checked before anything runs, and how it is answered: at once
  * (help), or handed to the worker as a job (the host commands, requests and report as a
- * CommandJob; rm and prune as an OpenRequestJob). It imports no runner: the Slack handler's
- * bundle holds no engine code.
+ * CommandJob; rm and prune as an OpenRequestJob). It imports no runner, only grammar and Slack
+ * renderings (help's, from the grammar): the Slack handler's bundle holds no engine code.
  */
+
 import type { ListAction } from "../approvals/policy.js";
-import { runHelp } from "../commands/help.js";
+import { codeSpan, plain } from "../blocks/blocks.js";
+import type { SlackMessage } from "../blocks/message.js";
+import { renderOpening } from "../commands/delete/slack-replies.js";
+import { renderHelpSlack } from "../commands/help/slack.js";
 import type { CommandName, CommandOf } from "../commands/parse.js";
 import { resolveHost, resolveTarget } from "../config/targets.js";
 import type { Config } from "../config/types.js";
 import type { CommandJob, OpenRequestJob } from "../jobs/job.js";
-import type { SlackMessage } from "./message.js";
-import { renderSlack } from "./render.js";
-import { renderOpening } from "./render-request.js";
-import { codeSpan, plain } from "./replies.js";
 
 /** What to do with a slash command: answer at once, or dispatch a job and acknowledge it. */
 export type CommandDecision =
@@ -50,8 +50,8 @@ function open(_cmd: CommandOf<"rm" | "prune">, typed: Typed): CommandDecision {
   return { kind: "dispatch", job: { kind: "open-request", ...typed }, ack: renderOpening(typed.text) };
 }
 
-export const SLACK_ROUTES: { [K in CommandName]: SlackRoute<K> } = {
-  help: { answer: (cmd) => ({ kind: "reply", message: renderSlack(runHelp(cmd.topic)) }) },
+const SLACK_ROUTES: { [K in CommandName]: SlackRoute<K> } = {
+  help: { answer: (cmd) => ({ kind: "reply", message: renderHelpSlack(cmd) }) },
   hosts: { answer: work },
   info: { check: oneHost, answer: work },
   ls: { check: (cmd, config) => void resolveTarget(config, cmd.target), answer: work },

@@ -9,10 +9,10 @@ import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2 } from 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createSlackHandler, handler as slackHandler } from "../../handlers/slack.js";
 import { createWorkerHandler, handler as workerHandler } from "../../handlers/worker.js";
+import type { SlackMessage } from "../../src/blocks/message.js";
 import type { ConnectionFactory, EngineRequest } from "../../src/docker/connection.js";
 import type { CommandJob, Job } from "../../src/jobs/job.js";
 import type { JobOutcome } from "../../src/jobs/run-job.js";
-import type { SlackMessage } from "../../src/slack/message.js";
 import { engineHost, writeConfig } from "../support/dvol.js";
 import { SCENARIO_VOLUME_NAMES } from "../support/scenario.js";
 import { expectWithinSlackLimits } from "../support/slack-limits.js";

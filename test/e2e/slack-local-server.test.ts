@@ -2,8 +2,8 @@
 // over real HTTP on a loopback port, Bolt's HTTPReceiver behind dvol's verification, jobs run
 // in-process against the REAL engines of the test bed, results posted to the Slack stand-in.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { SlackMessage } from "../../src/blocks/message.js";
 import { type RunningServer, startServer } from "../../src/server.js";
-import type { SlackMessage } from "../../src/slack/message.js";
 import { engineHost, writeConfig } from "../support/dvol.js";
 import { SCENARIO_VOLUME_NAMES } from "../support/scenario.js";
 import { expectWithinSlackLimits } from "../support/slack-limits.js";

@@ -5,7 +5,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LsResult } from "../../src/commands/ls.js";
+import type { LsResult } from "../../src/commands/ls/run.js";
 import { SecretResolver } from "../../src/config/secrets.js";
 import { type ConnectionFactory, tlsConnectionFactory } from "../../src/docker/connection.js";
 import { engineHost, runCli, writeConfig } from "../support/dvol.js";

@@ -1,10 +1,10 @@
 // dvol's read commands against the real engines of the test bed, over mutual TLS, compared with
 // what each engine itself (its API on the unix socket, or its docker CLI) says.
 import { describe, expect, it } from "vitest";
-import type { HostsResult } from "../../src/commands/hosts.js";
-import type { InfoResult } from "../../src/commands/info.js";
-import type { InspectResult } from "../../src/commands/inspect.js";
-import type { LsResult } from "../../src/commands/ls.js";
+import type { HostsResult } from "../../src/commands/hosts/run.js";
+import type { InfoResult } from "../../src/commands/info/run.js";
+import type { InspectResult } from "../../src/commands/inspect/run.js";
+import type { LsResult } from "../../src/commands/ls/run.js";
 import { engineHost, runCli, writeConfig } from "../support/dvol.js";
 import { runDocker, socketGetJson } from "../support/engines.js";
 import { CONTAINERS, MIB, SCENARIO_VOLUME_NAMES, VOLUMES } from "../support/scenario.js";

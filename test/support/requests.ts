@@ -1,4 +1,6 @@
 // Deletion requests built by hand, for tests of what the Slack side shows and does with them.
+import type { ActionsBlock } from "@slack/types";
+import type { SlackMessage } from "../../src/blocks/message.js";
 import type { DeletionRequest, PlannedVolume, VolumeOutcome } from "../../src/store/records.js";
 
 export function planned(name: string, over: Partial<PlannedVolume> = {}): PlannedVolume {
@@ -50,4 +52,28 @@ export function manyPlanned(prefix: string, count: number): PlannedVolume[] {
 
 export function deletedAll(plan: readonly PlannedVolume[]): VolumeOutcome[] {
   return plan.map((v) => ({ name: v.name, result: "deleted", freedBytes: v.sizeBytes }));
+}
+
+// What the request messages say
+
+export const NOW = new Date("2026-11-29T15:00:00Z");
+export const blocksText = (m: SlackMessage) => JSON.stringify(m.blocks);
+export const unmrkdwn = (s: string) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+
+export function actions(m: SlackMessage): ActionsBlock | undefined {
+  return m.blocks.find((b): b is ActionsBlock => b.type === "actions");
+}
+
+export function decided(over: Partial<DeletionRequest> = {}): DeletionRequest {
+  return deletionRequest({
+    status: "done",
+    decidedBy: "U0APPROVE",
+    decidedAt: "2026-11-29T14:30:00.000Z",
+    outcomes: [
+      { name: "a", result: "deleted", freedBytes: 2_600_000 },
+      { name: "b", result: "skipped", reason: "now used by web-2 (running)" },
+    ],
+    version: 4,
+    ...over,
+  });
 }

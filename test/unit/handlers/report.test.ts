@@ -6,9 +6,9 @@
 // asked for, and checks each one against those prefixes.
 import { describe, expect, it } from "vitest";
 import { createReportHandler } from "../../../handlers/report.js";
+import type { SlackMessage } from "../../../src/blocks/message.js";
 import type { Config } from "../../../src/config/types.js";
 import { ReportInProgressError, ReportNotPostedError } from "../../../src/errors.js";
-import type { SlackMessage } from "../../../src/slack/message.js";
 import type { PostedMessage, SlackOutbox } from "../../../src/slack/post.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import type { AuditRecord, DeletionRequest } from "../../../src/store/records.js";

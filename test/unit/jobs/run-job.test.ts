@@ -4,13 +4,13 @@
 import { ErrorCode } from "@slack/web-api";
 import { describe, expect, it } from "vitest";
 import { createWorkerHandler } from "../../../handlers/worker.js";
+import type { SlackMessage } from "../../../src/blocks/message.js";
 import { parseConfig } from "../../../src/config/load.js";
 import type { ConnectionFactory, EngineRequest } from "../../../src/docker/connection.js";
 import { ConfigError } from "../../../src/errors.js";
 import type { CommandJob } from "../../../src/jobs/job.js";
 import { withAttribution } from "../../../src/jobs/run-job.js";
 import { runJob } from "../../../src/jobs/run-request.js";
-import type { SlackMessage } from "../../../src/slack/message.js";
 import type { PostedMessage, SlackOutbox } from "../../../src/slack/post.js";
 import { expectWithinSlackLimits } from "../../support/slack-limits.js";
 

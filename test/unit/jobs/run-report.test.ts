@@ -2,6 +2,8 @@
 // 10,000 volumes, `/dvol report` as a worker job, and the daily report posted once per date.
 import { describe, expect, it, vi } from "vitest";
 import { createReportHandler } from "../../../handlers/report.js";
+import type { SlackMessage } from "../../../src/blocks/message.js";
+import { CLEANUP_ACTION, cleanupValue, renderReportSlack } from "../../../src/commands/report/slack.js";
 import type { Config, HostConfig } from "../../../src/config/types.js";
 import type { ConnectionFactory } from "../../../src/docker/connection.js";
 import { HostError, ReportInProgressError, ReportNotPostedError, StoreError } from "../../../src/errors.js";
@@ -16,9 +18,7 @@ import { runWorkerJob } from "../../../src/jobs/run-request.js";
 import { type MetricName, type MetricsSink, powertoolsMetrics } from "../../../src/metrics.js";
 import type { ReportResult } from "../../../src/report/dangling.js";
 import { cleanupJobOf } from "../../../src/slack/app.js";
-import type { SlackMessage } from "../../../src/slack/message.js";
 import type { PostedMessage, SlackThreadOutbox } from "../../../src/slack/post.js";
-import { CLEANUP_ACTION, cleanupValue, renderReportSlack } from "../../../src/slack/render-report.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import type { Store } from "../../../src/store/store.js";
 import { type ManualClock, manualClock } from "../../support/clock.js";

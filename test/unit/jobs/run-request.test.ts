@@ -1,25 +1,21 @@
-// The worker's side of deletion requests (src/jobs/run-request.ts), without a network: a fake
+// The worker's side of deletion requests (src/jobs/run-request.ts, and the modules it runs them
+// with: open-request.ts, decide.ts, request-common.ts), without a network: a fake
 // engine (test/support/fake-engine.ts), the in-memory store, and a recording Slack outbox. Opening
 // (parent + plan in its thread, one request per trigger_id), deciding (refusals ephemeral and
 // changing nothing, reject, approve → execute → outcome and updates), clicks on decided or
 // expired requests, double clicks, and group members looked up through Slack.
 import { beforeEach, describe, expect, it } from "vitest";
+import type { SlackMessage } from "../../../src/blocks/message.js";
+import { APPROVE_ACTION_ID } from "../../../src/commands/delete/slack-actions.js";
 import type { Config } from "../../../src/config/types.js";
 import { GroupLookupError } from "../../../src/errors.js";
+import { type DecideOutcome, runDecide } from "../../../src/jobs/decide.js";
 import type { DecideJob, OpenRequestJob } from "../../../src/jobs/job.js";
-import {
-  type DecideOutcome,
-  groupResolver,
-  type OpenOutcome,
-  type RequestJobDeps,
-  runDecide,
-  runOpenRequest,
-  runWorkerJob,
-} from "../../../src/jobs/run-request.js";
+import type { OpenOutcome } from "../../../src/jobs/open-request.js";
+import { groupResolver, type RequestJobDeps } from "../../../src/jobs/request-common.js";
+import { runOpenRequest, runWorkerJob } from "../../../src/jobs/run-request.js";
 import { decideCommand } from "../../../src/slack/app.js";
-import type { SlackMessage } from "../../../src/slack/message.js";
 import type { PostedMessage, SlackThreadOutbox } from "../../../src/slack/post.js";
-import { APPROVE_ACTION_ID } from "../../../src/slack/render-request.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import type { DeletionRequest } from "../../../src/store/records.js";
 import { FakeEngine, fakeConfig } from "../../support/fake-engine.js";

@@ -2,7 +2,7 @@
 // engines, an in-memory store and an injected clock; no network, no Docker.
 import { describe, expect, it } from "vitest";
 import { main } from "../../../src/cli.js";
-import { renderReportText } from "../../../src/commands/report.js";
+import { renderReportText } from "../../../src/commands/report/text.js";
 import type { Config, HostConfig } from "../../../src/config/types.js";
 import type { ConnectionFactory } from "../../../src/docker/connection.js";
 import { HostError } from "../../../src/errors.js";

@@ -4,12 +4,12 @@
 // DecideJobs; other buttons and Slack retries hand over nothing.
 import { describe, expect, it } from "vitest";
 import { precheck } from "../../../src/approvals/policy.js";
+import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from "../../../src/commands/delete/slack-actions.js";
 import { parseConfig } from "../../../src/config/load.js";
 import type { Config } from "../../../src/config/types.js";
 import type { DecideJob, Job, OpenRequestJob } from "../../../src/jobs/job.js";
 import { createSlackApp } from "../../../src/slack/app.js";
 import { ApiGatewayReceiver } from "../../../src/slack/receiver.js";
-import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from "../../../src/slack/render-request.js";
 import { expectWithinSlackLimits } from "../../support/slack-limits.js";
 import { signedBlockActions, signedSlashCommand, TEST_SIGNING_SECRET } from "../../support/slack-requests.js";
 

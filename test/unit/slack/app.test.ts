@@ -8,7 +8,6 @@ import type { Config } from "../../../src/config/types.js";
 import type { Job } from "../../../src/jobs/job.js";
 import { createSlackApp, decideCommand } from "../../../src/slack/app.js";
 import { ApiGatewayReceiver } from "../../../src/slack/receiver.js";
-import { codeSpan } from "../../../src/slack/replies.js";
 import { signedSlashCommand, TEST_SIGNING_SECRET } from "../../support/slack-requests.js";
 
 /** What a reader sees: mrkdwn's &lt; &gt; &amp; undone. */
@@ -224,12 +223,5 @@ describe("access rules", () => {
     const ack = await r.run("ls host1", { channel_id: "C0OTHER01" });
     expect(ack.text).toContain("does not take commands in this channel");
     expect(r.jobs).toHaveLength(0);
-  });
-});
-
-describe("codeSpan", () => {
-  it("keeps typed text inside one code span, escaped for mrkdwn", () => {
-    expect(codeSpan("ls `x` <!channel> & y\nz")).toBe("`ls 'x' &lt;!channel&gt; &amp; y z`");
-    expect(codeSpan("x".repeat(300)).length).toBeLessThan(210);
   });
 });

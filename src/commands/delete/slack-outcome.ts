@@ -1,0 +1,115 @@
+/**
+ * After a decision, in the request's thread: the outcome of the execution (one line per volume:
+ * deleted, skipped and why, failed and the error; then the space freed), or the line of a
+ * rejection or an expiry.
+ */
+import { fits, inlineCode, section, sections, textPieces } from "../../blocks/blocks.js";
+import type { SlackMessage } from "../../blocks/message.js";
+import { clip, humanSize, num } from "../../format.js";
+import type { DeletionRequest, VolumeOutcome } from "../../store/records.js";
+import { esc } from "../slack.js";
+import { byName, countsLabel, fallback, freedLabel, outcomeCounts, when, who } from "./slack-common.js";
+
+/** The note of a deleted volume (found gone when a stopped execution was resumed), if any. */
+function noteOf(o: VolumeOutcome, mrkdwn = true): string {
+  const note = (o as { note?: unknown }).note;
+  if (typeof note !== "string" || note === "") return "";
+  return mrkdwn ? ` _(${esc(clip(note, 300))})_` : ` (${note})`;
+}
+
+function outcomeLine(o: VolumeOutcome): string {
+  switch (o.result) {
+    case "deleted":
+      return `:white_check_mark: ${inlineCode(o.name)} deleted${o.freedBytes === null ? "" : ` (${humanSize(o.freedBytes)})`}${noteOf(o)}`;
+    case "skipped":
+      return `:next_track_button: ${inlineCode(o.name)} skipped: ${esc(clip(o.reason, 500))}`;
+    case "failed":
+      return `:x: ${inlineCode(o.name)} failed: ${esc(clip(o.error, 500))}`;
+  }
+}
+
+function outcomeTextLine(o: VolumeOutcome): string {
+  switch (o.result) {
+    case "deleted":
+      return `deleted  ${o.name}${o.freedBytes === null ? "" : ` (${humanSize(o.freedBytes)})`}${noteOf(o, false)}`;
+    case "skipped":
+      return `skipped  ${o.name}: ${o.reason}`;
+    case "failed":
+      return `failed   ${o.name}: ${o.error}`;
+  }
+}
+
+/** The outcome as text, for the attached file. */
+function renderOutcomeText(r: DeletionRequest): string {
+  const c = outcomeCounts(r.outcomes);
+  const lines = [
+    `${r.id} on ${r.host}, approved by ${r.decidedBy ?? "?"} at ${when(r.decidedAt)}`,
+    `${countsLabel(c)}; ${freedLabel(c)}`,
+    "",
+    ...[...r.outcomes].sort(byName).map(outcomeTextLine),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+function outcomeSummaryLine(r: DeletionRequest): string {
+  const c = outcomeCounts(r.outcomes);
+  const mark = c.failed > 0 ? ":warning:" : ":white_check_mark:";
+  return `${mark} *${r.id} executed* on ${esc(r.host)} (approved by ${who(r.decidedBy)}): ${countsLabel(c)}; *${freedLabel(c)}*.`;
+}
+
+/**
+ * The outcome of an approved request, in the thread: one line per volume (deleted, skipped and
+ * why, failed and the error), then the space freed. When too long for one message: the counts,
+ * the lines that are not "deleted" as room allows, and every line in the attached file.
+ */
+export function renderRequestOutcome(r: DeletionRequest): SlackMessage {
+  const sorted = [...r.outcomes].sort(byName);
+  const c = outcomeCounts(r.outcomes);
+  const text = fallback(
+    `${r.id} executed on ${r.host}: ${countsLabel(c)}; ${freedLabel(c)}`.replace(/\*/g, ""),
+  );
+  const full: SlackMessage = {
+    text,
+    blocks: sections(textPieces([outcomeSummaryLine(r), ...sorted.map(outcomeLine)])),
+  };
+  if (fits(full)) return full;
+  const file = {
+    filename: `dvol-${r.id}-outcome.txt`,
+    title: `dvol ${r.id} outcome`,
+    content: renderOutcomeText(r),
+  };
+  // Problems first: what was not deleted matters more than what was.
+  const notDeleted = sorted.filter((o) => o.result !== "deleted");
+  const notice = `:paperclip: Every volume's outcome is attached as ${esc(file.filename)}.`;
+  const build = (k: number): SlackMessage => {
+    const shown = notDeleted.slice(0, k);
+    const more = notDeleted.length - shown.length;
+    return {
+      text,
+      blocks: sections(
+        textPieces([
+          outcomeSummaryLine(r),
+          notice,
+          ...shown.map(outcomeLine),
+          ...(more > 0 ? [`… and ${num(more)} more not deleted, in the file.`] : []),
+        ]),
+      ),
+      file,
+    };
+  };
+  let k = 0;
+  while (k < notDeleted.length && fits(build(k + 1))) k++;
+  return build(k);
+}
+
+/** The thread line of a rejection. */
+export function renderRejected(r: DeletionRequest): SlackMessage {
+  const line = `:no_entry_sign: ${r.id} was *rejected* by ${who(r.decidedBy)}: nothing was deleted.`;
+  return { text: fallback(`${r.id} rejected: nothing was deleted`), blocks: [section(line)] };
+}
+
+/** The thread line of an expiry noticed on a click. */
+export function renderExpired(r: DeletionRequest): SlackMessage {
+  const line = `:hourglass: ${r.id} *expired* at ${when(r.expiresAt)} without a decision: nothing was deleted.`;
+  return { text: fallback(`${r.id} expired: nothing was deleted`), blocks: [section(line)] };
+}

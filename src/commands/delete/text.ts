@@ -1,0 +1,65 @@
+/** rm and prune as text: the plan, the blocked volumes, and what was done (the CLI's output). */
+import { countOutcomes } from "../../approvals/execute.js";
+import { humanSize, joinLines, plural, shortTime, table } from "../../format.js";
+import type { BlockedVolume, PlannedVolume, VolumeOutcome } from "../../store/records.js";
+import type { DeletionResult } from "./run.js";
+
+const sizeOf = (plan: readonly PlannedVolume[]) => plan.reduce((a, v) => a + (v.sizeBytes ?? 0), 0);
+
+/** The plan: each volume with size, created and project; then the blocked ones and why. */
+function planLines(plan: readonly PlannedVolume[], blocked: readonly BlockedVolume[]): string[] {
+  const lines: string[] = [];
+  if (plan.length > 0) {
+    const rows = plan.map((v) => [v.name, humanSize(v.sizeBytes), shortTime(v.createdAt), v.project ?? "-"]);
+    lines.push(...table([["VOLUME", "SIZE", "CREATED", "PROJECT"], ...rows]));
+  }
+  if (blocked.length > 0) {
+    lines.push(`Blocked, not part of the request (${blocked.length}):`);
+    lines.push(...table(blocked.map((b) => [`  ${b.name}`, b.reason, b.detail])));
+  }
+  return lines;
+}
+
+/** One line per volume (deleted, skipped and why, failed and the error), then the totals. */
+function outcomeLines(outcomes: readonly VolumeOutcome[]): string[] {
+  const rows = outcomes.map((o) =>
+    o.result === "deleted"
+      ? ["deleted", o.name, humanSize(o.freedBytes) + (o.note ? ` (${o.note})` : "")]
+      : o.result === "skipped"
+        ? ["skipped", o.name, o.reason]
+        : ["failed", o.name, o.error],
+  );
+  const c = countOutcomes(outcomes);
+  return [
+    ...table(rows),
+    `${c.deleted} deleted, ${c.skipped} skipped, ${c.failed} failed; ${humanSize(c.freedBytes)} freed`,
+  ];
+}
+
+export function renderDeletionText(r: DeletionResult): string {
+  const what = r.filters ? ` (${r.filters})` : "";
+  const head = `${r.host}: ${r.command}${what}: ${plural(r.plan.length, "volume")} to delete, ${humanSize(sizeOf(r.plan))}`;
+  const lines = [head, ...planLines(r.plan, r.blocked)];
+  if (r.leftOut > 0) {
+    lines.push(
+      `${plural(r.leftOut, "more volume")} matched: one request holds at most ${r.plan.length}; run again after this one.`,
+    );
+  }
+  switch (r.stage) {
+    case "planned":
+      lines.push(r.plan.length > 0 ? "nothing deleted; run again with --yes" : "nothing to delete");
+      break;
+    case "nothing-to-delete":
+      lines.push("nothing to delete: no request was opened");
+      break;
+    case "opened":
+      lines.push(
+        `Deletion request ${r.requestId} opened: waiting for an approver (expires ${shortTime(r.expiresAt)} UTC)`,
+      );
+      break;
+    case "executed":
+      lines.push(`${r.requestId}: approved by ${r.requester}, executed:`, ...outcomeLines(r.outcomes));
+      break;
+  }
+  return joinLines(lines);
+}

@@ -1,0 +1,78 @@
+/** `ls <target>`: the volumes of each host, filtered, sorted and limited; the JSON rows of SPEC §2. */
+import { resolveTarget } from "../../config/targets.js";
+import type { CommandContext } from "../../docker/context.js";
+import { forEachHost, type HostResult } from "../../docker/fanout.js";
+import { isDangling, projectOf, type Volume } from "../../docker/model.js";
+import type { Command } from "../parse.js";
+
+export type LsCommand = Extract<Command, { name: "ls" }>;
+
+/** One volume as `ls` reports it (SPEC §2's JSON). */
+export interface VolumeRow {
+  name: string;
+  driver: string;
+  sizeBytes: number | null;
+  refCount: number | null;
+  dangling: boolean | null;
+  createdAt: string | null;
+  project: string | null;
+  labels: Record<string, string>;
+}
+
+export interface LsData {
+  /** Volumes that matched the filters, before --limit. */
+  matched: number;
+  volumes: VolumeRow[];
+}
+
+export interface LsResult {
+  command: "ls";
+  hosts: HostResult<LsData>[];
+}
+
+export async function runLs(cmd: LsCommand, ctx: CommandContext): Promise<LsResult> {
+  const targets = resolveTarget(ctx.config, cmd.target);
+  const hosts = await forEachHost(targets, ctx.connect, async (engine) =>
+    selectVolumes(await engine.volumesWithUsage(), cmd),
+  );
+  return { command: "ls", hosts };
+}
+
+export function toRow(v: Volume): VolumeRow {
+  return {
+    name: v.name,
+    driver: v.driver,
+    sizeBytes: v.sizeBytes,
+    refCount: v.refCount,
+    dangling: isDangling(v),
+    createdAt: v.createdAt,
+    project: projectOf(v),
+    labels: v.labels,
+  };
+}
+
+/** Applies ls's filters, sort and limit. */
+export function selectVolumes(volumes: readonly Volume[], cmd: LsCommand): LsData {
+  const needle = cmd.nameContains?.toLowerCase();
+  const rows = volumes
+    .map(toRow)
+    .filter(
+      (v) =>
+        (!cmd.dangling || v.dangling === true) &&
+        (cmd.project === null || v.project === cmd.project) &&
+        (cmd.driver === null || v.driver === cmd.driver) &&
+        (needle === undefined || v.name.toLowerCase().includes(needle)) &&
+        cmd.labels.every(
+          (l) => Object.hasOwn(v.labels, l.key) && (l.value === undefined || v.labels[l.key] === l.value),
+        ),
+    );
+  rows.sort(COMPARE[cmd.sort]);
+  return { matched: rows.length, volumes: cmd.limit === null ? rows : rows.slice(0, cmd.limit) };
+}
+
+const byName = (a: VolumeRow, b: VolumeRow) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+const COMPARE: Record<LsCommand["sort"], (a: VolumeRow, b: VolumeRow) => number> = {
+  name: byName,
+  size: (a, b) => (b.sizeBytes ?? -1) - (a.sizeBytes ?? -1) || byName(a, b),
+  created: (a, b) => (b.createdAt ?? "").localeCompare(a.createdAt ?? "") || byName(a, b),
+};

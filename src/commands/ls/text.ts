@@ -1,0 +1,35 @@
+/** `ls` as text: a table per host, and each host's share when there are several. */
+import { bar, humanSize, joinLines, shortTime, table, yesNo } from "../../format.js";
+import { perHostText } from "../context.js";
+import type { LsResult, VolumeRow } from "./run.js";
+
+export function totalSize(volumes: readonly VolumeRow[]): number {
+  return volumes.reduce((a, v) => a + (v.sizeBytes ?? 0), 0);
+}
+
+export function renderLsText(r: LsResult): string {
+  const body = perHostText(r.hosts, (h) => {
+    const shown = h.volumes.length < h.matched ? ` (showing ${h.volumes.length})` : "";
+    const head = `${h.host}: ${h.matched} volume${h.matched === 1 ? "" : "s"}${shown}, ${humanSize(totalSize(h.volumes))}`;
+    if (h.volumes.length === 0) return [head];
+    const rows = h.volumes.map((v) => [
+      v.name,
+      v.driver,
+      humanSize(v.sizeBytes),
+      v.refCount === null ? "?" : String(v.refCount),
+      v.project ?? "-",
+      shortTime(v.createdAt),
+      yesNo(v.dangling),
+    ]);
+    return [head, ...table([["NAME", "DRIVER", "SIZE", "REFS", "PROJECT", "CREATED", "DANGLING"], ...rows])];
+  });
+  const ok = r.hosts.filter((h) => h.ok);
+  if (r.hosts.length < 2 || ok.length === 0) return body;
+  const sizes = ok.map((h) => (h.ok ? totalSize(h.volumes) : 0));
+  const all = sizes.reduce((a, b) => a + b, 0);
+  const summary = ok.map((h, i) => {
+    const size = sizes[i] ?? 0;
+    return [h.host, humanSize(size), bar(all > 0 ? size / all : 0)];
+  });
+  return `${body}\n\n${joinLines(table([["HOST", "SIZE", "SHARE"], ...summary]))}`;
+}

@@ -1,0 +1,196 @@
+/**
+ * A click on a deletion request's Approve or Reject (DecideJob, SPEC §4): the core decides once
+ * (policy, state machine, conditional writes). Whoever may not decide, or clicks a request already
+ * decided or expired, is told so, ephemeral, through the click's response_url, and nothing
+ * changes. A rejection is said in the thread; an approval runs the execution (at most one DELETE
+ * per volume, whatever arrives twice), then the outcome is posted in the thread; the parent
+ * message follows every change, and the plan loses its buttons once the request is final. An
+ * approve click on a request that is approved but not done (its executor stopped) resumes the
+ * execution once the executor's lease has run out.
+ *
+ * Only types from src/docker: the connection factory is passed in.
+ */
+import { type ExecutionResult, executeRequest } from "../approvals/execute.js";
+import { type Actor, mayResume } from "../approvals/policy.js";
+import { approveRequest, rejectRequest } from "../approvals/requests.js";
+import { plain } from "../blocks/blocks.js";
+import type { SlackMessage } from "../blocks/message.js";
+import { renderRejected, renderRequestOutcome } from "../commands/delete/slack-outcome.js";
+import {
+  renderAlreadyDecided,
+  renderBusy,
+  renderRefused,
+  renderUnknownRequest,
+} from "../commands/delete/slack-replies.js";
+import type { Config } from "../config/types.js";
+import { describeError } from "../errors.js";
+import { errorFields } from "../log.js";
+import { renderError } from "../slack/render-error.js";
+import type { DeletionRequest } from "../store/records.js";
+import type { Store } from "../store/store.js";
+import type { DecideJob } from "./job.js";
+import { groupResolver, inThread, makeTell, type RequestJobDeps, showState } from "./request-common.js";
+
+export type DecideOutcome =
+  | { status: "rejected"; request: DeletionRequest }
+  | { status: "executed"; request: DeletionRequest }
+  /** Nothing changed; the person who clicked was told why (ephemeral) when `told`. */
+  | {
+      status: "refused" | "decided" | "expired" | "not-found" | "busy" | "failed";
+      error: string;
+      told: boolean;
+      request: DeletionRequest | null;
+    };
+
+export async function runDecide(job: DecideJob, deps: RequestJobDeps): Promise<DecideOutcome> {
+  const log = deps.logger ?? console;
+  const now = deps.now ?? (() => new Date());
+  const tell = makeTell(deps, job.responseUrl);
+  const nothing = async (
+    status: Extract<DecideOutcome, { error: string }>["status"],
+    error: string,
+    msg: SlackMessage,
+    request: DeletionRequest | null,
+  ): Promise<DecideOutcome> => ({ status, error, told: await tell(msg), request });
+
+  let config: Config;
+  let store: Store;
+  try {
+    config = await deps.config();
+    store = await deps.store();
+  } catch (err) {
+    log.error(`dvol: ${job.text}: ${describeError(err)}`, errorFields(err));
+    return nothing("failed", describeError(err), renderError(err), null);
+  }
+  const actor: Actor = { user: job.user, channel: job.channel };
+  const policy = { access: config.access, resolveGroup: groupResolver(deps.slack) };
+  const core = { store, now };
+
+  const decided =
+    job.action === "approve"
+      ? await approveRequest(core, job.requestId, actor, policy)
+      : await rejectRequest(core, job.requestId, actor, policy);
+
+  if (decided.ok) {
+    const request = decided.request;
+    if (request.status === "rejected") {
+      await inThread(deps, request, renderRejected(request));
+      await showState(deps, request, job.messageTs, now());
+      return { status: "rejected", request };
+    }
+    await showState(deps, request, job.messageTs, now());
+    return execute(job, deps, config, store, request);
+  }
+
+  const current = decided.request;
+  switch (decided.reason) {
+    case "not-found":
+      return nothing("not-found", decided.message, renderUnknownRequest(job.requestId), null);
+    case "expired":
+      if (current) await showState(deps, current, job.messageTs, now());
+      return nothing(
+        "expired",
+        decided.message,
+        renderAlreadyDecided(current as DeletionRequest, now()),
+        current,
+      );
+    case "decided": {
+      const r = current as DeletionRequest;
+      // Approved but not done: its executor stopped (or is still at work). An approver's click
+      // (policy: any approver) resumes it; the execution itself makes sure nothing is deleted twice.
+      if (job.action === "approve" && (r.status === "approved" || r.status === "executing")) {
+        if ((await mayResume(config.access, r, actor, policy.resolveGroup)).ok) {
+          return execute(job, deps, config, store, r);
+        }
+      }
+      return nothing("decided", decided.message, renderAlreadyDecided(r, now()), r);
+    }
+    default:
+      // A refusal by the policy: channel, requester, approver, self-approval, rejecter.
+      return nothing(
+        "refused",
+        decided.message,
+        renderRefused(job.requestId, job.action, `${decided.message} ${decided.hint}`),
+        current,
+      );
+  }
+}
+
+async function execute(
+  job: DecideJob,
+  deps: RequestJobDeps,
+  config: Config,
+  store: Store,
+  request: DeletionRequest,
+): Promise<DecideOutcome> {
+  const log = deps.logger ?? console;
+  const now = deps.now ?? (() => new Date());
+  const tell = makeTell(deps, job.responseUrl);
+  let result: ExecutionResult;
+  try {
+    result = await executeRequest(
+      {
+        store,
+        config,
+        connect: deps.connect(config),
+        now,
+        executor: `slack:${job.user}`,
+        ...(deps.execution?.leaseMs !== undefined ? { leaseMs: deps.execution.leaseMs } : {}),
+        ...(deps.execution?.concurrency !== undefined ? { concurrency: deps.execution.concurrency } : {}),
+        ...(deps.execution?.afterDelete ? { afterDelete: deps.execution.afterDelete } : {}),
+      },
+      request.id,
+    );
+  } catch (err) {
+    // The host could not be reached (nothing was sent, the claim is released), or a crash.
+    log.error(`dvol: ${request.id}: execution failed: ${describeError(err)}`, errorFields(err));
+    await inThread(
+      deps,
+      request,
+      plain(
+        `:warning: ${request.id} is approved, but could not be executed: ${describeError(err).replace(/\n/g, " ")}\nAn approver may click Approve again to retry; nothing is deleted twice.`,
+      ),
+    );
+    return { status: "failed", error: describeError(err), told: true, request };
+  }
+  switch (result.status) {
+    case "done": {
+      if (result.replay) {
+        return {
+          status: "decided",
+          error: "already executed",
+          told: await tell(renderAlreadyDecided(result.request, now())),
+          request: result.request,
+        };
+      }
+      await inThread(deps, result.request, renderRequestOutcome(result.request));
+      await showState(deps, result.request, job.messageTs, now());
+      return { status: "executed", request: result.request };
+    }
+    case "busy":
+      return {
+        status: "busy",
+        error: "being executed",
+        told: await tell(renderBusy(result.request)),
+        request: result.request,
+      };
+    case "lost":
+      // Another executor took over and reports the outcome itself.
+      log.warn(`dvol: ${request.id}: another executor took over`);
+      return { status: "busy", error: "taken over", told: false, request: result.request };
+    case "not-approved":
+      return {
+        status: "decided",
+        error: "not approved",
+        told: await tell(renderAlreadyDecided(result.request, now())),
+        request: result.request,
+      };
+    case "not-found":
+      return {
+        status: "not-found",
+        error: "no such request",
+        told: await tell(renderUnknownRequest(result.id)),
+        request: null,
+      };
+  }
+}
