@@ -1,18 +1,22 @@
 /**
  * dvol in one local process (`npm start`): the same /dvol router as the Lambda handler, behind
  * Bolt's own HTTPReceiver on PORT (default 3000), path /slack/events, or in Socket Mode when
- * SLACK_APP_TOKEN is set; jobs run in-process after the acknowledgement, on the runtime the
- * worker and report functions build (src/jobs/runtime.ts). Deletion requests live in the store
+ * SLACK_APP_TOKEN is set; jobs run in-process on the runtime the worker and report functions build
+ * (src/jobs/runtime.ts), each only once its request's acknowledgement is written, and at most
+ * IN_PROCESS_JOB_CONCURRENCY at once, so that a burst of commands never holds the
+ * acknowledgements back (Slack's 3 s). Deletion requests live in the store
  * openStore opens (the embedded SQLite file under DVOL_STATE_DIR; DynamoDB when DVOL_TABLE is
  * set), opened by the first job that needs it and closed by stop().
  *
  * Bolt's HTTPReceiver verifies requests its own way, which SPEC §6 does not allow (it accepts
  * timestamps from the future, and answers 400 to `application/x-www-form-urlencoded;
  * charset=utf-8`). So the HTTP server in front of it reads the raw body, verifies and parses it
- * with verifyAndParse, as the Lambda handler's receiver does (401 for anything unsigned, stale or
- * malformed), and only then hands the request, already buffered, to the receiver's request
- * listener, with its own verification off.
+ * with verifyAndParse, as the Lambda handler's receiver does (401 for anything unsigned or stale,
+ * 400 for a signed request that is malformed), and only then hands the request, already buffered,
+ * to the receiver's request listener, with its own verification off. A listener that fails is
+ * logged and answered as the Lambda receiver answers it, never with Bolt's bare 500.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type App, HTTPReceiver, type Receiver } from "@slack/bolt";
@@ -35,6 +39,11 @@ import type { Store } from "./store/store.js";
 
 export const EVENTS_PATH = "/slack/events";
 export const DEFAULT_PORT = 3000;
+/** The answer to a request whose listener failed before acknowledging it (as ApiGatewayReceiver's). */
+const LISTENER_FAILED = {
+  response_type: "ephemeral",
+  text: "dvol could not handle this request (an unexpected error, logged).",
+};
 /** Slack's payloads are small; anything much larger is not from Slack. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -76,6 +85,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   // is tried again; stop() closes it.
   const runtime = functionRuntime({ env, connect: opts.connect, slack: opts.slack, store: opts.store });
   const botToken = await runtime.secrets.botToken();
+  // The request being handled, as the listener that dispatches a job sees it: its acknowledgement
+  // written (or the connection gone). Socket Mode has none: its jobs wait a turn of the loop.
+  const acked = new AsyncLocalStorage<Promise<void>>();
   const jobs = inProcessDispatcher(
     (job) =>
       runWorkerJob(job, {
@@ -86,6 +98,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         logger: withFields(log, logFieldsOf(job)),
       }),
     log,
+    { startAfter: () => acked.getStore() },
   );
   // DVOL_REPORT_CRON (5 fields, UTC): the daily report in-process, as the report function does on
   // AWS (once per date, in report.channel). A bad expression fails the start.
@@ -146,6 +159,13 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     signatureVerification: false, // verified below, as SPEC §6 says
     endpoints: EVENTS_PATH,
     unhandledRequestTimeoutMillis: 3001,
+    processEventErrorHandler: async ({ error, response }) => {
+      log.error(`dvol: a listener failed: ${describeError(error)}`, errorFields(error));
+      if (response.headersSent) return false;
+      response.writeHead(200, { "content-type": "application/json; charset=utf-8" });
+      response.end(JSON.stringify(LISTENER_FAILED));
+      return true;
+    },
   });
   const app = createSlackApp({ receiver, ...routerDeps });
   const now = opts.now ?? Date.now;
@@ -170,7 +190,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     // Hand Bolt the buffered body (it then reads no stream), and the bare media type it compares.
     req.headers["content-type"] = mediaType(headers["content-type"]);
     (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
-    receiver.requestListener(req, res);
+    const written = new Promise<void>((resolve) => {
+      res.once("finish", resolve);
+      res.once("close", resolve);
+    });
+    acked.run(written, () => receiver.requestListener(req, res));
   }
 
   const port = opts.port ?? (env.PORT ? Number(env.PORT) : DEFAULT_PORT);

@@ -2,9 +2,10 @@
  * Handing jobs to the worker. On AWS: an asynchronous invocation (`InvocationType: "Event"`) of
  * the worker function named by DVOL_WORKER_FUNCTION, which returns once Lambda has queued the
  * event (failed runs go to the function's on-failure destination). Locally: in-process, after the
- * acknowledgement, with errors logged and never thrown into the request.
+ * acknowledgement, a few at a time, with errors logged and never thrown into the request.
  */
 import type { LambdaClient } from "@aws-sdk/client-lambda";
+import pLimit from "p-limit";
 import { cached } from "../cached.js";
 import { describeError } from "../errors.js";
 import { errorFields } from "../log.js";
@@ -57,17 +58,47 @@ export interface InProcessDispatcher extends JobDispatcher {
 }
 
 /**
- * Runs each job in this process, on a later turn of the event loop, so the acknowledgement goes
- * out first. A job's failure is logged, never thrown into the request that dispatched it.
+ * How many in-process jobs run at once; the others wait their turn, in the order they came. Every
+ * job runs on the one thread that also answers Slack: each host it asks costs a TLS handshake and
+ * the parse of the engine's answer (for 1,000 volumes, a few ms each), and its result is rendered
+ * there too. Unbounded, a burst of 100 `/dvol ls host1,host2` runs 200 of those at once, between
+ * the acknowledgements still to be written, which then took up to 3.3 s (bench/server-burst.ts).
+ * Four keep a few hosts' round trips overlapping (a job mostly awaits the network) and leave the
+ * event loop to the acknowledgements on a 2-core machine; a job stuck on a slow host holds one
+ * slot until its host's timeout.
+ */
+export const IN_PROCESS_JOB_CONCURRENCY = 4;
+
+export interface InProcessDispatcherOptions {
+  /** At most this many jobs at once (default IN_PROCESS_JOB_CONCURRENCY). */
+  concurrency?: number;
+  /**
+   * Asked when a job is dispatched: what the job waits for before it is queued (the local server:
+   * its request's acknowledgement written). Undefined: the next turn of the event loop.
+   */
+  startAfter?: () => Promise<unknown> | undefined;
+}
+
+/**
+ * Runs each job in this process, after the acknowledgement (`startAfter`, else a later turn of
+ * the event loop), at most `concurrency` at once (p-limit, dvol's one concurrency limiter). A
+ * job's failure is logged, never thrown into the request that dispatched it.
  */
 export function inProcessDispatcher(
   run: (job: Job) => Promise<unknown>,
   logger: Pick<Console, "error"> = console,
+  opts: InProcessDispatcherOptions = {},
 ): InProcessDispatcher {
+  const limit = pLimit(Math.max(1, opts.concurrency ?? IN_PROCESS_JOB_CONCURRENCY));
   const pending = new Set<Promise<void>>();
   const dispatch = async (job: Job): Promise<void> => {
-    const p: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => run(job))
+    const after = opts.startAfter?.() ?? new Promise<void>((resolve) => setImmediate(resolve));
+    const p: Promise<void> = after
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => limit(() => run(job)))
       .then(
         () => undefined,
         (err: unknown) => {

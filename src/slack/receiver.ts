@@ -4,10 +4,11 @@
  * text then fails to verify), accepts timestamps from the future, answers an unsigned text/plain
  * body with a 5xx, and cannot parse `application/x-www-form-urlencoded; charset=utf-8`.
  *
- * This one verifies and parses the raw body bytes (verifyAndParse, SPEC §6, as the local server
- * does) before anything else: whatever is unsigned, stale, badly signed or malformed gets 401 and a
- * short body, never a 5xx, and reaches no listener. It then hands the event to the App, and
- * returns what the listener acked.
+ * This one verifies, parses and checks the raw body bytes (verifyAndParse, SPEC §6, as the local
+ * server does) before anything else: whatever is unsigned, stale or badly signed gets 401, and
+ * whatever is signed but malformed (no command, `actions` not a list, an unknown payload type)
+ * 400, each with a short body, never a 5xx, and reaches no listener. It then hands the event to
+ * the App, and returns what the listener acked.
  */
 import type { App, Receiver, ReceiverEvent } from "@slack/bolt";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
@@ -65,8 +66,8 @@ export class ApiGatewayReceiver implements Receiver {
     );
     if (!inbound.ok) return textResult(inbound.status, inbound.text);
     const payload = inbound.body;
-    if (payload.ssl_check !== undefined) return textResult(200, "");
-    if (payload.type === "url_verification") return jsonResult({ challenge: payload.challenge });
+    if (inbound.kind === "ssl_check") return textResult(200, "");
+    if (inbound.kind === "url_verification") return jsonResult({ challenge: payload.challenge });
 
     const app = this.app;
     if (!app) throw new Error("ApiGatewayReceiver: init(app) was not called");

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { SlackMessage } from "../../src/blocks/message.js";
 import { type RunningServer, startServer } from "../../src/server.js";
 import { engineHost, writeConfig } from "../support/dvol.js";
+import { MALFORMED_CASES } from "../support/malformed-requests.js";
 import { SCENARIO_VOLUME_NAMES } from "../support/scenario.js";
 import { expectWithinSlackLimits } from "../support/slack-limits.js";
 import { blockActionsBody, FORM, signedHttpRequest, slashCommandBody } from "../support/slack-requests.js";
@@ -134,6 +135,18 @@ describe("the local server over HTTP", () => {
     expect(res.status).toBe(401);
   });
 
+  it.each(MALFORMED_CASES.filter((c) => /empty form|actions: "x"|nonsense|without command/.test(c.what)))(
+    "refuses a signed request with $what: 400 at once, and runs nothing",
+    async ({ body, contentType, reason }) => {
+      const res = await post(body, { contentType });
+      expect(res.status).toBe(400);
+      expect(res.text).toBe(`bad request: ${reason}`);
+      expect(res.ms).toBeLessThan(1000);
+      await server.jobs.idle();
+      expect(standin.calls).toHaveLength(0);
+    },
+  );
+
   it("acknowledges a signed block_actions click", async () => {
     const res = await post(blockActionsBody({ channel_id: CHANNEL }));
     expect(res.status).toBe(200);
@@ -151,6 +164,86 @@ describe("the local server over HTTP", () => {
   it("answers 404 off /slack/events", async () => {
     const res = await fetch(new URL("/other", server.url ?? ""), { method: "POST", body: "x" });
     expect(res.status).toBe(404);
+  });
+});
+
+describe("the local server under a burst", () => {
+  // Slack's limit, not a benchmark (bench/server-burst.ts measures): the machine is shared.
+  const SLACK_ACK_LIMIT_MS = 3000;
+  const BURST = 100;
+  let burstServer: RunningServer;
+
+  beforeAll(async () => {
+    const config = writeConfig(
+      [
+        engineHost("docker20", testbed.engines.docker20, testbed),
+        engineHost("docker28", testbed.engines.docker28, testbed),
+      ],
+      { access: { channels: [CHANNEL] } },
+    );
+    burstServer = await startServer({
+      env: {
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_API_URL: standin.apiUrl,
+        DVOL_CONFIG: config,
+      },
+      port: 0,
+      host: "127.0.0.1",
+      logger: quiet,
+    });
+  });
+  afterAll(async () => {
+    await burstServer?.stop();
+  });
+
+  it(`${BURST} concurrent /dvol ls docker20,docker28: every ack within 3 s, then every result posted`, async () => {
+    const requests = Array.from({ length: BURST }, (_, i) =>
+      signedHttpRequest(
+        slashCommandBody({
+          text: "ls docker20,docker28",
+          channel_id: CHANNEL,
+          user_id: `U0BURST${String(i).padStart(3, "0")}`,
+          response_url: standin.responseUrl(`burst-${i}`),
+        }),
+        { secret: SECRET },
+      ),
+    );
+    const acks = await Promise.all(
+      requests.map(async (req) => {
+        const t0 = performance.now();
+        const res = await fetch(burstServer.url ?? "", {
+          method: "POST",
+          headers: req.headers,
+          body: req.body,
+        });
+        const ack = (await res.json()) as { text?: string };
+        return { status: res.status, text: ack.text ?? "", ms: performance.now() - t0 };
+      }),
+    );
+    const ms = acks.map((a) => a.ms).sort((a, b) => a - b);
+    console.log(
+      `[e2e] burst of ${BURST} on the local server: ack p50 ${ms[49]?.toFixed(0)} ms, ` +
+        `p99 ${ms[98]?.toFixed(0)} ms, max ${ms[ms.length - 1]?.toFixed(0)} ms`,
+    );
+    for (const a of acks) {
+      expect(a.status).toBe(200);
+      expect(a.text).toContain("Working on `ls docker20,docker28`");
+      expect(a.ms).toBeLessThan(SLACK_ACK_LIMIT_MS);
+    }
+    await standin.waitFor(() => standin.callsTo("chat.postMessage").length >= BURST, 60_000);
+    await burstServer.jobs.idle();
+    const posts = standin.callsTo("chat.postMessage");
+    expect(posts).toHaveLength(BURST);
+    const users = posts.map((p) => /<@(U0BURST\d+)> ran/.exec(JSON.stringify(p.args.blocks))?.[1]);
+    expect(new Set(users).size).toBe(BURST);
+    for (const p of posts) {
+      const blocks = JSON.stringify(p.args.blocks);
+      expect(blocks).toContain("docker20");
+      expect(blocks).toContain("docker28");
+    }
+    // Each result went to the channel; no one was told of a failure through response_url.
+    expect(standin.responses).toEqual([]);
   });
 });
 

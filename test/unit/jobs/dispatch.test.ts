@@ -3,7 +3,12 @@
 // failures instead of throwing them into the request.
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import { describe, expect, it } from "vitest";
-import { inProcessDispatcher, lambdaDispatcher, workerFunctionName } from "../../../src/jobs/dispatch.js";
+import {
+  IN_PROCESS_JOB_CONCURRENCY,
+  inProcessDispatcher,
+  lambdaDispatcher,
+  workerFunctionName,
+} from "../../../src/jobs/dispatch.js";
 import type { CommandJob } from "../../../src/jobs/job.js";
 
 const job: CommandJob = {
@@ -86,5 +91,61 @@ describe("inProcessDispatcher", () => {
     await expect(d(job)).resolves.toBeUndefined();
     await d.idle();
     expect(logged.join("\n")).toContain("engine on fire");
+  });
+
+  it("starts a job only once its startAfter has resolved (the acknowledgement written)", async () => {
+    const order: string[] = [];
+    let ackWritten: () => void = () => {};
+    const written = new Promise<void>((r) => {
+      ackWritten = r;
+    });
+    const d = inProcessDispatcher(
+      async (j) => {
+        order.push(`ran ${j.text}`);
+      },
+      console,
+      { startAfter: () => written },
+    );
+    await d(job);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(order).toEqual([]);
+    order.push("ack written");
+    ackWritten();
+    await d.idle();
+    expect(order).toEqual(["ack written", "ran ls host1"]);
+  });
+
+  it(`runs at most ${IN_PROCESS_JOB_CONCURRENCY} jobs at once, the others in the order they came`, async () => {
+    let running = 0;
+    let most = 0;
+    const started: number[] = [];
+    const d = inProcessDispatcher(async (j) => {
+      started.push(Number(j.text));
+      running++;
+      most = Math.max(most, running);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+    });
+    for (let i = 0; i < 20; i++) await d({ ...job, text: String(i) });
+    await d.idle();
+    expect(IN_PROCESS_JOB_CONCURRENCY).toBe(4);
+    expect(most).toBe(IN_PROCESS_JOB_CONCURRENCY);
+    expect(started).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it("a failed job frees its slot", async () => {
+    const ran: string[] = [];
+    const d = inProcessDispatcher(
+      async (j) => {
+        ran.push(j.text);
+        throw new Error("boom");
+      },
+      { error: () => {} },
+      { concurrency: 1 },
+    );
+    await d({ ...job, text: "a" });
+    await d({ ...job, text: "b" });
+    await d.idle();
+    expect(ran).toEqual(["a", "b"]);
   });
 });

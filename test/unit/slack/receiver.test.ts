@@ -6,6 +6,7 @@ import { parseConfig } from "../../../src/config/load.js";
 import type { Job } from "../../../src/jobs/job.js";
 import { createSlackApp } from "../../../src/slack/app.js";
 import { ApiGatewayReceiver } from "../../../src/slack/receiver.js";
+import { MALFORMED_CASES } from "../../support/malformed-requests.js";
 import {
   apiGatewayEvent,
   blockActionsBody,
@@ -27,11 +28,17 @@ const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
 function setup() {
   const jobs: Job[] = [];
+  const warnings: { message: string; fields: unknown }[] = [];
+  const errors: string[] = [];
   let reached = 0;
   const receiver = new ApiGatewayReceiver({
     signingSecret: TEST_SIGNING_SECRET,
     now: () => NOW_MS,
-    logger: quiet,
+    logger: {
+      info: () => {},
+      warn: (message: string, fields?: unknown) => warnings.push({ message, fields }),
+      error: (message: string) => errors.push(message),
+    },
   });
   const app = createSlackApp({
     receiver,
@@ -45,7 +52,7 @@ function setup() {
     reached++;
     await next();
   });
-  return { handle: receiver.handle.bind(receiver), jobs, reached: () => reached };
+  return { handle: receiver.handle.bind(receiver), jobs, warnings, errors, reached: () => reached };
 }
 
 function ackOf(res: Awaited<ReturnType<ApiGatewayReceiver["handle"]>>): {
@@ -186,14 +193,58 @@ describe("the Slack handler's verification table", () => {
     expect((await receiver.handle(signedSlashCommand({ text: "hosts" }, ts))).statusCode).toBe(503);
   });
 
-  it("refuses a signed body it cannot parse with 401, and no listener runs", async () => {
+  it("refuses a signed body it cannot parse with 400, and no listener runs", async () => {
     const s = setup();
     const body = "{not json";
     const res = await s.handle(
       apiGatewayEvent(body, slackHeaders(body, { ...ts, contentType: "text/plain" })),
     );
-    expect(res.statusCode).toBe(401);
+    expect(res.statusCode).toBe(400);
     expect(s.reached()).toBe(0);
+  });
+
+  it.each(MALFORMED_CASES)(
+    "refuses a signed request with $what: 400 at once, a short text, a warning, no listener",
+    async ({ body, contentType, reason }) => {
+      const s = setup();
+      for (const base64 of [true, false]) {
+        const t0 = performance.now();
+        const res = await s.handle(
+          apiGatewayEvent(body, slackHeaders(body, { ...ts, contentType }), { base64 }),
+        );
+        expect(performance.now() - t0).toBeLessThan(500);
+        expect(res.statusCode).toBe(400);
+        expect(res.body).toBe(`bad request: ${reason}`);
+      }
+      expect(s.reached()).toBe(0);
+      expect(s.jobs).toHaveLength(0);
+      expect(s.errors).toEqual([]);
+      expect(s.warnings).toHaveLength(2);
+      expect(s.warnings[0]).toMatchObject({
+        message: `dvol: refused a signed request: ${reason}`,
+        fields: { refused: { status: 400, reason } },
+      });
+    },
+  );
+
+  it("still answers well-formed requests of every kind it knows", async () => {
+    const s = setup();
+    const check = (type: string, body: string) =>
+      s.handle(apiGatewayEvent(body, slackHeaders(body, { ...ts, contentType: type })));
+    expect((await check(FORM, "ssl_check=1&token=t")).statusCode).toBe(200);
+    expect((await s.handle(signedSlashCommand({ text: "" }, ts))).statusCode).toBe(200);
+    const noText = new URLSearchParams({
+      command: "/dvol-prod",
+      channel_id: "C0123ABCD",
+      user_id: "U0AAAAAAA",
+      response_url: "https://hooks.slack.com/commands/T0001/1/abc",
+    }).toString();
+    expect(ackOf(await check(FORM, noText)).response_type).toBe("ephemeral");
+    // An org-wide install sends team: null; Bolt then reads user.team_id.
+    const click = JSON.parse(new URLSearchParams(blockActionsBody()).get("payload") ?? "{}");
+    const orgWide = new URLSearchParams({ payload: JSON.stringify({ ...click, team: null }) }).toString();
+    expect((await check(FORM, orgWide)).statusCode).toBe(200);
+    expect(s.warnings).toEqual([]);
   });
 
   it("does not dispatch a Slack retry (X-Slack-Retry-Num) of a command already accepted", async () => {
