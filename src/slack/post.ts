@@ -6,6 +6,7 @@
  * thread, chat.update of what was posted, and user groups' members (usergroups.users.list).
  */
 import { ErrorCode, type WebAPIPlatformError, WebClient, type WebClientOptions } from "@slack/web-api";
+import { SlackPostError } from "../errors.js";
 import type { SlackMessage } from "./message.js";
 
 export interface PostedMessage {
@@ -75,6 +76,7 @@ export class SlackPoster implements SlackThreadOutbox {
   }
 
   async update(channel: string, ts: string, msg: SlackMessage): Promise<void> {
+    // A caller's bug, not Slack's answer: what dvol updates (a request's messages) has no file.
     if (msg.file) throw new Error("chat.update cannot attach a file");
     await this.client.chat.update({
       channel,
@@ -105,7 +107,11 @@ export class SlackPoster implements SlackThreadOutbox {
     });
     const ts = res.ts;
     const postedChannel = res.channel ?? channel;
-    if (!ts) throw new Error("chat.postMessage answered without a ts");
+    if (!ts) {
+      throw new SlackPostError("chat.postMessage", "answered ok without the message's ts", {
+        hint: "The Web API did not answer as Slack's does: check SLACK_API_URL (unset for Slack's own).",
+      });
+    }
     let fileId: string | null = null;
     if (msg.file) {
       const up = await this.client.filesUploadV2({
@@ -132,19 +138,45 @@ export async function respondEphemeral(
   msg: SlackMessage,
   timeoutMs = 15_000,
 ): Promise<void> {
-  const res = await fetch(responseUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json; charset=utf-8" },
-    body: JSON.stringify({
-      response_type: "ephemeral",
-      replace_original: false,
-      text: msg.text,
-      ...(msg.blocks.length > 0 ? { blocks: msg.blocks } : {}),
-    }),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const body = await res.text();
-  if (!res.ok) throw new Error(`response_url answered HTTP ${res.status}: ${body.slice(0, 200)}`);
+  let ok: boolean;
+  let status: number;
+  let body: string;
+  try {
+    const res = await fetch(responseUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json; charset=utf-8" },
+      body: JSON.stringify({
+        response_type: "ephemeral",
+        replace_original: false,
+        text: msg.text,
+        ...(msg.blocks.length > 0 ? { blocks: msg.blocks } : {}),
+      }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    ok = res.ok;
+    status = res.status;
+    body = await res.text();
+  } catch (cause) {
+    const timedOut = cause instanceof Error && cause.name === "TimeoutError";
+    throw new SlackPostError(
+      "response_url",
+      timedOut ? `no answer within ${timeoutMs / 1000} s` : `no answer: ${messageOf(cause)}`,
+      { cause, hint: "Check the network path to hooks.slack.com; the person was not told." },
+    );
+  }
+  if (!ok) {
+    throw new SlackPostError("response_url", `answered HTTP ${status}: ${body.slice(0, 200)}`, {
+      status,
+      hint: "A response_url takes at most 5 answers, within 30 minutes of the command or click; past that the person cannot be told this way.",
+    });
+  }
+}
+
+function messageOf(err: unknown): string {
+  // fetch's TypeError ("fetch failed") keeps the reason (ECONNREFUSED, ENOTFOUND, …) in its cause.
+  const cause = err instanceof Error ? err.cause : undefined;
+  const why = cause instanceof Error ? ` (${cause.message})` : "";
+  return `${err instanceof Error ? err.message : String(err)}${why}`;
 }
 
 function firstFileId(up: unknown): string | undefined {
