@@ -5,7 +5,7 @@
  * and ephemeral answers through a command's response_url. For deletion requests: replies in a
  * thread, chat.update of what was posted, and user groups' members (usergroups.users.list).
  */
-import { ErrorCode, type WebAPIPlatformError, WebClient, type WebClientOptions } from "@slack/web-api";
+import { ErrorCode, WebClient, type WebClientOptions } from "@slack/web-api";
 import { SlackPostError } from "../errors.js";
 import type { SlackMessage } from "./message.js";
 
@@ -47,9 +47,13 @@ export interface SlackPosterOptions {
 
 /** The Slack error code of a failed Web API call (`not_in_channel`), or null. */
 export function slackErrorCode(err: unknown): string | null {
-  const e = err as Partial<WebAPIPlatformError> | null;
-  if (e && e.code === ErrorCode.PlatformError && typeof e.data?.error === "string") return e.data.error;
-  return null;
+  if (typeof err !== "object" || err === null || !("code" in err) || err.code !== ErrorCode.PlatformError) {
+    return null;
+  }
+  const data = "data" in err ? err.data : undefined;
+  return typeof data === "object" && data !== null && "error" in data && typeof data.error === "string"
+    ? data.error
+    : null;
 }
 
 export class SlackPoster implements SlackThreadOutbox {
@@ -179,9 +183,8 @@ function messageOf(err: unknown): string {
   return `${err instanceof Error ? err.message : String(err)}${why}`;
 }
 
-function firstFileId(up: unknown): string | undefined {
+function firstFileId(up: Awaited<ReturnType<WebClient["filesUploadV2"]>>): string | undefined {
   // filesUploadV2 answers { ok, files: [ completeUploadExternal's answer, … ] }.
-  const completions = (up as { files?: { files?: { id?: string }[] }[] }).files ?? [];
-  for (const c of completions) for (const f of c.files ?? []) if (f.id) return f.id;
+  for (const c of up.files ?? []) for (const f of c.files ?? []) if (f.id) return f.id;
   return undefined;
 }
