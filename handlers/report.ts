@@ -32,10 +32,11 @@ export interface ReportHandlerOptions {
   logger?: Logger;
 }
 
-/** What the handler uses of Lambda's context: the invocation's deadline (and, for the logs, the rest). */
-export type ReportContext = Pick<Context, "getRemainingTimeInMillis"> & Partial<Context>;
-
-export type ReportHandler = (event?: unknown, context?: ReportContext) => Promise<DailyReportOutcome>;
+/**
+ * Lambda's context gives the invocation's deadline (getRemainingTimeInMillis) and, for the logs,
+ * the function and the request ID; without one (a local run) there is no deadline.
+ */
+export type ReportHandler = (event?: unknown, context?: Context) => Promise<DailyReportOutcome>;
 
 export function createReportHandler(opts: ReportHandlerOptions = {}): ReportHandler {
   const env = opts.env ?? process.env;
@@ -44,7 +45,7 @@ export function createReportHandler(opts: ReportHandlerOptions = {}): ReportHand
   const metrics = opts.metrics ?? powertoolsMetrics(env);
   const baseLog = opts.logger ?? createLogger({ env });
   return async (_event, context) => {
-    if (context?.awsRequestId) addLambdaContext(baseLog, context as Context);
+    addLambdaContext(baseLog, context);
     const slack = opts.slack ?? (await runtime.poster());
     return postDailyReport({
       config: getConfig,
@@ -61,7 +62,7 @@ export function createReportHandler(opts: ReportHandlerOptions = {}): ReportHand
 
 let instance: ReportHandler | undefined;
 
-export async function handler(event?: unknown, context?: ReportContext): Promise<DailyReportOutcome> {
+export async function handler(event?: unknown, context?: Context): Promise<DailyReportOutcome> {
   instance ??= createReportHandler();
   return instance(event, context);
 }

@@ -16,18 +16,19 @@ import { configLoader } from "../src/config/load.js";
 import type { SsmReader } from "../src/config/secrets.js";
 import type { Config } from "../src/config/types.js";
 import type { ConnectionFactory } from "../src/docker/connection.js";
-import { type CommandJob, type Job, logFieldsOf } from "../src/jobs/job.js";
-import type { JobOutcome } from "../src/jobs/run-job.js";
+import { NotAJobError, UntoldFailureError } from "../src/errors.js";
+import { type Job, logFieldsOf } from "../src/jobs/job.js";
 import { isJobKind, runWorkerJob, untold, type WorkerOutcome } from "../src/jobs/run-request.js";
 import { functionRuntime } from "../src/jobs/runtime.js";
 import { addLambdaContext, createLogger, errorFields, type Logger, withFields } from "../src/log.js";
 import type { SlackOutbox, SlackThreadOutbox } from "../src/slack/post.js";
 import type { Store } from "../src/store/store.js";
 
-export interface WorkerHandler {
-  (job: CommandJob, context?: Context): Promise<JobOutcome>;
-  (job: Job, context?: Context): Promise<WorkerOutcome>;
-}
+/**
+ * Runs one job. Any kind of job may end in any outcome (a command job may open a request, say),
+ * so the outcome is the worker's whole union: narrow it on `status`.
+ */
+export type WorkerHandler = (job: Job, context?: Context) => Promise<WorkerOutcome>;
 
 export interface WorkerHandlerOptions {
   /** Where SLACK_BOT_TOKEN(_PARAM), DVOL_CONFIG and SLACK_API_URL are read. */
@@ -58,13 +59,12 @@ export function createWorkerHandler(opts: WorkerHandlerOptions = {}): WorkerHand
     store: opts.store,
   });
 
-  const run = async (job: Job, context?: Context): Promise<WorkerOutcome> => {
+  return async (job, context) => {
     addLambdaContext(baseLog, context);
+    // The event is whatever invoked the function, not necessarily what the Slack handler sent.
     if (!isJobKind(job?.kind) || (job.kind !== "decide" && !Array.isArray(job.words))) {
-      const err = new Error(
-        `dvol worker: not a command job, nor a deletion-request job: ${JSON.stringify(job)?.slice(0, 200)}`,
-      );
-      baseLog.error(err.message);
+      const err = new NotAJobError(job);
+      baseLog.error(err.message, errorFields(err));
       throw err;
     }
     const log = withFields(baseLog, logFieldsOf(job));
@@ -84,19 +84,16 @@ export function createWorkerHandler(opts: WorkerHandlerOptions = {}): WorkerHand
     }
     const error = untold(outcome);
     if (error !== null) {
-      const err = new Error(`dvol worker: ${job.text}: ${error} (and the user could not be told)`);
-      log.error(err.message);
+      const err = new UntoldFailureError(job.text, error);
+      log.error(err.message, errorFields(err));
       throw err;
     }
     return outcome;
   };
-  return run as WorkerHandler;
 }
 
 let instance: WorkerHandler | undefined;
 
-export function handler(job: CommandJob, context?: Context): Promise<JobOutcome>;
-export function handler(job: Job, context?: Context): Promise<WorkerOutcome>;
 export async function handler(job: Job, context?: Context): Promise<WorkerOutcome> {
   instance ??= createWorkerHandler();
   return instance(job, context);

@@ -285,6 +285,69 @@ const ERRNO_WORDS: Record<string, string> = {
   EBADF: "bad file descriptor",
 };
 
+/**
+ * Slack did not take what dvol sent in a way dvol can use: a Web API call answered without what it
+ * must return (chat.postMessage's ts), a response_url refused the answer (an HTTP error) or did
+ * not answer, or the outbox in use cannot do the call at all. Platform errors of the Web API
+ * (`not_in_channel`) stay the SDK's own: their code is what the person is told (slackErrorCode).
+ */
+export class SlackPostError extends DvolError {
+  readonly kind = "slack-post";
+  constructor(
+    /** What was called: `chat.postMessage`, `response_url`, `chat.update`. */
+    readonly call: string,
+    detail: string,
+    options: { cause?: unknown; hint?: string; status?: number } = {},
+  ) {
+    super(`Slack ${call}: ${detail}`, options);
+    this.status = options.status;
+  }
+  /** The HTTP status of the answer, when it was an HTTP error. */
+  readonly status: number | undefined;
+}
+
+/**
+ * The worker was invoked with an event that is not one of the jobs the Slack handler hands over.
+ * Nothing ran; the invocation fails, so the event lands on the worker's on-failure destination.
+ */
+export class NotAJobError extends DvolError {
+  readonly kind = "not-a-job";
+  constructor(event: unknown) {
+    super(`dvol worker: not a command job, nor a deletion-request job: ${preview(event)}`, {
+      hint: "The worker runs only the jobs the Slack handler hands over: check what invoked it (a hand-made test event, or a Slack handler and a worker of different versions).",
+    });
+  }
+}
+
+/**
+ * A job failed, and the person who asked could not be told either: neither the channel nor the
+ * response_url took the answer. The invocation fails, so the event lands on the worker's
+ * on-failure destination (it is not retried: a retry could post twice).
+ */
+export class UntoldFailureError extends DvolError {
+  readonly kind = "untold-failure";
+  constructor(
+    /** The job as typed or clicked (`ls host1`, `approve DR-0A1B2C3D`). */
+    readonly job: string,
+    /** Why the job failed, as its outcome says. */
+    readonly error: string,
+  ) {
+    super(`dvol worker: ${job}: ${error} (and the user could not be told)`, {
+      hint: "The event is on the worker's on-failure destination; the log lines before this one say why Slack took neither the post nor the response_url's answer.",
+    });
+  }
+}
+
+function preview(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = undefined;
+  }
+  return (text ?? String(value)).slice(0, 200);
+}
+
 /** The request was opened and approved, but its execution did not complete (it can be resumed). */
 export class DeletionIncompleteError extends DvolError {
   readonly kind = "deletion-incomplete";
@@ -317,6 +380,9 @@ export const ERROR_KINDS = {
   "report-in-progress": "failure",
   "ssm-unavailable": "failure",
   "ssm-parameter": "failure",
+  "slack-post": "failure",
+  "not-a-job": "failure",
+  "untold-failure": "failure",
 } as const satisfies Record<string, "usage" | "failure">;
 
 export type ErrorKind = keyof typeof ERROR_KINDS;

@@ -5,7 +5,7 @@ import { cachedBy } from "../cached.js";
 import type { SecretResolver } from "../config/secrets.js";
 import type { HostConfig, TlsConfig } from "../config/types.js";
 import { ConfigError, HostError } from "../errors.js";
-import { classifyFailure } from "./failures.js";
+import { classifyFailure, engineAnswerError } from "./failures.js";
 
 /** One HTTP exchange with an engine: method, path (with the version prefix) and query. */
 export interface EngineRequest {
@@ -65,10 +65,13 @@ export function tlsConnectionFactory(secrets: SecretResolver): ConnectionFactory
           return createSecureContext({ ca, cert, key, minVersion: "TLSv1.2" });
         } catch (cause) {
           // The OpenSSL message names the kind of problem, never the material itself.
-          throw new ConfigError(`the CA, certificate or key is not usable: ${(cause as Error).message}`, {
-            key: at,
-            cause,
-          });
+          throw new ConfigError(
+            `the CA, certificate or key is not usable: ${cause instanceof Error ? cause.message : String(cause)}`,
+            {
+              key: at,
+              cause,
+            },
+          );
         }
       }),
     );
@@ -172,13 +175,7 @@ function decode<T>(host: HostConfig, req: EngineRequest, status: number, raw: Bu
     }
   }
   if (!(req.ok ?? [200]).includes(status)) {
-    throw classifyFailure(
-      host,
-      Object.assign(new Error(`HTTP ${status}`), {
-        statusCode: status,
-        json: json ?? { message: text.slice(0, 200) },
-      }),
-    );
+    throw engineAnswerError(host, status, json, { fallback: text.slice(0, 200) });
   }
   return json as T;
 }

@@ -39,16 +39,21 @@ const TEXT: Record<HostFailure, [string, string]> = {
   api: ["the engine answered with an error", ""],
 };
 
+/** A property of whatever was thrown (an Error, a DOMException, an HTTP client's plain object). */
+function field(err: unknown, key: string): unknown {
+  return err !== null && typeof err === "object" ? Reflect.get(err, key) : undefined;
+}
+
 function codeOf(err: unknown): string | undefined {
-  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
-  if (typeof e?.code === "string") return e.code;
-  if (typeof e?.cause?.code === "string") return e.cause.code;
-  return undefined;
+  const own = field(err, "code");
+  if (typeof own === "string") return own;
+  const cause = field(field(err, "cause"), "code");
+  return typeof cause === "string" ? cause : undefined;
 }
 
 function failureOf(err: unknown): HostFailure {
   const code = codeOf(err) ?? "";
-  const name = (err as Error | null)?.name;
+  const name = field(err, "name");
   if (name === "TimeoutError" || code === "ETIMEDOUT" || code === "ESOCKETTIMEDOUT") return "timeout";
   if (code === "ECONNREFUSED" || code === "ENOENT") return "refused";
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "dns";
@@ -62,17 +67,33 @@ function failureOf(err: unknown): HostFailure {
   }
   if (code === "ERR_SSL_WRONG_VERSION_NUMBER" || code === "ERR_SSL_PACKET_LENGTH_TOO_LONG") return "protocol";
   if (code.startsWith("ERR_SSL") || code.startsWith("ERR_TLS")) return "tls";
-  if (typeof (err as { statusCode?: unknown } | null)?.statusCode === "number") return "api";
+  if (typeof field(err, "statusCode") === "number") return "api";
   return "protocol";
 }
 
-/** The engine's own message from an error answer (`{"message": "..."}`). */
-function engineMessage(err: unknown): string {
-  const json = (err as { json?: unknown } | null)?.json;
-  if (json && typeof json === "object" && typeof (json as { message?: unknown }).message === "string") {
-    return (json as { message: string }).message;
+/** The engine's own message in an error answer (`{"message": "..."}`), or undefined. */
+function engineMessage(json: unknown): string | undefined {
+  if (json && typeof json === "object" && "message" in json && typeof json.message === "string") {
+    return json.message || undefined;
   }
-  return (err as Error | null)?.message ?? String(err);
+  return undefined;
+}
+
+/**
+ * An engine's answer with a status the call does not accept: a HostError (api) that keeps the
+ * status (a 404 is "no such volume" to the caller) and says the engine's own message.
+ */
+export function engineAnswerError(
+  host: HostConfig,
+  statusCode: number,
+  json: unknown,
+  options: { cause?: unknown; fallback?: string } = {},
+): HostError {
+  const message = engineMessage(json) ?? (options.fallback || `HTTP ${statusCode}`);
+  return new HostError(host.name, "api", `engine error ${statusCode}: ${message}`, {
+    ...(options.cause === undefined ? {} : { cause: options.cause }),
+    statusCode,
+  });
 }
 
 /** Turns whatever a call to a host threw into a HostError that names the host and the cause. */
@@ -80,11 +101,13 @@ export function classifyFailure(host: HostConfig, err: unknown): DvolError {
   if (err instanceof DvolError) return err;
   const failure = failureOf(err);
   const where = describeEndpoint(host.endpoint);
-  if (failure === "api") {
-    const statusCode = (err as { statusCode: number }).statusCode;
-    return new HostError(host.name, "api", `engine error ${statusCode}: ${engineMessage(err)}`, {
+  const statusCode = field(err, "statusCode");
+  if (failure === "api" && typeof statusCode === "number") {
+    // An HTTP client's error answer: { statusCode, json?, message }.
+    const message = field(err, "message");
+    return engineAnswerError(host, statusCode, field(err, "json"), {
       cause: err,
-      statusCode,
+      fallback: typeof message === "string" ? message : "",
     });
   }
   const [text, hint] = TEXT[failure];

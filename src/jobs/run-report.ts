@@ -53,8 +53,15 @@ export async function loadReportList(
 ): Promise<{ date: string; host: string; names: string[] } | null> {
   const v = await store.getMemo(reportListKey(id, index));
   if (v === null) return null;
-  const parsed = JSON.parse(v) as { date: string; host: string; names: string[] };
-  return Array.isArray(parsed.names) && typeof parsed.host === "string" ? parsed : null;
+  // Written by postDailyReport; read back as what it is (a memo changed by hand is "gone").
+  const parsed: unknown = JSON.parse(v);
+  if (typeof parsed !== "object" || parsed === null || !("host" in parsed) || !("names" in parsed))
+    return null;
+  const { host, names } = parsed;
+  const date = "date" in parsed ? parsed.date : undefined;
+  if (typeof host !== "string" || !Array.isArray(names)) return null;
+  if (!names.every((n): n is string => typeof n === "string")) return null;
+  return { date: typeof date === "string" ? date : "", host, names };
 }
 
 export interface ReportJobDeps {

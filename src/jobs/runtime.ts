@@ -8,6 +8,7 @@ import { cached } from "../cached.js";
 import { SecretResolver, type SsmReader } from "../config/secrets.js";
 import type { Config } from "../config/types.js";
 import { type ConnectionFactory, tlsConnectionFactory } from "../docker/connection.js";
+import { SlackPostError } from "../errors.js";
 import { respondEphemeral, type SlackOutbox, SlackPoster, type SlackThreadOutbox } from "../slack/post.js";
 import { SlackSecrets } from "../slack/secrets.js";
 import { openStore } from "../store/open.js";
@@ -79,17 +80,22 @@ function outboxOf(
   injected: SlackOutbox | SlackThreadOutbox | undefined,
   poster: () => Promise<SlackThreadOutbox>,
 ): SlackThreadOutbox {
-  const threads = (): Promise<SlackThreadOutbox> => {
+  const threads = (call: string): Promise<SlackThreadOutbox> => {
     if (!injected) return poster();
     if ("postInThread" in injected) return Promise.resolve(injected);
-    return Promise.reject(new Error("dvol: this Slack outbox cannot post in threads"));
+    return Promise.reject(
+      new SlackPostError(call, "this Slack outbox cannot post in threads (a SlackOutbox was given)", {
+        hint: "Deletion requests, their clicks and user groups need a SlackThreadOutbox: give one, or none (the bot token's poster).",
+      }),
+    );
   };
   return {
     post: async (channel, msg) => (injected ?? (await poster())).post(channel, msg),
     // A response_url needs no token: the URL is the credential.
     respond: (url, msg) => (injected ? injected.respond(url, msg) : respondEphemeral(url, msg)),
-    postInThread: async (channel, threadTs, msg) => (await threads()).postInThread(channel, threadTs, msg),
-    update: async (channel, ts, msg) => (await threads()).update(channel, ts, msg),
-    usergroupMembers: async (groupId) => (await threads()).usergroupMembers(groupId),
+    postInThread: async (channel, threadTs, msg) =>
+      (await threads("chat.postMessage")).postInThread(channel, threadTs, msg),
+    update: async (channel, ts, msg) => (await threads("chat.update")).update(channel, ts, msg),
+    usergroupMembers: async (groupId) => (await threads("usergroups.users.list")).usergroupMembers(groupId),
   };
 }

@@ -5,8 +5,9 @@
  * and ephemeral answers through a command's response_url. For deletion requests: replies in a
  * thread, chat.update of what was posted, and user groups' members (usergroups.users.list).
  */
-import { ErrorCode, type WebAPIPlatformError, WebClient, type WebClientOptions } from "@slack/web-api";
+import { ErrorCode, WebClient, type WebClientOptions } from "@slack/web-api";
 import type { SlackMessage } from "../blocks/message.js";
+import { SlackPostError } from "../errors.js";
 
 export interface PostedMessage {
   channel: string;
@@ -46,9 +47,13 @@ export interface SlackPosterOptions {
 
 /** The Slack error code of a failed Web API call (`not_in_channel`), or null. */
 export function slackErrorCode(err: unknown): string | null {
-  const e = err as Partial<WebAPIPlatformError> | null;
-  if (e && e.code === ErrorCode.PlatformError && typeof e.data?.error === "string") return e.data.error;
-  return null;
+  if (typeof err !== "object" || err === null || !("code" in err) || err.code !== ErrorCode.PlatformError) {
+    return null;
+  }
+  const data = "data" in err ? err.data : undefined;
+  return typeof data === "object" && data !== null && "error" in data && typeof data.error === "string"
+    ? data.error
+    : null;
 }
 
 export class SlackPoster implements SlackThreadOutbox {
@@ -75,6 +80,7 @@ export class SlackPoster implements SlackThreadOutbox {
   }
 
   async update(channel: string, ts: string, msg: SlackMessage): Promise<void> {
+    // A caller's bug, not Slack's answer: what dvol updates (a request's messages) has no file.
     if (msg.file) throw new Error("chat.update cannot attach a file");
     await this.client.chat.update({
       channel,
@@ -105,7 +111,11 @@ export class SlackPoster implements SlackThreadOutbox {
     });
     const ts = res.ts;
     const postedChannel = res.channel ?? channel;
-    if (!ts) throw new Error("chat.postMessage answered without a ts");
+    if (!ts) {
+      throw new SlackPostError("chat.postMessage", "answered ok without the message's ts", {
+        hint: "The Web API did not answer as Slack's does: check SLACK_API_URL (unset for Slack's own).",
+      });
+    }
     let fileId: string | null = null;
     if (msg.file) {
       const up = await this.client.filesUploadV2({
@@ -132,24 +142,49 @@ export async function respondEphemeral(
   msg: SlackMessage,
   timeoutMs = 15_000,
 ): Promise<void> {
-  const res = await fetch(responseUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json; charset=utf-8" },
-    body: JSON.stringify({
-      response_type: "ephemeral",
-      replace_original: false,
-      text: msg.text,
-      ...(msg.blocks.length > 0 ? { blocks: msg.blocks } : {}),
-    }),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const body = await res.text();
-  if (!res.ok) throw new Error(`response_url answered HTTP ${res.status}: ${body.slice(0, 200)}`);
+  let ok: boolean;
+  let status: number;
+  let body: string;
+  try {
+    const res = await fetch(responseUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json; charset=utf-8" },
+      body: JSON.stringify({
+        response_type: "ephemeral",
+        replace_original: false,
+        text: msg.text,
+        ...(msg.blocks.length > 0 ? { blocks: msg.blocks } : {}),
+      }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    ok = res.ok;
+    status = res.status;
+    body = await res.text();
+  } catch (cause) {
+    const timedOut = cause instanceof Error && cause.name === "TimeoutError";
+    throw new SlackPostError(
+      "response_url",
+      timedOut ? `no answer within ${timeoutMs / 1000} s` : `no answer: ${messageOf(cause)}`,
+      { cause, hint: "Check the network path to hooks.slack.com; the person was not told." },
+    );
+  }
+  if (!ok) {
+    throw new SlackPostError("response_url", `answered HTTP ${status}: ${body.slice(0, 200)}`, {
+      status,
+      hint: "A response_url takes at most 5 answers, within 30 minutes of the command or click; past that the person cannot be told this way.",
+    });
+  }
 }
 
-function firstFileId(up: unknown): string | undefined {
+function messageOf(err: unknown): string {
+  // fetch's TypeError ("fetch failed") keeps the reason (ECONNREFUSED, ENOTFOUND, …) in its cause.
+  const cause = err instanceof Error ? err.cause : undefined;
+  const why = cause instanceof Error ? ` (${cause.message})` : "";
+  return `${err instanceof Error ? err.message : String(err)}${why}`;
+}
+
+function firstFileId(up: Awaited<ReturnType<WebClient["filesUploadV2"]>>): string | undefined {
   // filesUploadV2 answers { ok, files: [ completeUploadExternal's answer, … ] }.
-  const completions = (up as { files?: { files?: { id?: string }[] }[] }).files ?? [];
-  for (const c of completions) for (const f of c.files ?? []) if (f.id) return f.id;
+  for (const c of up.files ?? []) for (const f of c.files ?? []) if (f.id) return f.id;
   return undefined;
 }

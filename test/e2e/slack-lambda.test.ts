@@ -12,7 +12,7 @@ import { createWorkerHandler, handler as workerHandler } from "../../handlers/wo
 import type { SlackMessage } from "../../src/blocks/message.js";
 import type { ConnectionFactory, EngineRequest } from "../../src/docker/connection.js";
 import type { CommandJob, Job } from "../../src/jobs/job.js";
-import type { JobOutcome } from "../../src/jobs/run-job.js";
+import type { WorkerOutcome } from "../../src/jobs/run-request.js";
 import { engineHost, writeConfig } from "../support/dvol.js";
 import { SCENARIO_VOLUME_NAMES } from "../support/scenario.js";
 import { expectWithinSlackLimits } from "../support/slack-limits.js";
@@ -53,14 +53,14 @@ afterEach(() => {
 function lambdas(over: { config?: string; connect?: ConnectionFactory } = {}) {
   const e = { ...env, ...(over.config ? { DVOL_CONFIG: over.config } : {}) };
   const worker = createWorkerHandler({ env: e, ...(over.connect ? { connect: over.connect } : {}) });
-  const runs: Promise<JobOutcome>[] = [];
+  const runs: Promise<WorkerOutcome>[] = [];
   const jobs: Job[] = [];
   const slack = createSlackHandler({
     env: e,
     dispatch: async (job) => {
       jobs.push(job);
       // The invocation payload is JSON: the worker gets a copy, never the handler's object.
-      runs.push(worker(JSON.parse(JSON.stringify(job)) as CommandJob));
+      runs.push(worker(JSON.parse(JSON.stringify(job)) as Job));
     },
   });
   return { slack, jobs, settle: () => Promise.all(runs) };
@@ -351,7 +351,7 @@ describe("the exported handlers, wired through a Lambda Invoke endpoint", () => 
   let lambda: Server;
   const saved = { ...process.env };
   const invocations: { path: string; type: string | undefined; job: CommandJob }[] = [];
-  const runs: Promise<JobOutcome>[] = [];
+  const runs: Promise<WorkerOutcome>[] = [];
 
   beforeAll(async () => {
     lambda = createServer((req, res) => {

@@ -15,12 +15,12 @@
 // only once every attempt in flight has ended (a real retry comes a minute later, when a run of a
 // few seconds is long over). Not modelled: a handler killed at its deadline, Lambda's jitter.
 import { randomUUID } from "node:crypto";
+import type { Context } from "aws-lambda";
 import type { ManualClock } from "./clock.js";
+import { lambdaContext } from "./lambda-context.js";
 
-export interface AsyncContext {
-  awsRequestId: string;
-  getRemainingTimeInMillis(): number;
-}
+/** Lambda's context for one try: the request ID of the invocation, the time the try has left. */
+export type AsyncContext = Context;
 
 export type AsyncHandler<E, R> = (event: E, context: AsyncContext) => Promise<R>;
 
@@ -109,10 +109,10 @@ export class LambdaAsyncModel<E, R> {
   private async run(p: Pending<E>): Promise<void> {
     const { clock } = this.opts;
     const startedAt = clock.ms();
-    const context: AsyncContext = {
+    const context: AsyncContext = lambdaContext({
       awsRequestId: p.requestId,
-      getRemainingTimeInMillis: () => Math.max(0, startedAt + this.timeoutMs - clock.ms()),
-    };
+      remainingMs: () => Math.max(0, startedAt + this.timeoutMs - clock.ms()),
+    });
     const base = { invocation: p.invocation, requestId: p.requestId, attempt: p.attempt, at: startedAt };
     try {
       const result = await this.opts.handler(p.event, context);

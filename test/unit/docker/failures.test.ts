@@ -1,7 +1,7 @@
 // Unit tests of src/docker/failures.ts: what a user reads when a host cannot be asked.
 import { describe, expect, it } from "vitest";
 import type { HostConfig } from "../../../src/config/types.js";
-import { classifyFailure } from "../../../src/docker/failures.js";
+import { classifyFailure, engineAnswerError } from "../../../src/docker/failures.js";
 import { ConfigError, HostError, type HostFailure } from "../../../src/errors.js";
 
 const tcpHost: HostConfig = {
@@ -130,6 +130,19 @@ describe("classifyFailure", () => {
     expect(err.failure).toBe("api");
     expect(err.statusCode).toBe(404);
     expect(err.message).toBe("host1: engine error 404: (HTTP code 404) no such volume");
+  });
+
+  it("an engine's error answer (engineAnswerError, what the connection throws): the engine's message, else the body, else the status", () => {
+    const withMessage = engineAnswerError(tcpHost, 409, { message: "volume is in use - [c0]" });
+    expect(withMessage).toBeInstanceOf(HostError);
+    expect(withMessage).toMatchObject({ failure: "api", statusCode: 409, hint: undefined });
+    expect(withMessage.message).toBe("host1: engine error 409: volume is in use - [c0]");
+    expect(engineAnswerError(tcpHost, 502, null, { fallback: "<html>Bad Gateway</html>" }).message).toBe(
+      "host1: engine error 502: <html>Bad Gateway</html>",
+    );
+    expect(engineAnswerError(tcpHost, 500, {}, { fallback: "" }).message).toBe(
+      "host1: engine error 500: HTTP 500",
+    );
   });
 
   it("calls anything unrecognised a protocol failure, still naming the host", () => {

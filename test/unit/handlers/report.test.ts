@@ -15,6 +15,7 @@ import type { AuditRecord, DeletionRequest } from "../../../src/store/records.js
 import type { Store } from "../../../src/store/store.js";
 import { manualClock } from "../../support/clock.js";
 import { FakeEngine, fakeConfig } from "../../support/fake-engine.js";
+import { lambdaContext } from "../../support/lambda-context.js";
 
 /** The report role's leading keys (what its IAM allows). */
 const ALLOWED = [/^CLAIM#report#/, /^MEMO#report-posted#/, /^MEMO#report-list\|/, /^MEMO#dangling\|/];
@@ -110,7 +111,7 @@ describe("the daily report's store keys", () => {
       now: () => clock.now(),
       logger: { info() {}, warn() {}, error() {} },
     });
-    const deadline = { getRemainingTimeInMillis: () => 100_000 };
+    const deadline = lambdaContext({ functionName: "dvol-prod-report", remainingMs: () => 100_000 });
 
     expect((await run({}, deadline)).status).toBe("posted");
     expect((await run({}, deadline)).status).toBe("already-posted");

@@ -7,7 +7,13 @@ import { createWorkerHandler } from "../../../handlers/worker.js";
 import type { SlackMessage } from "../../../src/blocks/message.js";
 import { parseConfig } from "../../../src/config/load.js";
 import type { ConnectionFactory, EngineRequest } from "../../../src/docker/connection.js";
-import { ConfigError } from "../../../src/errors.js";
+import {
+  ConfigError,
+  describeError,
+  errorClass,
+  NotAJobError,
+  UntoldFailureError,
+} from "../../../src/errors.js";
 import type { CommandJob } from "../../../src/jobs/job.js";
 import { withAttribution } from "../../../src/jobs/run-job.js";
 import { runJob } from "../../../src/jobs/run-request.js";
@@ -165,7 +171,14 @@ describe("the worker handler", () => {
       slack: outbox().slack,
       logger: quiet,
     });
-    await expect(w({ kind: "other" } as unknown as CommandJob)).rejects.toThrow(/not a command job/);
+    // What Lambda hands the function is whatever invoked it: a test event made by hand, say.
+    const err = await w({ kind: "other" } as unknown as CommandJob).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotAJobError);
+    expect(errorClass(err)).toBe("failure");
+    expect(describeError(err)).toBe(
+      'dvol worker: not a command job, nor a deletion-request job: {"kind":"other"}\n' +
+        "The worker runs only the jobs the Slack handler hands over: check what invoked it (a hand-made test event, or a Slack handler and a worker of different versions).",
+    );
   });
 
   it("returns normally once the person was told, and throws when nobody could be told", async () => {
@@ -189,6 +202,12 @@ describe("the worker handler", () => {
         .slack,
       logger: quiet,
     });
-    await expect(noOne(job)).rejects.toThrow(/could not be told/);
+    const err = await noOne(job).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UntoldFailureError);
+    expect(err).toMatchObject({ job: "ls host1", error: "channel_not_found" });
+    expect(describeError(err)).toBe(
+      "dvol worker: ls host1: channel_not_found (and the user could not be told)\n" +
+        "The event is on the worker's on-failure destination; the log lines before this one say why Slack took neither the post nor the response_url's answer.",
+    );
   });
 });

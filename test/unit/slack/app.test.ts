@@ -158,20 +158,38 @@ describe("dispatched, then acknowledged", () => {
     });
   });
 
-  it("the job is handed over before the acknowledgement is returned", async () => {
+  it("the job is handed over before the acknowledgement is returned: the ack waits for a dispatch still in flight", async () => {
+    // No guessed delay: the dispatch stays in flight until the test lets it finish, and the test
+    // checks that the handler has not answered while it was (after letting the event loop turn).
     const order: string[] = [];
+    let started!: () => void;
+    const inFlight = new Promise<void>((r) => {
+      started = r;
+    });
+    let finish!: () => void;
+    const finished = new Promise<void>((r) => {
+      finish = r;
+    });
     const receiver = new ApiGatewayReceiver({ signingSecret: TEST_SIGNING_SECRET, logger: quiet });
     createSlackApp({
       receiver,
       config: async () => configWith(),
       dispatch: async () => {
-        await new Promise((r) => setTimeout(r, 20));
+        started();
+        await finished;
         order.push("dispatched");
       },
       logger: quiet,
     });
-    const res = await receiver.handle(signedSlashCommand({ text: "hosts" }));
-    order.push("returned");
+    const answered = receiver.handle(signedSlashCommand({ text: "hosts" })).then((res) => {
+      order.push("returned");
+      return res;
+    });
+    await inFlight;
+    for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
+    expect(order).toEqual([]);
+    finish();
+    const res = await answered;
     expect(order).toEqual(["dispatched", "returned"]);
     expect(res.statusCode).toBe(200);
   });
