@@ -64,8 +64,8 @@ start_smoke() {
   [[ "$status" == 401 ]] || die "Node $version: npm start answered an unsigned POST to $url with $status, expected 401"
   [[ "$code" == 0 ]] || die "Node $version: npm start exited $code on SIGTERM, expected 0; stderr: $(head -c 600 "$tmp/err")"
   grep -q '^dvol: SIGTERM: stopping$' "$tmp/out" || die "Node $version: npm start did not say it was stopping: $(head -c 600 "$tmp/out")"
-  # The refused POST is logged (one readable line: time, level, message); nothing else on stderr.
-  grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z WARN +dvol: refused a request: missing-signature$' "$tmp/err" ||
+  # The refused POST is logged (one readable line: time, level, message, its fields); nothing else on stderr.
+  grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z WARN +dvol: refused a request: missing-signature( refused=\{.*\})?$' "$tmp/err" ||
     die "Node $version: npm start did not log the refused POST as a readable WARN line: $(head -c 600 "$tmp/err")"
   ! grep -Ev '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z WARN +dvol: refused a request: missing-signature$' "$tmp/err" >"$tmp/err.rest" ||
     die "Node $version: npm start printed on stderr: $(head -c 600 "$tmp/err.rest")"
