@@ -1,7 +1,7 @@
 // Structured logs (src/log.ts) as CloudWatch receives them from the functions: one JSON object a
 // line, with the function, the Lambda request ID and the job's fields; readable lines off Lambda;
 // errors with their stack only when unexpected; no secret anywhere.
-import type { Context } from "aws-lambda";
+
 import { describe, expect, it } from "vitest";
 import { createSlackHandler } from "../../handlers/slack.js";
 import { createWorkerHandler } from "../../handlers/worker.js";
@@ -11,28 +11,12 @@ import { HostError, StoreError } from "../../src/errors.js";
 import type { CommandJob, DecideJob } from "../../src/jobs/job.js";
 import { createLogger, errorFields, type LogSink, withFields } from "../../src/log.js";
 import type { SlackOutbox } from "../../src/slack/post.js";
+import { lambdaContext } from "../support/lambda-context.js";
 import { apiGatewayEvent, slackHeaders, slashCommandBody } from "../support/slack-requests.js";
 
 const LAMBDA_ENV = { AWS_LAMBDA_FUNCTION_NAME: "dvol-prod-worker", POWERTOOLS_SERVICE_NAME: "dvol-prod" };
 const BOT_TOKEN = "xoxb-canary-4242424242-secret";
 const SIGNING_SECRET = "canary-signing-secret-0123456789";
-
-function lambdaContext(functionName: string, awsRequestId: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${functionName}`,
-    memoryLimitInMB: "512",
-    awsRequestId,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: "2026/12/01/[$LATEST]abc",
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
 
 function capture() {
   const lines: { level: string; line: string }[] = [];
@@ -85,9 +69,9 @@ describe("the worker's logs on Lambda", () => {
       slack: mute,
       logger: createLogger({ env: LAMBDA_ENV, sink: out.sink }),
     });
-    await expect(worker(job, lambdaContext("dvol-prod-worker", "req-0001"))).rejects.toThrow(
-      /could not be told/,
-    );
+    await expect(
+      worker(job, lambdaContext({ functionName: "dvol-prod-worker", awsRequestId: "req-0001" })),
+    ).rejects.toThrow(/could not be told/);
     const lines = out.json();
     expect(lines.length).toBeGreaterThan(0);
     for (const l of lines) {
@@ -135,8 +119,12 @@ describe("the worker's logs on Lambda", () => {
       text: "approve DR-0A1B2C3D",
       acceptedAt: "2026-12-01T08:00:00.000Z",
     };
-    await worker(decide, lambdaContext("dvol-prod-worker", "req-0002")).catch(() => {});
-    await worker(job, lambdaContext("dvol-prod-worker", "req-0003")).catch(() => {});
+    await worker(decide, lambdaContext({ functionName: "dvol-prod-worker", awsRequestId: "req-0002" })).catch(
+      () => {},
+    );
+    await worker(job, lambdaContext({ functionName: "dvol-prod-worker", awsRequestId: "req-0003" })).catch(
+      () => {},
+    );
     const lines = out.json();
     const first = lines.filter((l) => l.function_request_id === "req-0002");
     const second = lines.filter((l) => l.function_request_id === "req-0003");
@@ -170,7 +158,10 @@ describe("the Slack function's logs", () => {
     });
     const body = slashCommandBody({ text: "ls host1" });
     const event = apiGatewayEvent(body, slackHeaders(body, { secret: "not-the-secret" }));
-    const res = await handler(event, lambdaContext("dvol-prod-slack", "req-0100"));
+    const res = await handler(
+      event,
+      lambdaContext({ functionName: "dvol-prod-slack", awsRequestId: "req-0100" }),
+    );
     expect(res).toMatchObject({ statusCode: 401 });
     const lines = out.json();
     expect(lines).toContainEqual(

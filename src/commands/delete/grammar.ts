@@ -1,5 +1,5 @@
 /** `rm <host> <volume>... [--reason]` and `prune <host> [filters]`: their grammar entries. */
-import type { CommandSpec } from "../spec.js";
+import { type CommandSpec, LABEL_OPTION, PROJECT_OPTION } from "../spec.js";
 
 export const RM: CommandSpec = {
   name: "rm",
@@ -19,14 +19,8 @@ export const PRUNE: CommandSpec = {
   summary: "a deletion request for the dangling volumes of a host that match, as they are now (CLI: --yes)",
   args: [{ name: "host", kind: "host" }],
   options: [
-    { name: "project", kind: "string", metavar: "P", help: "only volumes of compose project P" },
-    {
-      name: "label",
-      kind: "label",
-      metavar: "K[=V]",
-      repeatable: true,
-      help: "only volumes with label K (with value V); repeat to require several",
-    },
+    PROJECT_OPTION,
+    LABEL_OPTION,
     {
       name: "older-than",
       kind: "string",

@@ -1,5 +1,5 @@
 /** `ls <target> [filters] [--sort] [--limit]`: its grammar entry and sort keys. */
-import type { CommandSpec } from "../spec.js";
+import { type CommandSpec, LABEL_OPTION, PROJECT_OPTION } from "../spec.js";
 
 const SORT_KEYS = ["name", "size", "created"] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -10,14 +10,8 @@ export const LS: CommandSpec = {
   args: [{ name: "target", kind: "target" }],
   options: [
     { name: "dangling", kind: "flag", help: "only volumes no container uses" },
-    { name: "project", kind: "string", metavar: "P", help: "only volumes of compose project P" },
-    {
-      name: "label",
-      kind: "label",
-      metavar: "K[=V]",
-      repeatable: true,
-      help: "only volumes with label K (with value V); repeat to require several",
-    },
+    PROJECT_OPTION,
+    LABEL_OPTION,
     { name: "driver", kind: "string", metavar: "D", help: "only volumes of volume driver D" },
     { name: "name", kind: "string", metavar: "SUBSTR", help: "only volumes whose name contains SUBSTR" },
     {
