@@ -11,6 +11,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from "a
 import { configLoader } from "../src/config/load.js";
 import type { SsmReader } from "../src/config/secrets.js";
 import type { Config } from "../src/config/types.js";
+import { ConfigError } from "../src/errors.js";
 import { lambdaDispatcher, workerFunctionName } from "../src/jobs/dispatch.js";
 import type { JobDispatcher } from "../src/jobs/job.js";
 import { addLambdaContext, createLogger, type Logger } from "../src/log.js";
@@ -66,7 +67,9 @@ function dispatcherFromEnv(env: NodeJS.ProcessEnv): JobDispatcher {
   const functionName = workerFunctionName(env);
   if (functionName) return lambdaDispatcher({ functionName });
   return async () => {
-    throw new Error("DVOL_WORKER_FUNCTION is not set: there is no worker to hand jobs to");
+    throw new ConfigError("DVOL_WORKER_FUNCTION is not set: there is no worker to hand jobs to", {
+      hint: "Deploy with serverless.yml, which sets it to the worker function's name.",
+    });
   };
 }
 

@@ -348,6 +348,25 @@ function preview(value: unknown): string {
   return (text ?? String(value)).slice(0, 200);
 }
 
+/**
+ * The worker could not be handed a job: Lambda did not accept the asynchronous invocation (an
+ * answer other than 202 Accepted) or did not answer within the dispatch deadline. Nothing ran.
+ */
+export class JobDispatchError extends DvolError {
+  readonly kind = "job-dispatch";
+  constructor(
+    /** The worker function's name or ARN. */
+    readonly functionName: string,
+    detail: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`invoking ${functionName}: ${detail}`, {
+      ...options,
+      hint: "Try again in a moment; if it persists, check the worker function and the Slack function's permission to invoke it.",
+    });
+  }
+}
+
 /** The request was opened and approved, but its execution did not complete (it can be resumed). */
 export class DeletionIncompleteError extends DvolError {
   readonly kind = "deletion-incomplete";
@@ -383,6 +402,7 @@ export const ERROR_KINDS = {
   "slack-post": "failure",
   "not-a-job": "failure",
   "untold-failure": "failure",
+  "job-dispatch": "failure",
 } as const satisfies Record<string, "usage" | "failure">;
 
 export type ErrorKind = keyof typeof ERROR_KINDS;

@@ -7,7 +7,7 @@
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import pLimit from "p-limit";
 import { cached } from "../cached.js";
-import { describeError } from "../errors.js";
+import { describeError, JobDispatchError } from "../errors.js";
 import { errorFields } from "../log.js";
 import type { Job, JobDispatcher } from "./job.js";
 
@@ -36,18 +36,38 @@ export function lambdaDispatcher(opts: LambdaDispatcherOptions): JobDispatcher {
       Invoke: sdk.InvokeCommand,
     })),
   );
+  const timeoutMs = opts.timeoutMs ?? DISPATCH_TIMEOUT_MS;
   return async (job: Job) => {
     const { client, Invoke } = await ready();
-    const out = await client.send(
-      new Invoke({
-        FunctionName: opts.functionName,
-        InvocationType: "Event",
-        Payload: new TextEncoder().encode(JSON.stringify(job)),
-      }),
-      { abortSignal: AbortSignal.timeout(opts.timeoutMs ?? DISPATCH_TIMEOUT_MS) },
+    // A timer of our own rather than AbortSignal.timeout: the error says what timed out, and
+    // tests drive it with fake timers.
+    const abort = new AbortController();
+    const timer = setTimeout(
+      () => abort.abort(new JobDispatchError(opts.functionName, `no answer within ${timeoutMs} ms`)),
+      timeoutMs,
     );
+    let out: { StatusCode?: number };
+    try {
+      out = await client.send(
+        new Invoke({
+          FunctionName: opts.functionName,
+          InvocationType: "Event",
+          Payload: new TextEncoder().encode(JSON.stringify(job)),
+        }),
+        { abortSignal: abort.signal },
+      );
+    } catch (err) {
+      if (err instanceof JobDispatchError) throw err;
+      if (abort.signal.aborted) throw abort.signal.reason;
+      throw new JobDispatchError(opts.functionName, describeError(err), { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
     if (out.StatusCode !== 202) {
-      throw new Error(`invoking ${opts.functionName} answered ${out.StatusCode ?? "no status"}, not 202`);
+      throw new JobDispatchError(
+        opts.functionName,
+        `answered ${out.StatusCode ?? "no status"}, not 202 Accepted`,
+      );
     }
   };
 }

@@ -154,8 +154,6 @@ function runKind<K extends Job["kind"]>(job: JobOf<K>, deps: WorkerDeps): Promis
 }
 
 /** Runs any job the handler hands over: a command, a request to open, a decision, a cleanup. */
-export function runWorkerJob(job: CommandJob, deps: WorkerDeps): Promise<JobOutcome>;
-export function runWorkerJob(job: Job, deps: WorkerDeps): Promise<WorkerOutcome>;
 export function runWorkerJob(job: Job, deps: WorkerDeps): Promise<WorkerOutcome> {
   return runKind(job, deps);
 }

@@ -21,12 +21,9 @@ let standin: SlackStandin;
 let server: RunningServer;
 const quiet = { info: () => {}, warn: () => {}, error: (m: string) => console.error(m) };
 
-beforeAll(async () => {
-  standin = await startSlackStandin({ token: BOT_TOKEN });
-  const config = writeConfig([engineHost("h", testbed.engines.docker28, testbed)], {
-    access: { channels: [CHANNEL] },
-  });
-  server = await startServer({
+/** `npm start`'s server on a free loopback port, with the test's secrets and this config file. */
+function startLocalServer(config: string): Promise<RunningServer> {
+  return startServer({
     env: {
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_BOT_TOKEN: BOT_TOKEN,
@@ -37,6 +34,13 @@ beforeAll(async () => {
     host: "127.0.0.1",
     logger: quiet,
   });
+}
+
+beforeAll(async () => {
+  standin = await startSlackStandin({ token: BOT_TOKEN });
+  server = await startLocalServer(
+    writeConfig([engineHost("h", testbed.engines.docker28, testbed)], { access: { channels: [CHANNEL] } }),
+  );
 });
 afterAll(async () => {
   await server?.stop();
@@ -181,17 +185,7 @@ describe("the local server under a burst", () => {
       ],
       { access: { channels: [CHANNEL] } },
     );
-    burstServer = await startServer({
-      env: {
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_BOT_TOKEN: BOT_TOKEN,
-        SLACK_API_URL: standin.apiUrl,
-        DVOL_CONFIG: config,
-      },
-      port: 0,
-      host: "127.0.0.1",
-      logger: quiet,
-    });
+    burstServer = await startLocalServer(config);
   });
   afterAll(async () => {
     await burstServer?.stop();

@@ -2,7 +2,8 @@
 // with the job as payload; the in-process one runs the job after the caller's turn, and logs
 // failures instead of throwing them into the request.
 import type { LambdaClient } from "@aws-sdk/client-lambda";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { JobDispatchError } from "../../../src/errors.js";
 import {
   IN_PROCESS_JOB_CONCURRENCY,
   inProcessDispatcher,
@@ -43,23 +44,52 @@ describe("lambdaDispatcher", () => {
     expect(JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array))).toEqual(job);
   });
 
-  it("fails when Lambda does not answer 202 Accepted", async () => {
+  it("fails with a typed error when Lambda does not answer 202 Accepted", async () => {
     const { client } = fakeLambda(200);
-    await expect(lambdaDispatcher({ functionName: "w", client })(job)).rejects.toThrow(/not 202/);
+    const sent = lambdaDispatcher({ functionName: "w", client })(job);
+    await expect(sent).rejects.toBeInstanceOf(JobDispatchError);
+    await expect(sent).rejects.toThrow("invoking w: answered 200, not 202 Accepted");
   });
 
-  it("gives up within its deadline when Lambda does not answer, so the ack is not late", async () => {
+  it("gives up at its deadline when Lambda does not answer, so the ack is not late", async () => {
+    vi.useFakeTimers();
+    try {
+      let aborted: unknown;
+      const client = {
+        send: (_cmd: unknown, opts?: { abortSignal?: AbortSignal }) =>
+          new Promise((_resolve, reject) => {
+            opts?.abortSignal?.addEventListener("abort", () => {
+              aborted = opts.abortSignal?.reason;
+              reject(new Error("Request aborted"));
+            });
+          }),
+      } as unknown as LambdaClient;
+      const sent = lambdaDispatcher({ functionName: "w", client, timeoutMs: 1500 })(job);
+      const settled = sent.then(
+        () => "resolved",
+        (err: unknown) => err,
+      );
+      await vi.advanceTimersByTimeAsync(1499);
+      expect(aborted).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(1);
+      const err = await settled;
+      expect(err).toBeInstanceOf(JobDispatchError);
+      expect(String(err)).toContain("invoking w: no answer within 1500 ms");
+      expect(aborted).toBe(err);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("names the worker when the SDK call itself fails", async () => {
     const client = {
-      send: (_cmd: unknown, opts?: { abortSignal?: AbortSignal }) =>
-        new Promise((_resolve, reject) => {
-          opts?.abortSignal?.addEventListener("abort", () => reject(new Error("Request aborted")));
-        }),
+      send: async () => {
+        throw new Error("AccessDeniedException: not authorized to perform lambda:InvokeFunction");
+      },
     } as unknown as LambdaClient;
-    const t0 = Date.now();
-    await expect(lambdaDispatcher({ functionName: "w", client, timeoutMs: 50 })(job)).rejects.toThrow(
-      /aborted/,
-    );
-    expect(Date.now() - t0).toBeLessThan(1000);
+    const sent = lambdaDispatcher({ functionName: "dvol-dev-worker", client })(job);
+    await expect(sent).rejects.toBeInstanceOf(JobDispatchError);
+    await expect(sent).rejects.toThrow(/invoking dvol-dev-worker: .*AccessDenied/);
   });
 
   it("reads the function name from DVOL_WORKER_FUNCTION", () => {
