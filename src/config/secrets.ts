@@ -134,7 +134,7 @@ const ACCESS_HINT =
  * SsmParameterError already, or one of the SDK's: its "Region is missing", a
  * CredentialsProviderError, or a service exception named by SSM's error type).
  */
-export function ssmReadFailure(parameter: string, err: unknown): SsmParameterError {
+function ssmReadFailure(parameter: string, err: unknown): SsmParameterError {
   if (err instanceof SsmParameterError) return err;
   const e = err as { name?: unknown; message?: unknown } | null | undefined;
   const name = typeof e?.name === "string" ? e.name : "Error";

@@ -110,10 +110,7 @@ function workerContext(
  * (the handler decided what user IDs and "*" tell; user groups are looked up here), delivered by
  * its entry. A refusal is told to the person who typed it, and nothing runs.
  */
-export async function runCommandJob(
-  job: CommandJob | OpenRequestJob,
-  deps: WorkerDeps,
-): Promise<WorkerOutcome> {
+async function runCommandJob(job: CommandJob | OpenRequestJob, deps: WorkerDeps): Promise<WorkerOutcome> {
   let config: Config;
   let cmd: CommandOf;
   try {

@@ -106,7 +106,7 @@ export function ephemeral(msg: SlackMessage): RespondArguments {
 }
 
 /** The DecideJob of a click on a request's Approve or Reject button, or null for any other action. */
-export function decideJobOf(body: unknown, action: unknown, at: Date): DecideJob | null {
+function decideJobOf(body: unknown, action: unknown, at: Date): DecideJob | null {
   const b = body as Partial<BlockButtonAction> | null;
   const a = action as Partial<BlockButtonAction["actions"][number]> | null;
   if (b?.type !== "block_actions" || a?.type !== "button" || typeof a.action_id !== "string") return null;
@@ -160,7 +160,7 @@ export function cleanupJobOf(body: unknown, action: unknown, at: Date): CleanupJ
 }
 
 /** Registers dvol's listeners on a Bolt app. */
-export function registerDvol(app: App, deps: DvolRouterDeps): void {
+function registerDvol(app: App, deps: DvolRouterDeps): void {
   const log = deps.logger ?? console;
   const now = deps.now ?? (() => new Date());
 

@@ -75,7 +75,7 @@ export async function verifyAndParse(
 }
 
 /** Parses a verified Slack body: form fields (slash commands), `payload=` JSON (interactivity), or JSON. */
-export function parseSlackBody(body: Buffer, contentType: string | undefined): ParsedBody {
+function parseSlackBody(body: Buffer, contentType: string | undefined): ParsedBody {
   const type = mediaType(contentType);
   const text = body.toString("utf8");
   if (type === "application/x-www-form-urlencoded") {
@@ -115,7 +115,7 @@ function sample(v: unknown): string {
  * `actions[0].action_id`, `user`, `team`); the router reads a command's channel, user and
  * response_url.
  */
-export function shapeOf(body: Record<string, unknown>): Shape {
+function shapeOf(body: Record<string, unknown>): Shape {
   if (body.ssl_check !== undefined) return { ok: true, kind: "ssl_check" };
   if (body.type === "url_verification") {
     return isText(body.challenge)
