@@ -40,5 +40,24 @@ export function cliDeletion(env: NodeJS.ProcessEnv, yes: boolean): DeletionSetti
     actor: { user: operator, channel: null },
     resolveGroup: cliGroups,
     executor: `${operator}@${hostname()}:${process.pid}`,
+    executorGone: cliExecutorGone,
   };
+}
+
+/**
+ * Whether an executor is a dvol CLI process of this machine (`cli:<user>@<host>:<pid>#…`) that no
+ * longer runs (killed with SIGKILL, say): its request can be paused and resumed at once, without
+ * waiting for its lease to run out. Any other executor is not known to be gone.
+ */
+export function cliExecutorGone(executor: string, host: string = hostname()): boolean {
+  const m = /^cli:[^@]*@(.+):(\d+)(?:#[0-9a-f]+)?$/.exec(executor);
+  if (!m || m[1] !== host) return false;
+  const pid = Number(m[2]);
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return err instanceof Error && "code" in err && err.code === "ESRCH";
+  }
 }

@@ -1,4 +1,5 @@
 import { EXIT_OUTPUT_FAILED, main } from "./cli.js";
+import { stopOnSignals } from "./cli-signals.js";
 import { fileErrorText } from "./errors.js";
 import { terminalSafe } from "./format.js";
 
@@ -23,6 +24,13 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
 // stderr gone too: nothing more can be said.
 process.stderr.on("error", () => {});
 
+// SIGINT/SIGTERM while deleting: no new deletion starts, the request is paused (cli-signals.ts).
+const signals = stopOnSignals(
+  process,
+  (line) => process.stderr.write(`${line}\n`),
+  (code) => process.exit(code),
+);
+
 // Engine data (labels, names, error texts) never reaches the terminal as control sequences.
 main(process.argv.slice(2), {
   stdout: (t) => {
@@ -31,9 +39,11 @@ main(process.argv.slice(2), {
   stderr: (t) => process.stderr.write(`${terminalSafe(t)}\n`),
   env: process.env,
   cwd: process.cwd(),
+  stopRequested: signals.stopRequested,
   ...(VERSION === undefined ? {} : { version: VERSION }),
 }).then(
   (code) => {
+    signals.dispose();
     process.exitCode = outputFailed ? EXIT_OUTPUT_FAILED : code;
   },
   (err) => {

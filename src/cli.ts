@@ -1,3 +1,4 @@
+import type { StopRequest } from "./approvals/execute.js";
 import { cached } from "./cached.js";
 import { cliDeletion, type StoreOpener } from "./cli-deletion.js";
 import { parseCommand } from "./commands/parse.js";
@@ -32,6 +33,8 @@ export interface CliIo {
   now?: () => Date;
   /** What --version prints (the bundle's, from package.json at build time). */
   version?: string;
+  /** A stop asked for (SIGINT/SIGTERM, cli-signals.ts): deletions stop starting, the request is paused. */
+  stopRequested?: () => StopRequest | null;
 }
 
 const CLI_USAGE =
@@ -102,7 +105,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           store ??= open(io.env, io.cwd);
           return store;
         },
-        deletion: cliDeletion(io.env, opts.yes),
+        deletion: { ...cliDeletion(io.env, opts.yes), stopRequested: io.stopRequested },
       });
     } finally {
       // Opened only by the commands that use it (rm and prune with --yes, requests, report).

@@ -10,6 +10,14 @@
  * outcomes and sends nothing. A retry after the lease ran out (the executor crashed) takes over:
  * volumes with a recorded outcome are not touched again; each other one is re-checked: gone means
  * the crashed attempt deleted it (reported as deleted), still there and unchanged means delete it.
+ *
+ * An execution that cannot end is paused (SPEC §4.6), never left "executing": the host unreachable
+ * when opened or mid-way (the volumes not reached stay without an outcome), a volume that failed
+ * (retried on resume), or a stop asked for (`stopRequested`: the CLI got SIGINT/SIGTERM, the
+ * worker is near its deadline). A stop is polled before each volume is started; the ones in flight
+ * finish and are recorded. A stop with `handOver` leaves the request executing with no executor,
+ * for a fresh invocation to continue at once. A request past its lapse time (requests.ttlHours
+ * after its approval) lapses at the claim instead of executing.
  */
 import { randomBytes } from "node:crypto";
 import { resolveHost } from "../config/targets.js";
@@ -17,13 +25,13 @@ import type { Config, HostConfig } from "../config/types.js";
 import type { ConnectionFactory, EngineConnection } from "../docker/connection.js";
 import { Engine, type EngineVersion } from "../docker/engine.js";
 import { classifyFailure } from "../docker/failures.js";
-import { describeError, VolumeNotFoundError } from "../errors.js";
-import type { DeletionRequest, PlannedVolume, VolumeOutcome } from "../store/records.js";
+import { describeError, HostError, VolumeNotFoundError } from "../errors.js";
+import type { DeletionRequest, PauseRecord, PlannedVolume, VolumeOutcome } from "../store/records.js";
 import type { Store } from "../store/store.js";
 import { usedByDetail, volumeIdentity } from "./plan.js";
 import { protectionOf } from "./policy.js";
 import { forEachLimited } from "./pool.js";
-import { audit, auditSeq, writeNext } from "./requests.js";
+import { audit, auditSeq, isLapsed, lapse, writeNext } from "./requests.js";
 
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_LEASE_MS = 120_000;
@@ -48,6 +56,20 @@ export interface ExecuteDeps {
    * to simulate a crash: the execution stops at once, records nothing more and keeps its lease.
    */
   afterDelete?: (name: string, deletedSoFar: number) => void | Promise<void>;
+  /**
+   * Polled before each volume is started: a stop asked for (the CLI's signals, the worker's
+   * deadline). Null to go on.
+   */
+  stopRequested?: () => StopRequest | null;
+}
+
+/** Why an execution should stop starting volumes. */
+export interface StopRequest {
+  kind: "deadline" | "signal";
+  /** For people: "the dvol process got SIGINT", "the worker is near its time limit". */
+  reason: string;
+  /** Leave the request executing, with no executor, for a fresh invocation to continue it. */
+  handOver?: boolean;
 }
 
 export type ExecutionResult =
@@ -57,7 +79,13 @@ export type ExecutionResult =
   | { status: "busy"; request: DeletionRequest }
   /** Taken over by another executor while this one worked (this one's lease had run out). */
   | { status: "lost"; request: DeletionRequest }
-  /** Pending, rejected or expired: nothing to execute. */
+  /** Stopped before the end (`request.paused` says why); resumed by an approver, or cancelled. */
+  | { status: "paused"; request: DeletionRequest }
+  /** Stopped for a fresh invocation to continue: the request is executing with no executor. */
+  | { status: "handed-over"; request: DeletionRequest }
+  /** Not finished within requests.ttlHours of its approval: it lapsed here, and nothing ran. */
+  | { status: "lapsed"; request: DeletionRequest }
+  /** Pending, paused (resume it first), or over (rejected, expired, cancelled, lapsed). */
   | { status: "not-approved"; request: DeletionRequest }
   | { status: "not-found"; id: string };
 
@@ -76,6 +104,11 @@ async function claim(
     if (r.status === "done") return { status: "done", request: r, replay: true };
     if (r.status !== "approved" && r.status !== "executing") return { status: "not-approved", request: r };
     const now = deps.now().getTime();
+    if (isLapsed(r, deps.now())) {
+      const lapsed = await lapse({ store: deps.store, now: deps.now }, r);
+      if (lapsed === null) continue;
+      return { status: "lapsed", request: lapsed };
+    }
     if (r.status === "executing" && r.executor !== null && r.leaseUntil !== null) {
       if (Date.parse(r.leaseUntil) > now) return { status: "busy", request: r };
     }
@@ -85,9 +118,12 @@ async function claim(
       leaseUntil: iso(now + leaseMs),
     });
     if (!next) continue;
-    // An executor was at work (it may have deleted volumes without recording them); a claim
-    // released before anything was sent (executor null) is not a takeover.
-    const takeover = r.status === "executing" && r.executor !== null;
+    // An executor was at work (it may have deleted volumes without recording them), or one was
+    // paused (its volumes in flight when the host went away may be gone); a claim released before
+    // anything was sent, or handed over after everything sent was recorded, is not a takeover.
+    const takeover =
+      (r.status === "executing" && r.executor !== null) ||
+      (r.status === "approved" && r.paused?.unrecorded === true);
     await audit(deps.store, next, deps.now(), auditSeq(next.version), me, "executing", {
       takeover,
       previousExecutor: r.executor,
@@ -303,8 +339,14 @@ async function deleteIfSafe(
     }
     return { outcome: { name: v.name, result: "deleted", freedBytes: v.sizeBytes }, sent: true };
   } catch (err) {
+    if (isUnreachable(err)) throw err;
     return { outcome: failed(v.name, err), sent: false };
   }
+}
+
+/** The host went away (refused, timed out, TLS, DNS), as opposed to answering with an error. */
+function isUnreachable(err: unknown): err is HostError {
+  return err instanceof HostError && err.failure !== "api";
 }
 
 /** Executes an approved request (or resumes one whose executor stopped). See the module comment. */
@@ -320,35 +362,34 @@ export async function executeRequest(deps: ExecuteDeps, id: string): Promise<Exe
   try {
     engines = await HostEngines.open(resolveHost(deps.config, claimed.request.host), deps.connect);
   } catch (err) {
-    // Nothing was sent by this attempt: let the next one claim it at once (still as a takeover when
-    // this one was: the attempt before may have deleted volumes), and say why this one could not.
-    const released = await writeNext(
-      deps.store,
-      ledger.request,
-      takeover ? { leaseUntil: iso(deps.now().getTime()) } : { executor: null, leaseUntil: null },
-    );
-    if (released) {
-      await audit(deps.store, released, deps.now(), auditSeq(released.version), me, "executing", {
-        released: true,
-        error: describeError(err),
-      });
-    }
-    throw err;
+    // Nothing was sent by this attempt; paused, with what was done before kept.
+    return pause(deps, ledger.request, me, { kind: "unreachable", reason: describeError(err) }, takeover);
   }
 
   const done = new Set(ledger.request.outcomes.map((o) => o.name));
   const todo = ledger.request.plan.filter((v) => !done.has(v.name));
   let deleted = 0;
   let crash: unknown;
+  let unreachable: HostError | undefined;
+  const stopping: { asked: StopRequest | null } = { asked: null };
+  const stopNow = (): boolean => {
+    stopping.asked ??= deps.stopRequested?.() ?? null;
+    return stopping.asked !== null || unreachable !== undefined || ledger.stopped;
+  };
   try {
     await forEachLimited(
       todo,
       deps.concurrency ?? DEFAULT_CONCURRENCY,
       async (v) => {
-        const { outcome, sent } = await engines
+        const done = await engines
           .use((engine) => deleteIfSafe(engine, v, deps.config, takeover, () => ledger.holdLease()))
-          .catch((err: unknown) => ({ outcome: failed(v.name, err), sent: false }));
-        if (ledger.crashed) return;
+          .catch((err: unknown) => {
+            if (!isUnreachable(err)) return { outcome: failed(v.name, err), sent: false };
+            unreachable ??= err; // this volume stays without an outcome: resumed later
+            return null;
+          });
+        if (ledger.crashed || done === null) return;
+        const { outcome, sent } = done;
         if (sent && outcome.result === "deleted" && deps.afterDelete) {
           try {
             await deps.afterDelete(v.name, ++deleted);
@@ -360,7 +401,7 @@ export async function executeRequest(deps: ExecuteDeps, id: string): Promise<Exe
         }
         ledger.record(outcome);
       },
-      () => ledger.stopped,
+      stopNow,
     );
     await ledger.settle();
   } finally {
@@ -368,13 +409,81 @@ export async function executeRequest(deps: ExecuteDeps, id: string): Promise<Exe
     ledger.close();
   }
   if (crash !== undefined) throw crash;
-  if (ledger.lost) {
-    const now = await deps.store.getRequest(id);
-    return now?.status === "done"
-      ? { status: "done", request: now, replay: false }
-      : { status: "lost", request: now ?? ledger.request };
+  if (ledger.lost) return lostOrDone(deps, ledger.request);
+  const end = ledger.request;
+  const recorded = new Set(end.outcomes.map((o) => o.name));
+  const left = end.plan.length - recorded.size;
+  const stopped = stopping.asked;
+  if (unreachable !== undefined) {
+    return pause(
+      deps,
+      end,
+      me,
+      { kind: "unreachable", reason: describeError(unreachable), unrecorded: true },
+      takeover,
+    );
   }
-  return finish(deps, ledger.request, me, takeover);
+  if (stopped !== null && left > 0) {
+    if (stopped.handOver) return handOver(deps, end, me, stopped);
+    return pause(deps, end, me, { kind: stopped.kind, reason: stopped.reason }, takeover);
+  }
+  const failures = end.outcomes.filter((o) => o.result === "failed");
+  if (failures.length > 0) {
+    const first = failures[0];
+    const reason = `${failures.length} failed${first?.result === "failed" ? ` (${first.name}: ${first.error.split("\n")[0]})` : ""}`;
+    return pause(deps, end, me, { kind: "failure", reason }, takeover);
+  }
+  return finish(deps, end, me, takeover);
+}
+
+/** Writes the request as paused, with why, and releases the lease; audited. */
+async function pause(
+  deps: ExecuteDeps,
+  request: DeletionRequest,
+  me: string,
+  why: Omit<PauseRecord, "at">,
+  takeover: boolean,
+): Promise<ExecutionResult> {
+  const at = deps.now();
+  const paused = await writeNext(deps.store, request, {
+    status: "paused",
+    executor: null,
+    leaseUntil: null,
+    // A takeover that stopped again leaves what the run before it may have sent still unrecorded.
+    paused: { ...why, unrecorded: why.unrecorded === true || takeover, at: at.toISOString() },
+  });
+  if (!paused) return lostOrDone(deps, request);
+  await audit(deps.store, paused, at, auditSeq(paused.version), me, "paused", {
+    ...why,
+    ...countOutcomes(paused.outcomes),
+    remaining: paused.plan.length - paused.outcomes.length,
+  });
+  return { status: "paused", request: paused };
+}
+
+/** Leaves the request executing with no executor, for the next invocation to claim at once. */
+async function handOver(
+  deps: ExecuteDeps,
+  request: DeletionRequest,
+  me: string,
+  stop: StopRequest,
+): Promise<ExecutionResult> {
+  const at = deps.now();
+  const next = await writeNext(deps.store, request, { executor: null, leaseUntil: null });
+  if (!next) return lostOrDone(deps, request);
+  await audit(deps.store, next, at, auditSeq(next.version), me, "handover", {
+    reason: stop.reason,
+    recorded: next.outcomes.length,
+    remaining: next.plan.length - next.outcomes.length,
+  });
+  return { status: "handed-over", request: next };
+}
+
+async function lostOrDone(deps: ExecuteDeps, request: DeletionRequest): Promise<ExecutionResult> {
+  const now = await deps.store.getRequest(request.id);
+  return now?.status === "done"
+    ? { status: "done", request: now, replay: false }
+    : { status: "lost", request: now ?? request };
 }
 
 async function finish(
@@ -384,12 +493,7 @@ async function finish(
   takeover: boolean,
 ): Promise<ExecutionResult> {
   const finished = await writeNext(deps.store, request, { status: "done", leaseUntil: null });
-  if (!finished) {
-    const now = await deps.store.getRequest(request.id);
-    return now?.status === "done"
-      ? { status: "done", request: now, replay: false }
-      : { status: "lost", request: now ?? request };
-  }
+  if (!finished) return lostOrDone(deps, request);
   const c = countOutcomes(finished.outcomes);
   await audit(deps.store, finished, deps.now(), auditSeq(finished.version), me, "executed", {
     ...c,

@@ -1,13 +1,21 @@
 /**
  * The life of a deletion request over the Store (SPEC §4): opened (pending), then decided once:
- * approved, rejected, or expired after `requests.ttlHours`. Expiry is checked here against the
+ * approved, rejected, or expired after `requests.ttlHours`; an execution that stopped is paused,
+ * then resumed by an approver or cancelled by the requester or an approver; an approved request
+ * not finished within `requests.ttlHours` of its approval lapses. Expiry is checked here against the
  * injected clock, never left to the store. Every change is one conditional write on the request's
  * version, so two clicks, a Slack retry and a Lambda retry decide at most once; every step,
  * refusals included, is an audit record.
  */
 import { randomInt } from "node:crypto";
 import { NothingToDeleteError, StoreError } from "../errors.js";
-import type { AuditAction, AuditRecord, DeletionRequest } from "../store/records.js";
+import {
+  type AuditAction,
+  type AuditRecord,
+  CLOSED_STATUSES,
+  type DeletionRequest,
+  OPEN_STATUSES,
+} from "../store/records.js";
 import type { Store } from "../store/store.js";
 import type { DeletionPlan } from "./plan.js";
 import {
@@ -15,7 +23,9 @@ import {
   type Actor,
   type GroupResolver,
   mayApprove,
+  mayCancel,
   mayReject,
+  mayResume,
   type PolicyDecision,
   type RefusalReason,
 } from "./policy.js";
@@ -31,7 +41,7 @@ export interface DecisionPolicy {
   resolveGroup: GroupResolver;
 }
 
-export type DecisionFailure = RefusalReason | "not-found" | "decided" | "expired";
+export type DecisionFailure = RefusalReason | "not-found" | "decided" | "expired" | "lapsed" | "state";
 
 export type DecisionResult =
   | { ok: true; request: DeletionRequest }
@@ -168,9 +178,33 @@ export function isExpired(request: DeletionRequest, now: Date): boolean {
   return request.status === "pending" && now.getTime() >= Date.parse(request.expiresAt);
 }
 
+/** When an approved request lapses: requests.ttlHours (as when it was opened) after its approval. */
+export function lapsesAt(r: DeletionRequest): number | null {
+  if (r.decidedAt === null) return null;
+  return Date.parse(r.decidedAt) + (Date.parse(r.expiresAt) - Date.parse(r.createdAt));
+}
+
+/** An approved, executing or paused request past its lapse time (an executing one only once its lease ran out). */
+export function isLapsed(r: DeletionRequest, now: Date): boolean {
+  if (r.status !== "approved" && r.status !== "executing" && r.status !== "paused") return false;
+  const at = lapsesAt(r);
+  if (at === null || now.getTime() < at) return false;
+  return !(r.status === "executing" && r.leaseUntil !== null && Date.parse(r.leaseUntil) > now.getTime());
+}
+
+const minute = (iso: string | null | undefined) =>
+  iso ? ` at ${iso.slice(0, 16).replace("T", " ")} UTC` : "";
+
+/** "3 of 12 deleted" (deleted so far, over the planned volumes). */
+export function progressText(r: DeletionRequest): string {
+  const deleted = r.outcomes.filter((o) => o.result === "deleted").length;
+  return `${deleted} of ${r.plan.length} deleted`;
+}
+
 /** "approved by U0BOB at 2026-11-29 14:03 UTC". */
 export function decisionText(r: DeletionRequest): string {
-  const at = r.decidedAt ? ` at ${r.decidedAt.slice(0, 16).replace("T", " ")} UTC` : "";
+  const at = minute(r.decidedAt);
+  const by = `approved by ${r.decidedBy ?? "someone"}${at}`;
   switch (r.status) {
     case "pending":
       return "waiting for an approver";
@@ -180,9 +214,15 @@ export function decisionText(r: DeletionRequest): string {
       return `rejected by ${r.decidedBy ?? "someone"}${at}`;
     case "approved":
     case "executing":
-      return `approved by ${r.decidedBy ?? "someone"}${at}, being executed`;
+      return `${by}, being executed`;
+    case "paused":
+      return `${by}; paused: ${progressText(r)}; ${r.paused?.reason ?? "stopped"}`;
     case "done":
-      return `approved by ${r.decidedBy ?? "someone"}${at} and executed`;
+      return `${by} and executed`;
+    case "cancelled":
+      return `cancelled by ${r.closedBy ?? "someone"}${minute(r.closedAt)}; ${progressText(r)}`;
+    case "lapsed":
+      return `${by}; lapsed${minute(r.closedAt)}, not finished in time; ${progressText(r)}`;
   }
 }
 
@@ -205,9 +245,39 @@ function alreadyDecided(r: DeletionRequest): DecisionResult {
   };
 }
 
-/** Marks a pending request past its expiry as expired (audited). Returns the request as it now is. */
+/**
+ * Marks an approved request past its lapse time as lapsed (audited, with what had been done).
+ * Null when another writer came first (look again).
+ */
+export async function lapse(deps: RequestDeps, r: DeletionRequest): Promise<DeletionRequest | null> {
+  const now = deps.now();
+  const next = await writeNext(deps.store, r, {
+    status: "lapsed",
+    executor: null,
+    leaseUntil: null,
+    closedBy: SYSTEM_ACTOR,
+    closedAt: now.toISOString(),
+  });
+  if (!next) return null;
+  await audit(deps.store, next, now, auditSeq(next.version), SYSTEM_ACTOR, "lapsed", {
+    lapsedAt: new Date(lapsesAt(r) ?? now.getTime()).toISOString(),
+    previousStatus: r.status,
+    done: progressText(next),
+  });
+  return next;
+}
+
+/**
+ * Marks a pending request past its expiry as expired, and an approved one past its lapse time as
+ * lapsed (audited). Returns the request as it now is.
+ */
 export async function expireIfDue(deps: RequestDeps, request: DeletionRequest): Promise<DeletionRequest> {
   let current: DeletionRequest | null = request;
+  while (current && isLapsed(current, deps.now())) {
+    const lapsed = await lapse(deps, current);
+    if (lapsed) return lapsed;
+    current = await deps.store.getRequest(request.id);
+  }
   while (current && isExpired(current, deps.now())) {
     const now = deps.now();
     const next = await writeNext(deps.store, current, { status: "expired", decidedAt: now.toISOString() });
@@ -222,14 +292,16 @@ export async function expireIfDue(deps: RequestDeps, request: DeletionRequest): 
   return current ?? request;
 }
 
-/** Expires every pending request that is past its expiry; returns those it expired. */
+/** Expires every pending request past its expiry and lapses every approved one past its lapse time; returns those. */
 export async function expireDue(deps: RequestDeps): Promise<DeletionRequest[]> {
-  const pending = await deps.store.listRequests({ statuses: ["pending"] });
+  const open = await deps.store.listRequests({ statuses: OPEN_STATUSES });
   const expired: DeletionRequest[] = [];
-  for (const r of pending) {
-    if (!isExpired(r, deps.now())) continue;
+  for (const r of open) {
+    if (!isExpired(r, deps.now()) && !isLapsed(r, deps.now())) continue;
     const after = await expireIfDue(deps, r);
-    if (after.status === "expired" && after.version !== r.version) expired.push(after);
+    if ((after.status === "expired" || after.status === "lapsed") && after.version !== r.version) {
+      expired.push(after);
+    }
   }
   return expired;
 }
@@ -336,8 +408,185 @@ export async function requestsOverview(
 ): Promise<{ open: DeletionRequest[]; decided: DeletionRequest[] }> {
   await expireDue(deps);
   const [open, decided] = await Promise.all([
-    deps.store.listRequests({ statuses: ["pending", "approved", "executing"] }),
-    deps.store.listRequests({ statuses: ["done", "rejected", "expired"], limit: opts.decidedLimit ?? 10 }),
+    deps.store.listRequests({ statuses: OPEN_STATUSES }),
+    deps.store.listRequests({ statuses: CLOSED_STATUSES, limit: opts.decidedLimit ?? 10 }),
   ]);
   return { open, decided };
+}
+
+// ---------------------------------------------------------------------------------------------
+// resume and cancel (SPEC §4.6)
+
+export type LifeAction = "resume" | "cancel";
+
+function notFound(id: string): DecisionResult {
+  return {
+    ok: false,
+    reason: "not-found",
+    message: `There is no deletion request ${id}.`,
+    hint: "See the open ones with: requests",
+    request: null,
+  };
+}
+
+/** Why `action` cannot apply to `r` in its state, or null when it can. */
+function wrongState(r: DeletionRequest, action: LifeAction): DecisionResult | null {
+  const can = action === "resume" ? ["paused"] : ["pending", "approved", "paused"];
+  if (can.includes(r.status)) return null;
+  if (r.status === "lapsed") {
+    return {
+      ok: false,
+      reason: "lapsed",
+      message: `${r.id} has lapsed (${decisionText(r)}): it will not be ${action === "resume" ? "resumed" : "cancelled"}.`,
+      hint: `Nothing more will be deleted; open a new request if the other volumes should still go: ${r.command}`,
+      request: r,
+    };
+  }
+  const what =
+    r.status === "executing"
+      ? "it is being executed right now"
+      : r.status === "approved"
+        ? "it is approved and about to run, not paused"
+        : r.status === "pending"
+          ? "it is waiting for an approver, not paused"
+          : "it is over";
+  return {
+    ok: false,
+    reason: "state",
+    message: `${r.id}: nothing to ${action}: ${what} (${decisionText(r)}).`,
+    hint: "See where it stands with: requests",
+    request: r,
+  };
+}
+
+/**
+ * Resumes or cancels a request once: it must exist, be in a state the action applies to and not
+ * have lapsed, and the actor must be allowed; then one conditional write changes it (a concurrent
+ * change that came first wins). A resume puts a paused request back to approved, with the failed
+ * volumes' outcomes dropped so that they are tried again; the execution that follows re-checks every
+ * remaining volume as at approval. A cancel never undoes a deletion: the audit says what was done.
+ */
+async function change(
+  deps: RequestDeps,
+  id: string,
+  actor: Actor,
+  action: LifeAction,
+  allow: (request: DeletionRequest) => Promise<PolicyDecision>,
+  detail: Record<string, unknown> = {},
+): Promise<DecisionResult> {
+  for (;;) {
+    let current = await deps.store.getRequest(id);
+    if (!current) return notFound(id);
+    current = await expireIfDue(deps, current);
+    if (current.status === "expired") return alreadyDecided(current);
+    const refused = wrongState(current, action);
+    if (refused) return refused;
+
+    const allowed = await allow(current);
+    if (!allowed.ok) {
+      await audit(
+        deps.store,
+        current,
+        deps.now(),
+        auditSeq(current.version, 900 + randomInt(100)),
+        actor.user,
+        "refused",
+        { tried: action, reason: allowed.reason, message: allowed.message },
+      );
+      return { ...allowed, request: current };
+    }
+    const now = deps.now();
+    const next = await writeNext(
+      deps.store,
+      current,
+      action === "resume"
+        ? { status: "approved", outcomes: current.outcomes.filter((o) => o.result !== "failed") }
+        : { status: "cancelled", closedBy: actor.user, closedAt: now.toISOString() },
+    );
+    if (!next) continue;
+    await audit(
+      deps.store,
+      next,
+      now,
+      auditSeq(next.version),
+      actor.user,
+      action === "resume" ? "resumed" : "cancelled",
+      {
+        channel: actor.channel,
+        previousStatus: current.status,
+        done: progressText(current),
+        remaining: current.plan.length - current.outcomes.filter((o) => o.result !== "failed").length,
+        ...detail,
+      },
+    );
+    return { ok: true, request: next };
+  }
+}
+
+/** An approver resumes a paused request (then executes it). */
+export function resumeRequest(
+  deps: RequestDeps,
+  id: string,
+  actor: Actor,
+  policy: DecisionPolicy,
+): Promise<DecisionResult> {
+  return change(deps, id, actor, "resume", (r) => mayResume(policy.access, r, actor, policy.resolveGroup));
+}
+
+/** The requester or an approver cancels a pending, approved or paused request. */
+export function cancelRequest(
+  deps: RequestDeps,
+  id: string,
+  actor: Actor,
+  policy: DecisionPolicy,
+): Promise<DecisionResult> {
+  return change(deps, id, actor, "cancel", (r) => mayCancel(policy.access, r, actor, policy.resolveGroup));
+}
+
+/** The CLI's resume or cancel: an operator holding the host's certificates (see approveAsOperator). */
+export function changeAsOperator(
+  deps: RequestDeps,
+  id: string,
+  operator: string,
+  action: LifeAction,
+): Promise<DecisionResult> {
+  return change(deps, id, { user: operator, channel: null }, action, async () => ({ ok: true }), {
+    via: "cli",
+  });
+}
+
+/**
+ * An executing request whose executor is gone (a CLI process on this machine that no longer runs,
+ * killed with SIGKILL, say) is marked paused, so that it can be resumed: the resumed execution takes
+ * over, and a planned volume already gone is recorded as deleted by the run that stopped, never
+ * deleted twice. `isGone` tells, from the executor's name, that it is certainly gone.
+ */
+export async function pauseIfExecutorGone(
+  deps: RequestDeps,
+  r: DeletionRequest,
+  isGone: (executor: string) => boolean,
+): Promise<DeletionRequest> {
+  let current: DeletionRequest | null = r;
+  while (current && current.status === "executing" && current.executor !== null) {
+    const leaseOver = current.leaseUntil !== null && Date.parse(current.leaseUntil) <= deps.now().getTime();
+    if (!leaseOver && !isGone(current.executor)) return current;
+    const now = deps.now();
+    const reason = `its executor stopped without a word (${current.executor}); volumes it was deleting are checked again`;
+    const next = await writeNext(deps.store, current, {
+      status: "paused",
+      executor: null,
+      leaseUntil: null,
+      paused: { kind: "signal", reason, at: now.toISOString(), unrecorded: true },
+    });
+    if (next) {
+      await audit(deps.store, next, now, auditSeq(next.version), SYSTEM_ACTOR, "paused", {
+        kind: "signal",
+        reason,
+        done: progressText(next),
+      });
+      return next;
+    }
+    current = await deps.store.getRequest(r.id);
+  }
+  return current ?? r;
 }

@@ -3,22 +3,11 @@
  * it runs, with a typed result, its text (the CLI's output, and the file attached in Slack), its
  * JSON and whether it succeeded; and what a run may use (RunContext).
  */
-import type { Actor, GroupResolver } from "../approvals/policy.js";
 import type { CommandContext } from "../docker/context.js";
 import type { Store } from "../store/store.js";
-import type { DeletionMode } from "./delete/run.js";
+import type { DeletionSetting } from "./delete/run.js";
 import type { CommandName, CommandOf } from "./parse.js";
 import type { ResultOf } from "./results.js";
-
-/** How rm and prune run here, and who acts. */
-export interface DeletionSetting {
-  mode: DeletionMode;
-  actor: Actor;
-  resolveGroup: GroupResolver;
-  /** Names the executor in the lease and the audit (mode "execute"). */
-  executor?: string;
-  concurrency?: number;
-}
 
 /**
  * What a command may use, each made on first use: the config, the hosts and the clock (help uses
@@ -29,6 +18,8 @@ export interface RunContext {
   store: () => Promise<Store>;
   deletion: DeletionSetting;
 }
+
+export type { DeletionSetting };
 
 export interface CommandEntry<K extends CommandName> {
   run(cmd: CommandOf<K>, ctx: RunContext): Promise<ResultOf<K>>;

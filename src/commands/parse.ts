@@ -30,7 +30,8 @@ export type Command =
   | { name: "inspect"; host: string; volume: string }
   | RmCommand
   | PruneCommand
-  | { name: "requests" }
+  | { name: "requests"; action: null; id: null }
+  | { name: "requests"; action: "resume" | "cancel"; id: string }
   | { name: "report"; target: string | null };
 
 export type CommandName = Command["name"];
@@ -226,8 +227,18 @@ function build(spec: CommandSpec, pos: string[], opts: Map<string, OptionValue>)
         olderThan,
       };
     }
-    case "requests":
-      return { name: "requests" };
+    case "requests": {
+      const action = pos[0] ?? null;
+      if (action === null) return { name: "requests", action: null, id: null };
+      if (action !== "resume" && action !== "cancel") {
+        fail(spec, `"${truncate(action)}" is not resume or cancel`);
+      }
+      const id = pos[1]?.toUpperCase();
+      if (id === undefined) fail(spec, `${action} needs the request's id (DR-…)`);
+      if (!/^DR-[0-9A-Z]{8}$/.test(id))
+        fail(spec, `"${truncate(pos[1] ?? "")}" is not a request id (DR- and 8 letters or digits)`);
+      return { name: "requests", action, id };
+    }
     case "report":
       return { name: "report", target: pos[0] ?? null };
     default:

@@ -15,7 +15,7 @@ export interface OptionSpec {
   help: string;
 }
 
-export type ArgKind = "host" | "target" | "volume" | "topic";
+export type ArgKind = "host" | "target" | "volume" | "topic" | "action" | "request";
 
 export interface ArgSpec {
   name: string;

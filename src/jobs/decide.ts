@@ -34,6 +34,8 @@ import { groupResolver, inThread, makeTell, type RequestJobDeps, showState } fro
 export type DecideOutcome =
   | { status: "rejected"; request: DeletionRequest }
   | { status: "executed"; request: DeletionRequest }
+  /** Stopped before the end, on record and said in the thread (resume or cancel it). */
+  | { status: "paused"; request: DeletionRequest }
   /** Nothing changed; the person who clicked was told why (ephemeral) when `told`. */
   | {
       status: "refused" | "decided" | "expired" | "not-found" | "busy" | "failed";
@@ -178,10 +180,19 @@ async function execute(
       // Another executor took over and reports the outcome itself.
       log.warn(`dvol: ${request.id}: another executor took over`);
       return { status: "busy", error: "taken over", told: false, request: result.request };
+    case "paused":
+    case "handed-over":
+      // Stopped before the end (the host went away, a volume failed): on record, and said in the
+      // thread and the parent message; an approver resumes it, or it is cancelled.
+      log.warn(`dvol: ${request.id}: paused: ${result.request.paused?.reason ?? result.status}`);
+      await inThread(deps, result.request, renderRequestOutcome(result.request));
+      await showState(deps, result.request, job.messageTs, now());
+      return { status: "paused", request: result.request };
+    case "lapsed":
     case "not-approved":
       return {
         status: "decided",
-        error: "not approved",
+        error: result.status === "lapsed" ? "lapsed" : "not approved",
         told: await tell(renderAlreadyDecided(result.request, now())),
         request: result.request,
       };

@@ -14,7 +14,7 @@ import { describeError, GroupLookupError } from "../errors.js";
 import { errorFields } from "../log.js";
 import { type SlackThreadOutbox, slackErrorCode } from "../slack/post.js";
 import { renderError } from "../slack/render-error.js";
-import type { DeletionRequest } from "../store/records.js";
+import { CLOSED_STATUSES, type DeletionRequest } from "../store/records.js";
 import type { Store } from "../store/store.js";
 import type { CommandJob } from "./job.js";
 import { tellPerson } from "./run-job.js";
@@ -86,7 +86,7 @@ export async function showState(
 ): Promise<void> {
   const log = deps.logger ?? console;
   const { channel, messageTs } = request;
-  const final = request.status === "done" || request.status === "rejected" || request.status === "expired";
+  const final = CLOSED_STATUSES.includes(request.status);
   await Promise.all([
     channel && messageTs
       ? quietly(log, `update the parent of ${request.id}`, () =>

@@ -38,7 +38,9 @@ export type JobOutcome =
   /** The policy refused the person (a user group looked up here); they were told why, ephemeral. */
   | { status: "refused"; error: string; told: boolean }
   /** It ran, but the bot could not post in the channel; the person was shown the result instead. */
-  | { status: "not-posted"; error: string; told: boolean; result: CommandResult };
+  | { status: "not-posted"; error: string; told: boolean; result: CommandResult }
+  /** A request resumed or cancelled: said in its thread and parent message, and to the person. */
+  | { status: "changed"; told: boolean; result: CommandResult };
 
 /** The notice above a result: who asked for what. Left out when the message has no room for it. */
 export function withAttribution(msg: SlackMessage, job: Pick<CommandJob, "user" | "text">): SlackMessage {

@@ -12,6 +12,7 @@ import { type Actor, type GroupResolver, mayDo } from "../approvals/policy.js";
 import { isExpired } from "../approvals/requests.js";
 import { plain } from "../blocks/blocks.js";
 import type { SlackMessage } from "../blocks/message.js";
+import { renderRequestOutcome } from "../commands/delete/slack-outcome.js";
 import type { RunContext } from "../commands/entry.js";
 import { renderHelpSlack } from "../commands/help/slack.js";
 import { renderHostsSlack } from "../commands/hosts/slack.js";
@@ -32,7 +33,14 @@ import type { Store } from "../store/store.js";
 import { type DecideOutcome, runDecide } from "./decide.js";
 import type { CleanupJob, CommandJob, Job, JobOf, OpenRequestJob } from "./job.js";
 import { type OpenOutcome, openRequestFor } from "./open-request.js";
-import { failedJob, groupResolver, makeTell, type RequestJobDeps, showState } from "./request-common.js";
+import {
+  failedJob,
+  groupResolver,
+  inThread,
+  makeTell,
+  type RequestJobDeps,
+  showState,
+} from "./request-common.js";
 import {
   deliverRead,
   type JobOutcome,
@@ -209,11 +217,51 @@ async function runReportCleanup(job: CleanupJob, deps: WorkerDeps): Promise<Work
 /** True when the job failed and nobody could be told: the invocation should fail (on-failure destination). */
 export function untold(outcome: WorkerOutcome): string | null {
   // "busy" untold: another executor has the request and reports its outcome itself.
-  if ("told" in outcome && !outcome.told && outcome.status !== "busy") return outcome.error;
+  if ("told" in outcome && !outcome.told && outcome.status !== "busy") {
+    return "error" in outcome ? outcome.error : `${outcome.status}, untold`;
+  }
   return null;
 }
 
-/** `/dvol requests`: the open requests and the last decided, posted in the channel. */
+/**
+ * `/dvol requests resume|cancel DR-…`: the policy decides (an approver resumes; the requester or an
+ * approver cancels). The thread and the parent message say what happened; the person who typed it
+ * is told (ephemeral), and a refusal changes nothing.
+ */
+async function runRequestChange(
+  cmd: CommandOf<"requests">,
+  job: CommandJob | OpenRequestJob,
+  ctx: RunContext,
+  deps: WorkerDeps,
+): Promise<JobOutcome> {
+  const log = deps.logger ?? console;
+  const now = deps.now ?? (() => new Date());
+  const tell = makeTell(deps, job.responseUrl);
+  let result: RequestsResult;
+  try {
+    result = await runCommand(cmd, ctx);
+  } catch (err) {
+    log.error(`dvol: ${job.text}: ${describeError(err)}`, errorFields(err));
+    return { status: "failed", error: describeError(err), told: await tell(renderError(err)) };
+  }
+  const change = result.change;
+  if (change === null) return { status: "failed", error: "no change", told: false };
+  if (!change.changed) {
+    log.info(`dvol: ${job.text}: refused for ${job.user}: ${change.message}`);
+    const why = `:no_entry: ${change.message}${change.hint ? `\n${change.hint}` : ""}`;
+    return { status: "refused", error: change.message, told: await tell(plain(why)) };
+  }
+  const r = change.request;
+  if (r !== null) {
+    const line =
+      r.status === "cancelled"
+        ? plain(`:no_entry_sign: ${change.message} Cancelled by <@${job.user}>.`)
+        : renderRequestOutcome(r);
+    await inThread(deps, r, line);
+    await showState(deps, r, null, now());
+  }
+  return { status: "changed", told: await tell(plain(change.message)), result };
+}
 
 /** `/dvol requests`: the open requests and the last decided, posted in the channel. */
 async function runRequestList(
@@ -222,6 +270,7 @@ async function runRequestList(
   ctx: RunContext,
   deps: WorkerDeps,
 ): Promise<JobOutcome> {
+  if (cmd.action !== null) return runRequestChange(cmd, job, ctx, deps);
   const log = deps.logger ?? console;
   const now = deps.now ?? (() => new Date());
   const tell = makeTell(deps, job.responseUrl);

@@ -1,12 +1,48 @@
 /**
  * Deletion requests (SPEC §4): the records the store keeps (so it owns their types) and every
  * front end shows. A request is decided once: pending → approved → executing → done, or
- * pending → rejected | expired.
+ * pending → rejected | expired. An execution that stops before it ends is paused (executing →
+ * paused); an approver resumes it (paused → approved), the requester or an approver cancels it
+ * (pending | approved | paused → cancelled), and an approved request not finished within
+ * `requests.ttlHours` of its approval lapses (approved | executing | paused → lapsed).
  */
 
-export type RequestStatus = "pending" | "approved" | "executing" | "done" | "rejected" | "expired";
+export type RequestStatus =
+  | "pending"
+  | "approved"
+  | "executing"
+  | "paused"
+  | "done"
+  | "rejected"
+  | "expired"
+  | "cancelled"
+  | "lapsed";
 
-export const OPEN_STATUSES: readonly RequestStatus[] = ["pending", "approved", "executing"];
+/** The statuses of a request that is not over: it may still delete something. */
+export const OPEN_STATUSES: readonly RequestStatus[] = ["pending", "approved", "executing", "paused"];
+/** The statuses of a request that is over: nothing more will be deleted. */
+export const CLOSED_STATUSES: readonly RequestStatus[] = [
+  "done",
+  "rejected",
+  "expired",
+  "cancelled",
+  "lapsed",
+];
+
+/** Why an execution stopped before it ended. */
+export interface PauseRecord {
+  kind: "unreachable" | "deadline" | "signal" | "failure";
+  /** For people: "host1 unreachable: connection refused", "the dvol process was stopped (SIGINT)". */
+  reason: string;
+  /** ISO 8601 UTC. */
+  at: string;
+  /**
+   * Deletions may have been sent without their outcome on record (the host went away mid-way, the
+   * executor was killed): the resumed execution then counts a planned volume found gone as deleted
+   * by the run that stopped, never deleting anything twice.
+   */
+  unrecorded?: boolean;
+}
 
 /** A volume the request will delete, as it was when the plan was made. */
 export interface PlannedVolume {
@@ -66,6 +102,11 @@ export interface DeletionRequest {
   leaseUntil: string | null;
   /** One per planned volume once executed (filled as execution goes). */
   outcomes: VolumeOutcome[];
+  /** Why the last execution stopped before it ended (set while paused, kept after). */
+  paused?: PauseRecord;
+  /** Who cancelled it, or "dvol" when it lapsed, and when (ISO). */
+  closedBy?: string;
+  closedAt?: string;
   /** Bumped by every update: updates are conditional on it (optimistic concurrency). */
   version: number;
 }
@@ -78,7 +119,12 @@ export type AuditAction =
   | "refused"
   | "executing"
   | "volume"
-  | "executed";
+  | "executed"
+  | "paused"
+  | "handover"
+  | "resumed"
+  | "cancelled"
+  | "lapsed";
 
 /** One step of a request's life, kept for the record: who, when, what, result. */
 export interface AuditRecord {

@@ -6,7 +6,12 @@
  */
 
 import type { PruneCommand, RmCommand } from "../../approvals/commands.js";
-import { countOutcomes, executeRequest, type OutcomeSummary } from "../../approvals/execute.js";
+import {
+  countOutcomes,
+  executeRequest,
+  type OutcomeSummary,
+  type StopRequest,
+} from "../../approvals/execute.js";
 import { buildPlan, type DeletionPlan } from "../../approvals/plan.js";
 import { type Actor, type GroupResolver, mayRequest } from "../../approvals/policy.js";
 import { approveAsOperator, openRequest } from "../../approvals/requests.js";
@@ -30,6 +35,20 @@ export type DeletionMode =
   /** Open, approve as the operator and execute now (the CLI with --yes). */
   | "execute";
 
+/** How rm and prune (and requests resume|cancel) run here, and who acts. */
+export interface DeletionSetting {
+  mode: DeletionMode;
+  actor: Actor;
+  resolveGroup: GroupResolver;
+  /** Names the executor in the lease and the audit (mode "execute"). */
+  executor?: string;
+  concurrency?: number;
+  /** Polled before each deletion starts: a stop asked for (the CLI's SIGINT/SIGTERM). */
+  stopRequested?: () => StopRequest | null;
+  /** Whether an executor named in a request is certainly gone (a CLI process on this machine that no longer runs). */
+  executorGone?: (executor: string) => boolean;
+}
+
 export interface DeletionContext extends CommandContext {
   mode: DeletionMode;
   /** Needed unless mode is "plan". */
@@ -40,13 +59,19 @@ export interface DeletionContext extends CommandContext {
   /** Names the executor in the lease and the audit (mode "execute"). */
   executor?: string;
   concurrency?: number;
+  /** Polled before each deletion starts (the CLI's SIGINT/SIGTERM): the request is then paused. */
+  stopRequested?: () => StopRequest | null;
 }
 
 export interface DeletionResult {
   command: "rm" | "prune";
   host: string;
-  /** planned: nothing done; opened: a request waits for an approver; executed: it ran. */
-  stage: "planned" | "opened" | "executed" | "nothing-to-delete";
+  /**
+   * planned: nothing done; opened: a request waits for an approver; executed: it ran; paused: it
+   * stopped before the end (pausedReason says why), to be resumed or cancelled.
+   */
+  stage: "planned" | "opened" | "executed" | "paused" | "nothing-to-delete";
+  pausedReason: string | null;
   /** The command, as recorded ("rm host1 a b"). */
   request: string;
   requestId: string | null;
@@ -90,7 +115,8 @@ function resultOf(
     blocked: plan.blocked,
     leftOut: plan.leftOut,
     outcomes,
-    summary: stage === "executed" ? countOutcomes(outcomes) : null,
+    summary: stage === "executed" || stage === "paused" ? countOutcomes(outcomes) : null,
+    pausedReason: stage === "paused" ? (request?.paused?.reason ?? null) : null,
     filters: cmd.name === "prune" ? pruneFilterText(cmd) : null,
   };
 }
@@ -129,9 +155,11 @@ export async function runDeletion(
       now: ctx.now,
       executor: ctx.executor ?? who,
       concurrency: ctx.concurrency,
+      stopRequested: ctx.stopRequested,
     },
     opened.id,
   );
+  if (run.status === "paused") return resultOf(cmd, plan, "paused", who, run.request);
   if (run.status !== "done") {
     throw new DeletionIncompleteError(opened.id, `execution did not complete (${run.status})`);
   }
@@ -140,5 +168,7 @@ export async function runDeletion(
 
 /** False when a volume failed to be deleted, or an rm can delete none of the volumes it names. */
 export function deletionSucceeded(r: DeletionResult): boolean {
-  return (r.summary?.failed ?? 0) === 0 && !(r.command === "rm" && r.plan.length === 0);
+  return (
+    r.stage !== "paused" && (r.summary?.failed ?? 0) === 0 && !(r.command === "rm" && r.plan.length === 0)
+  );
 }

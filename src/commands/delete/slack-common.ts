@@ -116,6 +116,18 @@ export function stateLine(r: DeletionRequest, now: Date = new Date()): string {
       return `:no_entry_sign: *Rejected* by ${who(r.decidedBy)} at ${when(r.decidedAt)}: nothing was deleted.`;
     case "expired":
       return `:hourglass: *Expired* at ${when(r.expiresAt)} without a decision: nothing was deleted.`;
+    case "paused": {
+      const c = outcomeCounts(r.outcomes);
+      return `:double_vertical_bar: *Paused*: approved by ${who(r.decidedBy)} at ${when(r.decidedAt)}; ${num(c.deleted)} of ${num(r.plan.length)} deleted; ${esc(r.paused?.reason ?? "stopped")}.`;
+    }
+    case "cancelled": {
+      const c = outcomeCounts(r.outcomes);
+      return `:no_entry_sign: *Cancelled* by ${who(r.closedBy ?? null)} at ${when(r.closedAt ?? null)}; ${num(c.deleted)} of ${num(r.plan.length)} had been deleted, the rest is left.`;
+    }
+    case "lapsed": {
+      const c = outcomeCounts(r.outcomes);
+      return `:hourglass: *Lapsed* at ${when(r.closedAt ?? null)}, not finished within its time; ${num(c.deleted)} of ${num(r.plan.length)} had been deleted, the rest is left.`;
+    }
   }
 }
 

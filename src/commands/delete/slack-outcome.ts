@@ -53,6 +53,9 @@ function renderOutcomeText(r: DeletionRequest): string {
 
 function outcomeSummaryLine(r: DeletionRequest): string {
   const c = outcomeCounts(r.outcomes);
+  if (r.status === "paused") {
+    return `:double_vertical_bar: *${r.id} paused* on ${esc(r.host)}: ${num(c.deleted)} of ${num(r.plan.length)} deleted; ${esc(r.paused?.reason ?? "stopped")}.\nAn approver resumes it with ${inlineCode(`/dvol requests resume ${r.id}`)}; the requester or an approver cancels it with ${inlineCode(`/dvol requests cancel ${r.id}`)}. Resuming checks every remaining volume again.`;
+  }
   const mark = c.failed > 0 ? ":warning:" : ":white_check_mark:";
   return `${mark} *${r.id} executed* on ${esc(r.host)} (approved by ${who(r.decidedBy)}): ${countsLabel(c)}; *${freedLabel(c)}*.`;
 }
@@ -66,7 +69,10 @@ export function renderRequestOutcome(r: DeletionRequest): SlackMessage {
   const sorted = [...r.outcomes].sort(byName);
   const c = outcomeCounts(r.outcomes);
   const text = fallback(
-    `${r.id} executed on ${r.host}: ${countsLabel(c)}; ${freedLabel(c)}`.replace(/\*/g, ""),
+    `${r.id} ${r.status === "paused" ? "paused" : "executed"} on ${r.host}: ${countsLabel(c)}; ${freedLabel(c)}`.replace(
+      /\*/g,
+      "",
+    ),
   );
   const full: SlackMessage = {
     text,

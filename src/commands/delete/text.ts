@@ -21,7 +21,7 @@ function planLines(plan: readonly PlannedVolume[], blocked: readonly BlockedVolu
 }
 
 /** One line per volume (deleted, skipped and why, failed and the error), then the totals. */
-function outcomeLines(outcomes: readonly VolumeOutcome[]): string[] {
+export function outcomeLines(outcomes: readonly VolumeOutcome[]): string[] {
   const rows = outcomes.map((o) =>
     o.result === "deleted"
       ? ["deleted", o.name, humanSize(o.freedBytes) + (o.note ? ` (${o.note})` : "")]
@@ -60,6 +60,16 @@ export function renderDeletionText(r: DeletionResult): string {
     case "executed":
       lines.push(`${r.requestId}: approved by ${r.requester}, executed:`, ...outcomeLines(r.outcomes));
       break;
+    case "paused": {
+      const deleted = r.outcomes.filter((o) => o.result === "deleted").length;
+      lines.push(
+        `${r.requestId}: approved by ${r.requester}, paused: ${deleted} of ${r.plan.length} deleted; ${r.pausedReason ?? "stopped"}`,
+        ...(r.outcomes.length > 0 ? outcomeLines(r.outcomes) : []),
+        `resume: dvol requests resume ${r.requestId}`,
+        `cancel: dvol requests cancel ${r.requestId}`,
+      );
+      break;
+    }
   }
   return joinLines(lines);
 }

@@ -1,11 +1,14 @@
 /** `requests`: its command-table entry (its grammar is grammar.ts, its Slack rendering slack.ts). */
 import { asIs, type CommandEntry } from "../entry.js";
-import { runRequests } from "./run.js";
+import { runRequestChange, runRequests } from "./run.js";
 import { renderRequestsText } from "./text.js";
 
 export const requests: CommandEntry<"requests"> = {
-  run: async (_cmd, ctx) => runRequests(await ctx.store(), (await ctx.context()).now),
+  run: async (cmd, ctx) =>
+    cmd.action === null
+      ? runRequests(await ctx.store(), (await ctx.context()).now)
+      : runRequestChange(cmd.action, cmd.id, await ctx.context(), await ctx.store(), ctx.deletion),
   text: renderRequestsText,
   json: asIs,
-  ok: () => true,
+  ok: (r) => r.change === null || r.change.ok,
 };

@@ -43,6 +43,12 @@ function listLine(q: RequestListRow): string {
       return `${what} · rejected by ${who(q.decidedBy)} at ${when(q.decidedAt)}`;
     case "expired":
       return `${what} · expired at ${when(q.decidedAt ?? q.expiresAt)}`;
+    case "paused":
+      return `${what} · approved by ${who(q.decidedBy)}, *paused*${result}`;
+    case "cancelled":
+      return `${what} · cancelled${result}`;
+    case "lapsed":
+      return `${what} · lapsed, not finished in time${result}`;
   }
 }
 

@@ -1,5 +1,6 @@
 /** `requests` as text: the open requests, then the last decided (the CLI's output, and the file in Slack). */
 import { humanSize, joinLines, shortTime, table } from "../../format.js";
+import { outcomeLines } from "../delete/text.js";
 import type { RequestRow, RequestsResult } from "./run.js";
 
 function resultText(r: RequestRow): string {
@@ -10,6 +11,15 @@ function resultText(r: RequestRow): string {
 
 export function renderRequestsText(r: RequestsResult): string {
   const lines: string[] = [];
+  if (r.change) {
+    const c = r.change;
+    lines.push(c.message);
+    if (c.action === "resume" && c.request && c.request.outcomes.length > 0) {
+      lines.push(...outcomeLines(c.request.outcomes));
+    }
+    if (c.hint) lines.push(...c.hint.split("\n"));
+    return joinLines(lines);
+  }
   lines.push(
     r.open.length === 0 ? "No open deletion request." : `Open deletion requests (${r.open.length}):`,
   );

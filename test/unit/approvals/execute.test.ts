@@ -4,7 +4,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { type ExecuteDeps, executeRequest } from "../../../src/approvals/execute.js";
 import { buildPlan } from "../../../src/approvals/plan.js";
-import { approveAsOperator, openRequest } from "../../../src/approvals/requests.js";
+import { approveAsOperator, changeAsOperator, openRequest } from "../../../src/approvals/requests.js";
 import { parseCommand } from "../../../src/commands/parse.js";
 import type { Config } from "../../../src/config/types.js";
 import { MemoryStore } from "../../../src/store/memory.js";
@@ -109,7 +109,7 @@ describe("executeRequest", () => {
     ]);
   });
 
-  it("re-checks protect rules at execution and records engine errors as failures", async () => {
+  it("re-checks protect rules at execution; an engine error is a failure that pauses the request", async () => {
     const fake = new FakeEngine().addVolume({ name: "va" }).addVolume({ name: "vb" });
     const { deps, id } = await approved(fake, ["va", "vb"]);
     fake.addVolume({ name: "va", labels: { keep: "yes" } });
@@ -118,7 +118,8 @@ describe("executeRequest", () => {
     };
     const config = fakeConfig({ protect: { labels: [{ key: "keep", value: undefined }] } });
     const res = await executeRequest(deps({ config }), id);
-    if (res.status !== "done") throw new Error(res.status);
+    if (res.status !== "paused") throw new Error(res.status);
+    expect(res.request).toMatchObject({ status: "paused", paused: { kind: "failure" } });
     expect(res.request.outcomes.find((o) => o.name === "va")).toMatchObject({
       result: "skipped",
       reason: "protected: has protected label keep",
@@ -231,26 +232,34 @@ describe("executeRequest", () => {
     expect(executing.map((a) => a.detail.takeover)).toEqual([false, true]);
   });
 
-  it("a host that cannot be reached at the start: nothing sent, the claim released for a retry", async () => {
+  it("a host that cannot be reached at the start: nothing sent, the request paused until resumed", async () => {
     const fake = new FakeEngine().addVolume({ name: "va" }).addVolume({ name: "vb" });
-    const { deps, id, store } = await approved(fake, ["va", "vb"]);
+    const { deps, id, store, clock } = await approved(fake, ["va", "vb"]);
     const down = deps({
       connect: async () => {
         throw Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
       },
     });
-    await expect(executeRequest(down, id)).rejects.toThrow(/connection refused/);
+    const res = await executeRequest(down, id);
+    expect(res.status).toBe("paused");
     expect(await store.getRequest(id)).toMatchObject({
-      status: "executing",
+      status: "paused",
       executor: null,
       leaseUntil: null,
+      outcomes: [],
+      paused: { kind: "unreachable" },
     });
-    // Meanwhile someone deletes vb by hand: the retry is not a takeover, so it does not take vb
-    // for one of its own deletions.
+    expect(fake.deletes()).toBe(0);
+    // A paused request is not executed by a stray retry: only a resume sends it on.
+    expect((await executeRequest(deps(), id)).status).toBe("not-approved");
+    expect(fake.deletes()).toBe(0);
+    // Meanwhile someone deletes vb by hand: the resumed execution re-checks and skips it.
     fake.volumes.delete("vb");
-    const res = await executeRequest(deps(), id);
-    if (res.status !== "done") throw new Error(res.status);
-    expect([...res.request.outcomes].sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+    const resumed = await changeAsOperator({ store, now: clock.now }, id, "cli:t", "resume");
+    expect(resumed.ok).toBe(true);
+    const done = await executeRequest(deps(), id);
+    if (done.status !== "done") throw new Error(done.status);
+    expect([...done.request.outcomes].sort((a, b) => a.name.localeCompare(b.name))).toEqual([
       { name: "va", result: "deleted", freedBytes: 1000 },
       { name: "vb", result: "skipped", reason: "no longer exists (deleted outside this request)" },
     ]);

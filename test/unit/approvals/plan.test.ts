@@ -203,7 +203,7 @@ describe("rm and prune grammar", () => {
     });
     expect(() => parseCommand(["prune", "h", "--older-than", "7 days"])).toThrow(/not a duration/);
     expect(() => parseCommand(["prune", "h", "extra"])).toThrow(/unexpected argument/);
-    expect(parseCommand(["requests"])).toEqual({ name: "requests" });
+    expect(parseCommand(["requests"])).toEqual({ name: "requests", action: null, id: null });
   });
 });
 
