@@ -1,9 +1,12 @@
 // Unit tests of rm, prune and requests on the CLI (src/cli.ts, src/cli-deletion.ts, the text and
 // JSON renderings) with a fake engine and an in-memory store: no network, no Docker.
+import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
+import type { StopRequest } from "../../src/approvals/execute.js";
 import { mayRequest } from "../../src/approvals/policy.js";
 import { main } from "../../src/cli.js";
-import { cliDeletion, cliGroups } from "../../src/cli-deletion.js";
+import { cliDeletion, cliExecutorGone, cliGroups } from "../../src/cli-deletion.js";
+import { stopOnSignals } from "../../src/cli-signals.js";
 import type { DeletionResult } from "../../src/commands/delete/run.js";
 import type { RequestsResult } from "../../src/commands/requests/run.js";
 import { describeError, errorClass, GroupLookupError } from "../../src/errors.js";
@@ -28,7 +31,12 @@ function engine(): FakeEngine {
  * Runs the CLI once. Each run opens (and closes) its own store over `state`, the way two dvol
  * processes share one table; a test reads what was written with another store over `state`.
  */
-async function cli(args: string[], fake: FakeEngine, state: MemoryState = createMemoryState()) {
+async function cli(
+  args: string[],
+  fake: FakeEngine,
+  state: MemoryState = createMemoryState(),
+  stopRequested?: () => StopRequest | null,
+) {
   let stdout = "";
   let stderr = "";
   let opened = 0;
@@ -41,6 +49,7 @@ async function cli(args: string[], fake: FakeEngine, state: MemoryState = create
     },
     env: { USER: "alice" },
     cwd: "/",
+    stopRequested,
     connect: fake.factory(),
     openStore: async () => {
       opened++;
@@ -218,6 +227,114 @@ describe("the CLI's group resolver", () => {
       expect(d.hint).toContain("run the command in Slack");
       expect(d.hint).not.toContain("try again later");
       expect(d.hint).toContain("access.requesters");
+    }
+  });
+});
+
+describe("dvol requests resume | cancel, and a CLI stopped mid-way", () => {
+  const idOf = (out: string) => /DR-[0-9A-Z]{8}/.exec(out)?.[0] ?? "no id";
+
+  it("a failure pauses the request (exit 1) and says how to resume or cancel; resume finishes it", async () => {
+    const fake = engine();
+    const state = createMemoryState();
+    let broken = true;
+    fake.beforeAnswer = (req) => {
+      if (broken && req.method === "DELETE" && req.path.endsWith("/tmp-data"))
+        throw new Error("disk on fire");
+    };
+    const run = await cli(["--yes", "rm", "host1", "old-cache", "tmp-data"], fake, state);
+    expect(run.code).toBe(1);
+    const id = idOf(run.stdout);
+    expect(run.stdout).toContain(
+      "paused: 1 of 2 deleted; 1 failed (tmp-data: unexpected error: disk on fire)",
+    );
+    expect(run.stdout).toContain(`resume: dvol requests resume ${id}`);
+    expect(run.stdout).toContain(`cancel: dvol requests cancel ${id}`);
+    broken = false;
+    const resumed = await cli(["requests", "resume", id.toLowerCase()], fake, state);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain("deleted  tmp-data");
+    expect(fake.deletes("old-cache")).toBe(1);
+    expect(fake.deletes("tmp-data")).toBe(2);
+    expect(await new MemoryStore({ state }).getRequest(id)).toMatchObject({ status: "done" });
+    const again = await cli(["requests", "resume", id], fake, state);
+    expect(again.code).toBe(1);
+    expect(again.stdout + again.stderr).toContain("nothing to resume");
+  });
+
+  it("a stop asked for mid-way (SIGINT) pauses after the deletions in flight; cancel ends it, deleting nothing more", async () => {
+    const fake = engine();
+    const bulk = Array.from({ length: 12 }, (_, i) => `bulk-${String(i).padStart(2, "0")}`);
+    for (const n of bulk) fake.addVolume({ name: n });
+    const state = createMemoryState();
+    let stop: StopRequest | null = null;
+    fake.beforeAnswer = (req) => {
+      if (req.method === "DELETE") stop = { kind: "signal", reason: "the dvol process got SIGINT" };
+    };
+    const run = await cli(["--yes", "rm", "host1", ...bulk], fake, state, () => stop);
+    expect(run.code).toBe(1);
+    const sent = fake.deletes();
+    // The deletions in flight (at most the CLI's concurrency) finished; none started after.
+    expect(sent).toBeGreaterThan(0);
+    expect(sent).toBeLessThan(12);
+    expect(run.stdout).toContain(`paused: ${sent} of 12 deleted; the dvol process got SIGINT`);
+    const id = idOf(run.stdout);
+    const cancelled = await cli(["requests", "cancel", id], fake, state);
+    expect(cancelled.code).toBe(0);
+    expect(cancelled.stdout).toContain("cancelled");
+    expect(fake.deletes()).toBe(sent);
+    const r = await new MemoryStore({ state }).getRequest(id);
+    expect(r).toMatchObject({ status: "cancelled", closedBy: "cli:alice" });
+    expect(r?.outcomes).toHaveLength(sent);
+  });
+
+  it("a malformed request id is a usage error (exit 2); an unknown one is not found (exit 1)", async () => {
+    const fake = engine();
+    expect((await cli(["requests", "resume", "DR-1"], fake)).code).toBe(2);
+    expect((await cli(["requests", "cancel"], fake)).code).toBe(2);
+    expect((await cli(["requests", "frobnicate", "DR-ABCDEFGH"], fake)).code).toBe(2);
+    const unknown = await cli(["requests", "resume", "DR-ABCDEFGH"], fake);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout + unknown.stderr).toContain("DR-ABCDEFGH");
+  });
+});
+
+describe("the CLI's signals and its dead executors", () => {
+  it("the first SIGINT asks to stop, says so and does not exit; the second exits 130", () => {
+    const source = new EventEmitter();
+    const said: string[] = [];
+    const exits: number[] = [];
+    const s = stopOnSignals(
+      source,
+      (l) => said.push(l),
+      (c) => exits.push(c),
+    );
+    expect(s.stopRequested()).toBeNull();
+    source.emit("SIGINT");
+    expect(s.stopRequested()).toMatchObject({ kind: "signal", reason: "the dvol process got SIGINT" });
+    expect(exits).toEqual([]);
+    expect(said[0]).toContain("stopping after the deletions in flight");
+    source.emit("SIGTERM");
+    expect(exits).toEqual([143]);
+    s.dispose();
+    expect(source.listenerCount("SIGINT")).toBe(0);
+  });
+
+  it("a CLI executor of this machine whose process is gone is gone; a live one, this one, or another machine's is not", async () => {
+    const { spawn } = await import("node:child_process");
+    const { hostname } = await import("node:os");
+    const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
+    const pid = child.pid ?? 0;
+    await new Promise((r) => child.on("exit", r));
+    expect(cliExecutorGone(`cli:alice@${hostname()}:${pid}#0a1b2c3d`)).toBe(true);
+    expect(cliExecutorGone(`cli:alice@${hostname()}:${process.pid}#0a1b2c3d`)).toBe(false);
+    expect(cliExecutorGone(`cli:alice@other-machine:${pid}#0a1b2c3d`)).toBe(false);
+    expect(cliExecutorGone("worker:abc#0a1b2c3d")).toBe(false);
+    const live = spawn(process.execPath, ["-e", "setTimeout(() => {}, 5000)"], { stdio: "ignore" });
+    try {
+      expect(cliExecutorGone(`cli:alice@${hostname()}:${live.pid}#0a1b2c3d`)).toBe(false);
+    } finally {
+      live.kill();
     }
   });
 });

@@ -7,6 +7,7 @@ import { buildPlan } from "../../../src/approvals/plan.js";
 import { approveAsOperator, changeAsOperator, openRequest } from "../../../src/approvals/requests.js";
 import { parseCommand } from "../../../src/commands/parse.js";
 import type { Config } from "../../../src/config/types.js";
+import { HostError } from "../../../src/errors.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import { manualClock } from "../../support/clock.js";
 import { FakeEngine, fakeConfig } from "../../support/fake-engine.js";
@@ -283,5 +284,128 @@ describe("executeRequest", () => {
     const res = await executeRequest(deps({ concurrency: 1, leaseMs: 1_000 }), id);
     expect(res.status).toBe("lost");
     expect(fake.deletes()).toBe(1);
+  });
+});
+
+describe("executeRequest: every way an execution stops ends paused, handed over or lapsed", () => {
+  it("a stop asked for (a signal) starts no new volume, records those in flight and pauses", async () => {
+    const fake = new FakeEngine();
+    const vols = names(10);
+    for (const n of vols) fake.addVolume({ name: n });
+    const { deps, id, store, clock } = await approved(fake, vols);
+    let asked = false;
+    fake.beforeAnswer = (req) => {
+      if (req.method === "DELETE" && fake.deletes() >= 2) asked = true;
+    };
+    const stopRequested = () =>
+      asked ? { kind: "signal" as const, reason: "the dvol process got SIGINT" } : null;
+    const res = await executeRequest(deps({ concurrency: 1, stopRequested }), id);
+    if (res.status !== "paused") throw new Error(res.status);
+    expect(res.request.paused).toMatchObject({ kind: "signal", reason: "the dvol process got SIGINT" });
+    const deletedNow = fake.deletes();
+    expect(deletedNow).toBeGreaterThan(0);
+    expect(deletedNow).toBeLessThan(10);
+    // Every DELETE sent has its outcome on record.
+    expect(res.request.outcomes.filter((o) => o.result === "deleted")).toHaveLength(deletedNow);
+    expect((await store.listAudit(id)).map((a) => a.action)).toContain("paused");
+
+    await changeAsOperator({ store, now: clock.now }, id, "cli:t", "resume");
+    const done = await executeRequest(deps(), id);
+    if (done.status !== "done") throw new Error(done.status);
+    expect(done.request.outcomes.filter((o) => o.result === "deleted")).toHaveLength(10);
+    for (const n of vols) expect(fake.deletes(n)).toBe(1);
+  });
+
+  it("a stop with handOver leaves the request executing with no executor; the next run continues it", async () => {
+    const fake = new FakeEngine();
+    const vols = names(8);
+    for (const n of vols) fake.addVolume({ name: n });
+    const { deps, id, store } = await approved(fake, vols);
+    let calls = 0;
+    const stopRequested = () =>
+      ++calls > 3 ? { kind: "deadline" as const, reason: "near the time limit", handOver: true } : null;
+    const first = await executeRequest(deps({ concurrency: 1, stopRequested }), id);
+    if (first.status !== "handed-over") throw new Error(first.status);
+    expect(first.request).toMatchObject({ status: "executing", executor: null, leaseUntil: null });
+    expect(first.request.outcomes.length).toBe(3);
+    expect((await store.listAudit(id)).map((a) => a.action)).toContain("handover");
+    const second = await executeRequest(deps(), id);
+    if (second.status !== "done") throw new Error(second.status);
+    expect(second.request.outcomes.map((o) => o.result)).toEqual(Array(8).fill("deleted"));
+    for (const n of vols) expect(fake.deletes(n)).toBe(1);
+  });
+
+  it("a host lost mid-way pauses with the volume in flight unrecorded; the resume finds it gone and records it deleted", async () => {
+    const fake = new FakeEngine();
+    const vols = names(5);
+    for (const n of vols) fake.addVolume({ name: n });
+    const { deps, id, store, clock } = await approved(fake, vols);
+    let down = false;
+    fake.beforeAnswer = (req) => {
+      if (down) throw new HostError("host1", "refused", "connection refused");
+      // The third DELETE reaches the engine, and the answer is lost with the host.
+      if (req.method === "DELETE" && req.path.endsWith("/v002")) {
+        fake.volumes.delete("v002");
+        down = true;
+        throw new HostError("host1", "refused", "connection refused");
+      }
+    };
+    const res = await executeRequest(deps({ concurrency: 1 }), id);
+    if (res.status !== "paused") throw new Error(res.status);
+    expect(res.request.paused).toMatchObject({ kind: "unreachable", unrecorded: true });
+    expect(res.request.outcomes.map((o) => o.name)).toEqual(["v000", "v001"]);
+    down = false;
+    await changeAsOperator({ store, now: clock.now }, id, "cli:t", "resume");
+    const done = await executeRequest(deps(), id);
+    if (done.status !== "done") throw new Error(done.status);
+    const byName = Object.fromEntries(done.request.outcomes.map((o) => [o.name, o.result]));
+    expect(byName).toEqual({
+      v000: "deleted",
+      v001: "deleted",
+      v002: "deleted",
+      v003: "deleted",
+      v004: "deleted",
+    });
+    for (const n of vols) expect(fake.deletes(n)).toBe(1);
+  });
+
+  it("an approved request not finished within ttlHours of its approval lapses and sends nothing", async () => {
+    const fake = new FakeEngine().addVolume({ name: "va" });
+    const { deps, id, store, clock } = await approved(fake, ["va"]);
+    clock.advance(25 * 3_600_000);
+    const res = await executeRequest(deps(), id);
+    expect(res.status).toBe("lapsed");
+    expect(fake.deletes()).toBe(0);
+    expect(await store.getRequest(id)).toMatchObject({ status: "lapsed" });
+    const again = await changeAsOperator({ store, now: clock.now }, id, "cli:t", "resume");
+    expect(again).toMatchObject({ ok: false, reason: "lapsed" });
+    expect((await executeRequest(deps(), id)).status).toBe("not-approved");
+    expect(fake.deletes()).toBe(0);
+  });
+
+  it("a cancelled paused request keeps what was deleted, sends nothing more, and says who cancelled", async () => {
+    const fake = new FakeEngine().addVolume({ name: "va" }).addVolume({ name: "vb" });
+    const { deps, id, store, clock } = await approved(fake, ["va", "vb"]);
+    let n = 0;
+    const res = await executeRequest(
+      deps({ concurrency: 1, stopRequested: () => (++n > 1 ? { kind: "signal", reason: "SIGTERM" } : null) }),
+      id,
+    );
+    expect(res.status).toBe("paused");
+    const c = await changeAsOperator({ store, now: clock.now }, id, "cli:bob", "cancel");
+    expect(c).toMatchObject({ ok: true, request: { status: "cancelled", closedBy: "cli:bob" } });
+    expect(c.request?.outcomes).toEqual([{ name: "va", result: "deleted", freedBytes: 1000 }]);
+    expect((await executeRequest(deps(), id)).status).toBe("not-approved");
+    expect(fake.deletes("vb")).toBe(0);
+    const cancelled = (await store.listAudit(id)).find((a) => a.action === "cancelled");
+    expect(cancelled).toMatchObject({
+      actor: "cli:bob",
+      detail: { done: expect.stringContaining("1 of 2") },
+    });
+    expect(await changeAsOperator({ store, now: clock.now }, id, "cli:bob", "resume")).toMatchObject({
+      ok: false,
+      reason: "state",
+      message: expect.stringContaining("cancelled by cli:bob"),
+    });
   });
 });

@@ -6,10 +6,12 @@ import type { GroupResolver } from "../../../src/approvals/policy.js";
 import {
   approveAsOperator,
   approveRequest,
+  cancelRequest,
   expireDue,
   openRequest,
   rejectRequest,
   requestsOverview,
+  resumeRequest,
 } from "../../../src/approvals/requests.js";
 import type { Config } from "../../../src/config/types.js";
 import { NothingToDeleteError } from "../../../src/errors.js";
@@ -252,5 +254,73 @@ describe("approveAsOperator (the CLI's --yes)", () => {
       ok: false,
       reason: "expired",
     });
+  });
+});
+
+describe("resume and cancel: who may, and from where", () => {
+  async function pausedRequest() {
+    const t = setup();
+    const r = await t.open();
+    await approveRequest(t.deps, r.id, t.as("U0BOB"), t.policy);
+    const cur = await t.store.getRequest(r.id);
+    if (!cur) throw new Error("gone");
+    await t.store.updateRequest(
+      {
+        ...cur,
+        status: "paused",
+        version: cur.version + 1,
+        paused: { kind: "unreachable", reason: "host1: connection refused", at: "2026-11-29T12:10:00Z" },
+      },
+      cur.version,
+    );
+    return { ...t, id: r.id };
+  }
+
+  it("an approver (also through a group) resumes a paused request; the requester who is not one is refused", async () => {
+    const { deps, policy, as, id, store } = await pausedRequest();
+    const refused = await resumeRequest(deps, id, as("U0ALICE"), policy);
+    expect(refused).toMatchObject({ ok: false, reason: "resumer" });
+    expect(refused.ok === false && refused.message).toContain("Only an approver may resume");
+    expect(await store.getRequest(id)).toMatchObject({ status: "paused" });
+    const ok = await resumeRequest(deps, id, as("U0CAROL"), policy);
+    expect(ok).toMatchObject({ ok: true, request: { status: "approved" } });
+    const trail = await store.listAudit(id);
+    expect(trail.map((a) => [a.actor, a.action])).toEqual(
+      expect.arrayContaining([
+        ["U0ALICE", "refused"],
+        ["U0CAROL", "resumed"],
+      ]),
+    );
+  });
+
+  it("the requester or an approver cancels; anybody else is refused and nothing changes", async () => {
+    const { deps, policy, as, id, store } = await pausedRequest();
+    expect(await cancelRequest(deps, id, as("U0MALLORY"), policy)).toMatchObject({
+      ok: false,
+      reason: "canceller",
+    });
+    expect(await store.getRequest(id)).toMatchObject({ status: "paused" });
+    expect(await cancelRequest(deps, id, as("U0ALICE"), policy)).toMatchObject({
+      ok: true,
+      request: { status: "cancelled", closedBy: "U0ALICE" },
+    });
+  });
+
+  it("a resume or cancel from another channel than the request's is refused, whatever access.channels allows", async () => {
+    const { deps, policy, id, store } = await pausedRequest();
+    const elsewhere = { user: "U0BOB", channel: "C0OTHER" };
+    const r = await resumeRequest(deps, id, elsewhere, policy);
+    expect(r.ok).toBe(false);
+    expect(await cancelRequest(deps, id, elsewhere, policy)).toMatchObject({ ok: false });
+    expect(await store.getRequest(id)).toMatchObject({ status: "paused" });
+  });
+
+  it("nothing to resume in a pending request; a pending request can be cancelled by its requester", async () => {
+    const { deps, policy, open, as } = setup();
+    const r = await open();
+    const res = await resumeRequest(deps, r.id, as("U0BOB"), policy);
+    expect(res).toMatchObject({ ok: false, reason: "state" });
+    expect(res.ok === false && res.message).toContain("waiting for an approver");
+    expect(await cancelRequest(deps, r.id, as("U0ALICE"), policy)).toMatchObject({ ok: true });
   });
 });
