@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type Engine, type EngineKind, socketRequest } from "../test/support/engines.js";
 import type { Pki } from "../test/support/pki.js";
-import { type DelayProxy, startDelayProxy } from "./delay-proxy.js";
+import { type DelayProxy, startDelayProxy } from "../test/support/tcp-proxy.js";
 import { log, type RunSample, withCleanup } from "./lib.js";
 import { newestProfile } from "./profile.js";
 import { createVolume, runDvol, withEngine, writeDvolConfig } from "./testbed.js";

@@ -6,7 +6,7 @@
 // plan is also rendered for Slack (src/commands/delete/slack-plan.ts) to check it fits one message.
 //
 // --delays runs the rounds again behind a TCP proxy that holds every chunk from the engine that
-// many ms (bench/delay-proxy.ts): the round trip of a host that is not on this machine. On
+// many ms (test/support/tcp-proxy.ts): the round trip of a host that is not on this machine. On
 // loopback (0) dockerd itself is the limit: it removes volumes one after the other (300 DELETEs
 // sent straight to its unix socket took ~4.4 ms each, 8 at a time as one at a time), so
 // concurrency can only overlap the calls around the DELETEs.
@@ -34,7 +34,7 @@ import type { DeletionRequest } from "../src/store/records.js";
 import type { Store } from "../src/store/store.js";
 import { ENGINE_KINDS, type EngineKind, socketGetJson } from "../test/support/engines.js";
 import { generatePki } from "../test/support/pki.js";
-import { startDelayProxy } from "./delay-proxy.js";
+import { startDelayProxy } from "../test/support/tcp-proxy.js";
 import { log, mapLimit, median, min, withCleanup } from "./lib.js";
 import { createVolume, REPO, withEngine, writeDvolConfig } from "./testbed.js";
 

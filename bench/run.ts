@@ -313,7 +313,7 @@ async function report(
     L.push(`## 2. \`hosts\` over ${hosts.hosts} hosts with added latency`, "");
     L.push(
       `One ${hosts.kind} engine; ${hosts.hosts} hosts in the config, each \`tcp://127.0.0.1:PORT\` of its own proxy ` +
-        "(bench/delay-proxy.ts) that forwards bytes both ways and holds every chunk from the engine to the client " +
+        "(test/support/tcp-proxy.ts) that forwards bytes both ways and holds every chunk from the engine to the client " +
         "for the given delay, in order; mutual TLS passes through the proxy, verified against the engine's " +
         `certificate. Target: the whole \`node bin/dvol.cjs --config CFG --json hosts\` run under ${ms(TARGET_HOSTS_MS)} ` +
         `with ${opts.delay} ms per host (median).`,

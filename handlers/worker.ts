@@ -3,8 +3,8 @@
  * `InvocationType: "Event"`), through the same command modules as the CLI, over the TLS
  * connection factory, and posts the result in the channel with the bot token. Jobs (the worker's
  * table, src/jobs/run-request.ts): a command (CommandJob), a deletion request to open
- * (OpenRequestJob), a click on Approve or Reject (DecideJob) and a report's cleanup click
- * (CleanupJob); all but reads use the store (openStore: DynamoDB when DVOL_TABLE is set), opened
+ * (OpenRequestJob), a click on Approve or Reject (DecideJob), a report's cleanup click
+ * (CleanupJob) and an execution it handed to itself near its deadline (ContinueJob); all but reads use the store (openStore: DynamoDB when DVOL_TABLE is set), opened
  * once per cold start.
  *
  * It throws only when the job failed AND the person who typed the command could not be told, so
@@ -17,7 +17,9 @@ import type { SsmReader } from "../src/config/secrets.js";
 import type { Config } from "../src/config/types.js";
 import type { ConnectionFactory } from "../src/docker/connection.js";
 import { NotAJobError, UntoldFailureError } from "../src/errors.js";
-import { type Job, logFieldsOf } from "../src/jobs/job.js";
+import type { WorkerInvocation } from "../src/jobs/deadline.js";
+import { lambdaDispatcher } from "../src/jobs/dispatch.js";
+import { type ContinueJob, type Job, type JobDispatcher, logFieldsOf } from "../src/jobs/job.js";
 import { isJobKind, runWorkerJob, untold, type WorkerOutcome } from "../src/jobs/run-request.js";
 import { functionRuntime } from "../src/jobs/runtime.js";
 import { addLambdaContext, createLogger, errorFields, type Logger, withFields } from "../src/log.js";
@@ -44,6 +46,11 @@ export interface WorkerHandlerOptions {
   now?: () => Date;
   /** Default: the JSON logger (createLogger), given each invocation's Lambda context. */
   logger?: Logger;
+  /**
+   * Replaces the worker's asynchronous invocation of itself (lambdaDispatcher on the context's
+   * function name), by which an execution near the deadline is handed over (tests).
+   */
+  continueWith?: (job: ContinueJob) => Promise<void>;
 }
 
 /** Builds a worker; `handler` below is the one Lambda runs, built on the first job. */
@@ -59,10 +66,25 @@ export function createWorkerHandler(opts: WorkerHandlerOptions = {}): WorkerHand
     store: opts.store,
   });
 
+  // The worker invokes itself, by its own name, to hand over an execution near its deadline.
+  let self: JobDispatcher | undefined;
+  const invocationOf = (context: Context): WorkerInvocation => ({
+    remainingMs: () => context.getRemainingTimeInMillis(),
+    continueWith:
+      opts.continueWith ??
+      ((next) => {
+        self ??= lambdaDispatcher({ functionName: context.functionName });
+        return self(next);
+      }),
+  });
+
   return async (job, context) => {
     addLambdaContext(baseLog, context);
     // The event is whatever invoked the function, not necessarily what the Slack handler sent.
-    if (!isJobKind(job?.kind) || (job.kind !== "decide" && !Array.isArray(job.words))) {
+    if (
+      !isJobKind(job?.kind) ||
+      (job.kind !== "decide" && job.kind !== "continue" && !Array.isArray(job.words))
+    ) {
       const err = new NotAJobError(job);
       baseLog.error(err.message, errorFields(err));
       throw err;
@@ -76,6 +98,7 @@ export function createWorkerHandler(opts: WorkerHandlerOptions = {}): WorkerHand
         slack: runtime.outbox,
         store: runtime.store,
         ...(opts.now ? { now: opts.now } : {}),
+        ...(context ? { invocation: invocationOf(context) } : {}),
         logger: log,
       });
     } catch (err) {

@@ -159,17 +159,16 @@ export async function openRequest(deps: RequestDeps, input: OpenInput): Promise<
   throw new StoreError("could not find a free request id after 5 attempts", { hint: "Try again." });
 }
 
-/** Records where the request's Slack parent message is (not a state change). */
+/** Records where the request's Slack messages are: the parent, and the plan in its thread (not a state change). */
 export async function attachMessage(
   deps: RequestDeps,
   id: string,
-  channel: string,
-  messageTs: string,
+  where: Partial<Pick<DeletionRequest, "channel" | "messageTs" | "planTs">>,
 ): Promise<DeletionRequest | null> {
   for (;;) {
     const current = await deps.store.getRequest(id);
     if (!current) return null;
-    const next = await writeNext(deps.store, current, { channel, messageTs });
+    const next = await writeNext(deps.store, current, where);
     if (next) return next;
   }
 }
@@ -581,6 +580,37 @@ export async function pauseIfExecutorGone(
     if (next) {
       await audit(deps.store, next, now, auditSeq(next.version), SYSTEM_ACTOR, "paused", {
         kind: "signal",
+        reason,
+        done: progressText(next),
+      });
+      return next;
+    }
+    current = await deps.store.getRequest(r.id);
+  }
+  return current ?? r;
+}
+
+/**
+ * An execution handed over that no invocation will continue (the worker could not invoke itself):
+ * paused, with why, so that an approver can resume it. A request another executor has claimed
+ * meanwhile, or that is no longer executing, is left as it is.
+ */
+export async function pauseUnclaimed(
+  deps: RequestDeps,
+  r: DeletionRequest,
+  reason: string,
+): Promise<DeletionRequest> {
+  let current: DeletionRequest | null = r;
+  while (current && current.status === "executing" && current.executor === null) {
+    const now = deps.now();
+    const next = await writeNext(deps.store, current, {
+      status: "paused",
+      leaseUntil: null,
+      paused: { kind: "deadline", reason, at: now.toISOString() },
+    });
+    if (next) {
+      await audit(deps.store, next, now, auditSeq(next.version), SYSTEM_ACTOR, "paused", {
+        kind: "deadline",
         reason,
         done: progressText(next),
       });

@@ -79,7 +79,7 @@ function positive(v: unknown, key: string, fallback: number, max: { value: numbe
  * The worker function's timeout in seconds: serverless.yml's `functions.worker.timeout`, which
  * must stay equal to this (test/unit/config/validate.test.ts compares them).
  */
-export const WORKER_FUNCTION_TIMEOUT_SECONDS = 60;
+export const WORKER_FUNCTION_TIMEOUT_SECONDS = 120;
 
 /**
  * What the worker needs after its longest call to a host, before Lambda stops it: posting the
@@ -90,17 +90,21 @@ export const WORKER_MARGIN_SECONDS = 15;
 
 /**
  * The longest `timeoutSeconds` a host may have. A command's deadline on a host must end early
- * enough in the worker's invocation that the worker can still say and record what happened:
- * the function's timeout less that margin (45 s).
+ * enough in the worker's invocation that the worker can still say and record what happened; and a
+ * deletion stops starting volumes once the time left is that deadline plus the margin (it hands
+ * the rest to a fresh invocation, src/jobs/deadline.ts), so at least as much time must remain to
+ * work in: half of the function's timeout less the margin (52 s).
  */
-export const MAX_HOST_TIMEOUT_SECONDS = WORKER_FUNCTION_TIMEOUT_SECONDS - WORKER_MARGIN_SECONDS;
+export const MAX_HOST_TIMEOUT_SECONDS = Math.floor(
+  (WORKER_FUNCTION_TIMEOUT_SECONDS - WORKER_MARGIN_SECONDS) / 2,
+);
 
 /** The longest life of a deletion request: a year. */
 export const MAX_TTL_HOURS = 24 * 365;
 
 const HOST_TIMEOUT_BOUND = {
   value: MAX_HOST_TIMEOUT_SECONDS,
-  why: `the worker function's timeout (${WORKER_FUNCTION_TIMEOUT_SECONDS} s, serverless.yml) less ${WORKER_MARGIN_SECONDS} s to post and record the result`,
+  why: `half of the worker function's timeout (${WORKER_FUNCTION_TIMEOUT_SECONDS} s, serverless.yml) less ${WORKER_MARGIN_SECONDS} s to post and record the result, so that a deletion has time to work before it hands over`,
 };
 const TTL_BOUND = { value: MAX_TTL_HOURS, why: "a year" };
 

@@ -12,7 +12,7 @@
  */
 import { type ExecutionResult, executeRequest } from "../approvals/execute.js";
 import { type Actor, mayResume } from "../approvals/policy.js";
-import { approveRequest, rejectRequest } from "../approvals/requests.js";
+import { approveRequest, pauseUnclaimed, progressText, rejectRequest } from "../approvals/requests.js";
 import { plain } from "../blocks/blocks.js";
 import type { SlackMessage } from "../blocks/message.js";
 import { renderRejected, renderRequestOutcome } from "../commands/delete/slack-outcome.js";
@@ -28,14 +28,24 @@ import { errorFields } from "../log.js";
 import { renderError } from "../slack/render-error.js";
 import type { DeletionRequest } from "../store/records.js";
 import type { Store } from "../store/store.js";
-import type { DecideJob } from "./job.js";
-import { groupResolver, inThread, makeTell, type RequestJobDeps, showState } from "./request-common.js";
+import { deadlineStop, MAX_HANDOVERS } from "./deadline.js";
+import type { ContinueJob, DecideJob } from "./job.js";
+import {
+  groupResolver,
+  inThread,
+  makeTell,
+  type RequestJobDeps,
+  refuseMisdirected,
+  showState,
+} from "./request-common.js";
 
 export type DecideOutcome =
   | { status: "rejected"; request: DeletionRequest }
   | { status: "executed"; request: DeletionRequest }
   /** Stopped before the end, on record and said in the thread (resume or cancel it). */
   | { status: "paused"; request: DeletionRequest }
+  /** Near the deadline: handed to a fresh invocation of the worker (`hop` of this execution). */
+  | { status: "continued"; request: DeletionRequest; hop: number }
   /** Nothing changed; the person who clicked was told why (ephemeral) when `told`. */
   | {
       status: "refused" | "decided" | "expired" | "not-found" | "busy" | "failed";
@@ -44,7 +54,10 @@ export type DecideOutcome =
       request: DeletionRequest | null;
     };
 
-export async function runDecide(job: DecideJob, deps: RequestJobDeps): Promise<DecideOutcome> {
+/** A click on Approve or Reject (Resume and Cancel are `requests resume|cancel`, run-request.ts). */
+export type ApproveOrRejectJob = DecideJob & { action: "approve" | "reject" };
+
+export async function runDecide(job: ApproveOrRejectJob, deps: RequestJobDeps): Promise<DecideOutcome> {
   const log = deps.logger ?? console;
   const now = deps.now ?? (() => new Date());
   const tell = makeTell(deps, job.responseUrl);
@@ -64,6 +77,8 @@ export async function runDecide(job: DecideJob, deps: RequestJobDeps): Promise<D
     log.error(`dvol: ${job.text}: ${describeError(err)}`, errorFields(err));
     return nothing("failed", describeError(err), renderError(err), null);
   }
+  const misdirected = await refuseMisdirected(job, store, deps);
+  if (misdirected) return { status: "refused", ...misdirected };
   const actor: Actor = { user: job.user, channel: job.channel };
   const policy = { access: config.access, resolveGroup: groupResolver(deps.slack) };
   const core = { store, now };
@@ -118,8 +133,29 @@ export async function runDecide(job: DecideJob, deps: RequestJobDeps): Promise<D
   }
 }
 
+/**
+ * An execution handed over near the deadline (ContinueJob): claims the request and goes on, told
+ * as the click that started it. A request no longer executing (cancelled meanwhile, say) is left.
+ */
+export async function runContinue(job: ContinueJob, deps: RequestJobDeps): Promise<DecideOutcome> {
+  const log = deps.logger ?? console;
+  let config: Config;
+  let store: Store;
+  let request: DeletionRequest | null;
+  try {
+    config = await deps.config();
+    store = await deps.store();
+    request = await store.getRequest(job.requestId);
+  } catch (err) {
+    log.error(`dvol: ${job.text}: ${describeError(err)}`, errorFields(err));
+    return { status: "failed", error: describeError(err), told: false, request: null };
+  }
+  if (!request) return { status: "not-found", error: "no such request", told: true, request: null };
+  return execute(job, deps, config, store, request);
+}
+
 async function execute(
-  job: DecideJob,
+  job: DecideJob | ContinueJob,
   deps: RequestJobDeps,
   config: Config,
   store: Store,
@@ -128,6 +164,8 @@ async function execute(
   const log = deps.logger ?? console;
   const now = deps.now ?? (() => new Date());
   const tell = makeTell(deps, job.responseUrl);
+  const hop = job.kind === "continue" ? job.hop : 0;
+  const invocation = deps.invocation;
   let result: ExecutionResult;
   try {
     result = await executeRequest(
@@ -140,6 +178,7 @@ async function execute(
         ...(deps.execution?.leaseMs !== undefined ? { leaseMs: deps.execution.leaseMs } : {}),
         ...(deps.execution?.concurrency !== undefined ? { concurrency: deps.execution.concurrency } : {}),
         ...(deps.execution?.afterDelete ? { afterDelete: deps.execution.afterDelete } : {}),
+        ...(invocation ? { stopRequested: deadlineStop(invocation, config, hop < MAX_HANDOVERS) } : {}),
       },
       request.id,
     );
@@ -180,8 +219,39 @@ async function execute(
       // Another executor took over and reports the outcome itself.
       log.warn(`dvol: ${request.id}: another executor took over`);
       return { status: "busy", error: "taken over", told: false, request: result.request };
+    case "handed-over": {
+      const next: ContinueJob = {
+        kind: "continue",
+        hop: hop + 1,
+        requestId: job.requestId,
+        user: job.user,
+        channel: job.channel,
+        messageTs: job.messageTs,
+        threadTs: job.threadTs,
+        responseUrl: job.responseUrl,
+        text: job.text,
+        acceptedAt: job.acceptedAt,
+      };
+      try {
+        if (!invocation) throw new Error("no invocation to hand over to");
+        await invocation.continueWith(next);
+        log.info(
+          `dvol: ${request.id}: handed over to invocation ${next.hop + 1} (${progressText(result.request)})`,
+        );
+        return { status: "continued", request: result.request, hop: next.hop };
+      } catch (err) {
+        log.error(`dvol: ${request.id}: could not hand over: ${describeError(err)}`, errorFields(err));
+        const paused = await pauseUnclaimed(
+          { store, now },
+          result.request,
+          `the worker neared its time limit and could not hand over (${describeError(err)})`,
+        );
+        await inThread(deps, paused, renderRequestOutcome(paused));
+        await showState(deps, paused, job.messageTs, now());
+        return { status: "paused", request: paused };
+      }
+    }
     case "paused":
-    case "handed-over":
       // Stopped before the end (the host went away, a volume failed): on record, and said in the
       // thread and the parent message; an approver resumes it, or it is cancelled.
       log.warn(`dvol: ${request.id}: paused: ${result.request.paused?.reason ?? result.status}`);
@@ -190,6 +260,14 @@ async function execute(
       return { status: "paused", request: result.request };
     case "lapsed":
     case "not-approved":
+      if (job.kind === "continue") {
+        // Lapsed on the way, or cancelled meanwhile: said in the thread, not to the one who clicked.
+        if (result.status === "lapsed") {
+          await inThread(deps, result.request, renderRequestOutcome(result.request));
+          await showState(deps, result.request, job.messageTs, now());
+        }
+        return { status: "decided", error: result.status, told: true, request: result.request };
+      }
       return {
         status: "decided",
         error: result.status === "lapsed" ? "lapsed" : "not approved",

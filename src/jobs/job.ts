@@ -1,3 +1,4 @@
+import type { RequestDecision } from "../commands/delete/slack-actions.js";
 import { COMMANDS } from "../commands/grammar.js";
 import type { LogFields } from "../log.js";
 
@@ -39,16 +40,18 @@ export interface CleanupJob extends Omit<OpenRequestJob, "kind"> {
   reportList: { id: string; index: number };
 }
 
-/** A click on a request's Approve or Reject button (SPEC §4). */
+/** A click on a request's Approve or Reject button, or Resume or Cancel under a pause (SPEC §4). */
 export interface DecideJob {
   kind: "decide";
   requestId: string;
-  action: "approve" | "reject";
+  action: RequestDecision;
   /** Who clicked. */
   user: string;
   /** Where the button was: the request's channel and the plan message in its thread. */
   channel: string;
   messageTs: string | null;
+  /** The thread the clicked message is in (the request's parent), when Slack says. */
+  threadTs: string | null;
   /** The click's response_url: ephemeral answers to the person who clicked. */
   responseUrl: string;
   /** For logs and messages ("approve DR-0A1B2C3D"). */
@@ -57,7 +60,18 @@ export interface DecideJob {
   acceptedAt: string;
 }
 
-export type Job = CommandJob | OpenRequestJob | DecideJob | CleanupJob;
+/**
+ * An execution handed over near the worker's deadline (src/jobs/deadline.ts): the worker invokes
+ * itself with this job, which claims the request and goes on where the last invocation stopped.
+ * It carries the click that started the execution, so that the outcome is told the same way.
+ */
+export interface ContinueJob extends Omit<DecideJob, "kind" | "action"> {
+  kind: "continue";
+  /** How many invocations came before this one in the same execution (the first continue is 1). */
+  hop: number;
+}
+
+export type Job = CommandJob | OpenRequestJob | DecideJob | CleanupJob | ContinueJob;
 
 type JobMap = { [J in Job as J["kind"]]: J };
 /** The job of kind K (written over each kind, so that a table by kind takes it without a cast). */
@@ -68,7 +82,7 @@ export type JobDispatcher = (job: Job) => Promise<void>;
 
 /** What each log line of a job carries: its kind, command, person, channel, and host or request. */
 export function logFieldsOf(job: Job): LogFields {
-  if (job.kind === "decide") {
+  if (job.kind === "decide" || job.kind === "continue") {
     return {
       job_kind: job.kind,
       deletion_request_id: job.requestId,

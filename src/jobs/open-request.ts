@@ -129,7 +129,9 @@ export async function openRequestFor(
       told: await tell(plain(`:warning: ${opened.id} was withdrawn: ${why} Nothing will be deleted.`)),
     };
   }
-  request = (await attachMessage({ store, now }, opened.id, parent.channel, parent.ts)) ?? opened;
+  request =
+    (await attachMessage({ store, now }, opened.id, { channel: parent.channel, messageTs: parent.ts })) ??
+    opened;
 
   try {
     const planMsg = await deps.slack.postInThread(
@@ -137,6 +139,8 @@ export async function openRequestFor(
       parent.ts,
       renderRequestPlan(request, now(), { leftOut: result.leftOut }),
     );
+    // Its buttons count only in this message (or this thread): see misdirected() in decide.ts.
+    request = (await attachMessage({ store, now }, request.id, { planTs: planMsg.ts })) ?? request;
     return { status: "opened", request, parent, plan: planMsg };
   } catch (err) {
     log.error(`dvol: ${request.id}: could not post the plan: ${describeError(err)}`, errorFields(err));

@@ -3,8 +3,11 @@
  * run-request.ts): their dependencies, user-group members looked up with the bot token, telling
  * the person who asked, and keeping a request's Slack messages (parent, plan, thread) up to date.
  */
+import { randomInt } from "node:crypto";
 import type { ExecuteDeps } from "../approvals/execute.js";
 import type { GroupResolver } from "../approvals/policy.js";
+import { audit, auditSeq } from "../approvals/requests.js";
+import { plain } from "../blocks/blocks.js";
 import type { SlackMessage } from "../blocks/message.js";
 import { renderRequestParent } from "../commands/delete/slack-parent.js";
 import { renderDecidedPlan } from "../commands/delete/slack-plan.js";
@@ -16,7 +19,8 @@ import { type SlackThreadOutbox, slackErrorCode } from "../slack/post.js";
 import { renderError } from "../slack/render-error.js";
 import { CLOSED_STATUSES, type DeletionRequest } from "../store/records.js";
 import type { Store } from "../store/store.js";
-import type { CommandJob } from "./job.js";
+import type { WorkerInvocation } from "./deadline.js";
+import type { CommandJob, DecideJob } from "./job.js";
 import { tellPerson } from "./run-job.js";
 
 export interface RequestJobDeps {
@@ -28,6 +32,8 @@ export interface RequestJobDeps {
   logger?: Pick<Console, "info" | "warn" | "error">;
   /** Passed to the execution (tests: a short lease, a simulated crash). */
   execution?: Pick<ExecuteDeps, "leaseMs" | "concurrency" | "afterDelete">;
+  /** The Lambda invocation: its deadline and how to hand over (absent locally: no deadline). */
+  invocation?: WorkerInvocation;
 }
 
 /** Group members looked up once per job; a failed lookup is the core's "could not be looked up". */
@@ -112,4 +118,41 @@ export async function inThread(
   await quietly(log, `post in the thread of ${request.id}`, () =>
     deps.slack.postInThread(channel, messageTs, msg),
   );
+}
+
+/**
+ * Why a click does not belong to the request its button names, or null when it does: it must come
+ * from the request's plan message or a message in its thread (the button's value, the message it
+ * is in and the request's stored messages agree; the channel is checked by the policy). A
+ * refused click changes nothing; it is audited and the person who clicked is told (ephemeral).
+ */
+export async function refuseMisdirected(
+  job: DecideJob,
+  store: Store,
+  deps: Pick<RequestJobDeps, "slack" | "logger" | "now">,
+): Promise<{ error: string; told: boolean; request: DeletionRequest } | null> {
+  const r = await store.getRequest(job.requestId);
+  if (!r) return null; // said as "no such request" by the caller
+  const fromPlan = job.messageTs !== null && r.planTs != null && job.messageTs === r.planTs;
+  const fromThread = job.threadTs !== null && r.messageTs !== null && job.threadTs === r.messageTs;
+  // Another channel than the request's is the policy's refusal (checkRequestChannel), with its words.
+  if (r.channel !== job.channel) return null;
+  const why = fromPlan || fromThread ? null : "it was not clicked in the request's own thread";
+  if (why === null) return null;
+  const now = (deps.now ?? (() => new Date()))();
+  (deps.logger ?? console).warn(`dvol: ${job.text} by ${job.user} refused: ${why}`);
+  await audit(store, r, now, auditSeq(r.version, 800 + randomInt(100)), job.user, "refused", {
+    tried: job.action,
+    reason: "misdirected",
+    why,
+    channel: job.channel,
+    messageTs: job.messageTs,
+    threadTs: job.threadTs,
+  });
+  const error = `This button does not act on ${r.id}: ${why}.`;
+  const told = await makeTell(
+    deps,
+    job.responseUrl,
+  )(plain(`:no_entry: ${error} Nothing changed; use the buttons in the request's own thread.`));
+  return { error, told, request: r };
 }

@@ -30,8 +30,9 @@ import { errorFields } from "../log.js";
 import { renderError } from "../slack/render-error.js";
 import { accessOf } from "../slack/routes.js";
 import type { Store } from "../store/store.js";
-import { type DecideOutcome, runDecide } from "./decide.js";
-import type { CleanupJob, CommandJob, Job, JobOf, OpenRequestJob } from "./job.js";
+import { deadlineStop } from "./deadline.js";
+import { type ApproveOrRejectJob, type DecideOutcome, runContinue, runDecide } from "./decide.js";
+import type { CleanupJob, CommandJob, DecideJob, Job, JobOf, OpenRequestJob } from "./job.js";
 import { type OpenOutcome, openRequestFor } from "./open-request.js";
 import {
   failedJob,
@@ -39,6 +40,7 @@ import {
   inThread,
   makeTell,
   type RequestJobDeps,
+  refuseMisdirected,
   showState,
 } from "./request-common.js";
 import {
@@ -109,7 +111,12 @@ function workerContext(
   return {
     context: async () => ({ config, connect, now }),
     store: deps.store,
-    deletion: { mode: "request", actor, resolveGroup },
+    deletion: {
+      mode: "request",
+      actor,
+      resolveGroup,
+      ...(deps.invocation ? { stopRequested: deadlineStop(deps.invocation, config, false) } : {}),
+    },
   };
 }
 
@@ -145,9 +152,39 @@ async function runCommandJob(job: CommandJob | OpenRequestJob, deps: WorkerDeps)
 const JOBS: { [K in Job["kind"]]: (job: JobOf<K>, deps: WorkerDeps) => Promise<WorkerOutcome> } = {
   command: runCommandJob,
   "open-request": runCommandJob,
-  decide: runDecide,
+  decide: (job, deps) => (isApproveOrReject(job) ? runDecide(job, deps) : runLifeClick(job, deps)),
+  continue: runContinue,
   cleanup: runReportCleanup,
 };
+
+const isApproveOrReject = (job: DecideJob): job is ApproveOrRejectJob =>
+  job.action === "approve" || job.action === "reject";
+
+/**
+ * A click on Resume or Cancel under a paused request: once the click is shown to belong to the
+ * request (its channel and thread), the same as typing `/dvol requests resume|cancel DR-…` there.
+ */
+async function runLifeClick(job: DecideJob, deps: WorkerDeps): Promise<WorkerOutcome> {
+  try {
+    const misdirected = await refuseMisdirected(job, await deps.store(), deps);
+    if (misdirected) return { status: "refused", error: misdirected.error, told: misdirected.told };
+  } catch (err) {
+    return failedJob(err, job, deps);
+  }
+  const { requestId, action, user, channel, responseUrl, acceptedAt } = job;
+  return runCommandJob(
+    {
+      kind: "command",
+      words: ["requests", action, requestId],
+      text: `requests ${action} ${requestId}`,
+      channel,
+      user,
+      responseUrl,
+      acceptedAt,
+    },
+    deps,
+  );
+}
 
 /** Whether an event names a job kind the worker runs (anything else is not a job of dvol's). */
 export function isJobKind(kind: unknown): kind is Job["kind"] {

@@ -116,6 +116,7 @@ function decideJobOf(body: unknown, action: unknown, at: Date): DecideJob | null
   const channel = b.channel?.id ?? b.container?.channel_id;
   if (!decision || !REQUEST_ID_RE.test(requestId) || !user || !channel || !b.response_url) return null;
   const messageTs = b.container?.message_ts ?? b.message?.ts ?? null;
+  const threadTs = b.container?.thread_ts ?? b.message?.thread_ts ?? null;
   return {
     kind: "decide",
     requestId,
@@ -123,6 +124,7 @@ function decideJobOf(body: unknown, action: unknown, at: Date): DecideJob | null
     user,
     channel,
     messageTs: typeof messageTs === "string" ? messageTs : null,
+    threadTs: typeof threadTs === "string" ? threadTs : null,
     responseUrl: b.response_url,
     text: `${decision} ${requestId}`,
     acceptedAt: at.toISOString(),

@@ -89,6 +89,11 @@ export interface DeletionRequest {
   /** Slack channel and the parent message of the request's thread (null from the CLI). */
   channel: string | null;
   messageTs: string | null;
+  /**
+   * The plan message in the thread, which carries Approve and Reject (absent before it is posted,
+   * and on requests from before it was kept): a click counts only from the request's own messages.
+   */
+  planTs?: string | null;
   status: RequestStatus;
   /** ISO 8601 UTC. */
   createdAt: string;

@@ -115,6 +115,7 @@ describe("the worker's logs on Lambda", () => {
       user: "U0BOB0001",
       channel: "C0OPS0001",
       messageTs: "1790000000.000100",
+      threadTs: null,
       responseUrl: "https://hooks.slack.com/actions/T1/2/3",
       text: "approve DR-0A1B2C3D",
       acceptedAt: "2026-12-01T08:00:00.000Z",

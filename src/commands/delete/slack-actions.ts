@@ -1,5 +1,6 @@
 /**
- * The buttons of a deletion request's plan as the router reads a click: their action ids, the
+ * The buttons of a deletion request (Approve and Reject on its plan, Resume and Cancel under a
+ * pause) as the router reads a click: their action ids, the
  * decision each stands for, and the shape of a request id. Nothing else, so the Slack handler
  * carries no rendering for a click.
  */
@@ -9,13 +10,23 @@ export const APPROVE_ACTION_ID = "dvol_request_approve";
 /** action_id of the Reject button; its value is the request id. */
 export const REJECT_ACTION_ID = "dvol_request_reject";
 
-export type RequestDecision = "approve" | "reject";
+/** action_id of a paused request's Resume button (in its thread); its value is the request id. */
+export const RESUME_ACTION_ID = "dvol_request_resume";
+/** action_id of a paused request's Cancel button (in its thread); its value is the request id. */
+export const CANCEL_ACTION_ID = "dvol_request_cancel";
+
+export type RequestDecision = "approve" | "reject" | "resume" | "cancel";
+
+const DECISIONS: Record<string, RequestDecision> = {
+  [APPROVE_ACTION_ID]: "approve",
+  [REJECT_ACTION_ID]: "reject",
+  [RESUME_ACTION_ID]: "resume",
+  [CANCEL_ACTION_ID]: "cancel",
+};
 
 /** The decision a button's action_id stands for, or null when the button is not one of these. */
 export function decisionOf(actionId: string): RequestDecision | null {
-  if (actionId === APPROVE_ACTION_ID) return "approve";
-  if (actionId === REJECT_ACTION_ID) return "reject";
-  return null;
+  return Object.hasOwn(DECISIONS, actionId) ? (DECISIONS[actionId] ?? null) : null;
 }
 
 /** "DR-" and 8 characters of [0-9A-Z] (src/store/records.ts). */

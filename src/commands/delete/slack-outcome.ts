@@ -1,13 +1,15 @@
 /**
  * After a decision, in the request's thread: the outcome of the execution (one line per volume:
  * deleted, skipped and why, failed and the error; then the space freed), or the line of a
- * rejection or an expiry.
+ * rejection or an expiry; under a pause, the Resume and Cancel buttons.
  */
+import type { ActionsBlock, Button } from "@slack/types";
 import { fits, inlineCode, section, sections, textPieces } from "../../blocks/blocks.js";
 import type { SlackMessage } from "../../blocks/message.js";
 import { clip, humanSize, num } from "../../format.js";
 import type { DeletionRequest, VolumeOutcome } from "../../store/records.js";
 import { esc } from "../slack.js";
+import { CANCEL_ACTION_ID, RESUME_ACTION_ID } from "./slack-actions.js";
 import { byName, countsLabel, fallback, freedLabel, outcomeCounts, when, who } from "./slack-common.js";
 
 /** The note of a deleted volume (found gone when a stopped execution was resumed), if any. */
@@ -56,6 +58,9 @@ function outcomeSummaryLine(r: DeletionRequest): string {
   if (r.status === "paused") {
     return `:double_vertical_bar: *${r.id} paused* on ${esc(r.host)}: ${num(c.deleted)} of ${num(r.plan.length)} deleted; ${esc(r.paused?.reason ?? "stopped")}.\nAn approver resumes it with ${inlineCode(`/dvol requests resume ${r.id}`)}; the requester or an approver cancels it with ${inlineCode(`/dvol requests cancel ${r.id}`)}. Resuming checks every remaining volume again.`;
   }
+  if (r.status === "lapsed") {
+    return `:hourglass: *${r.id} lapsed* on ${esc(r.host)}: ${num(c.deleted)} of ${num(r.plan.length)} deleted; it did not finish within requests.ttlHours of its approval, and nothing more will be deleted.`;
+  }
   const mark = c.failed > 0 ? ":warning:" : ":white_check_mark:";
   return `${mark} *${r.id} executed* on ${esc(r.host)} (approved by ${who(r.decidedBy)}): ${countsLabel(c)}; *${freedLabel(c)}*.`;
 }
@@ -69,14 +74,16 @@ export function renderRequestOutcome(r: DeletionRequest): SlackMessage {
   const sorted = [...r.outcomes].sort(byName);
   const c = outcomeCounts(r.outcomes);
   const text = fallback(
-    `${r.id} ${r.status === "paused" ? "paused" : "executed"} on ${r.host}: ${countsLabel(c)}; ${freedLabel(c)}`.replace(
+    `${r.id} ${r.status === "paused" || r.status === "lapsed" ? r.status : "executed"} on ${r.host}: ${countsLabel(c)}; ${freedLabel(c)}`.replace(
       /\*/g,
       "",
     ),
   );
+  // A paused request carries its Resume and Cancel buttons under the outcome.
+  const tail = r.status === "paused" ? [lifeButtons(r)] : [];
   const full: SlackMessage = {
     text,
-    blocks: sections(textPieces([outcomeSummaryLine(r), ...sorted.map(outcomeLine)])),
+    blocks: [...sections(textPieces([outcomeSummaryLine(r), ...sorted.map(outcomeLine)])), ...tail],
   };
   if (fits(full)) return full;
   const file = {
@@ -92,20 +99,54 @@ export function renderRequestOutcome(r: DeletionRequest): SlackMessage {
     const more = notDeleted.length - shown.length;
     return {
       text,
-      blocks: sections(
-        textPieces([
-          outcomeSummaryLine(r),
-          notice,
-          ...shown.map(outcomeLine),
-          ...(more > 0 ? [`… and ${num(more)} more not deleted, in the file.`] : []),
-        ]),
-      ),
+      blocks: [
+        ...sections(
+          textPieces([
+            outcomeSummaryLine(r),
+            notice,
+            ...shown.map(outcomeLine),
+            ...(more > 0 ? [`… and ${num(more)} more not deleted, in the file.`] : []),
+          ]),
+        ),
+        ...tail,
+      ],
       file,
     };
   };
   let k = 0;
   while (k < notDeleted.length && fits(build(k + 1))) k++;
   return build(k);
+}
+
+/**
+ * Resume (an approver; it checks every remaining volume again) and Cancel (the requester or an
+ * approver, with a confirmation); value = the request id. A click counts only in the request's
+ * thread (refuseMisdirected, src/jobs/request-common.ts).
+ */
+function lifeButtons(r: DeletionRequest): ActionsBlock {
+  const resume: Button = {
+    type: "button",
+    action_id: RESUME_ACTION_ID,
+    text: { type: "plain_text", text: "Resume", emoji: true },
+    style: "primary",
+    value: r.id,
+  };
+  const cancel: Button = {
+    type: "button",
+    action_id: CANCEL_ACTION_ID,
+    text: { type: "plain_text", text: "Cancel", emoji: true },
+    value: r.id,
+    confirm: {
+      title: { type: "plain_text", text: `Cancel ${r.id}?` },
+      text: {
+        type: "plain_text",
+        text: `Nothing more will be deleted from ${clip(r.host, 100)}; what was deleted stays deleted.`,
+      },
+      confirm: { type: "plain_text", text: "Cancel it" },
+      deny: { type: "plain_text", text: "Keep it" },
+    },
+  };
+  return { type: "actions", block_id: `dvol_life_${r.id}`, elements: [resume, cancel] };
 }
 
 /** The thread line of a rejection. */

@@ -9,8 +9,8 @@ import type { SlackMessage } from "../../../src/blocks/message.js";
 import { APPROVE_ACTION_ID } from "../../../src/commands/delete/slack-actions.js";
 import type { Config } from "../../../src/config/types.js";
 import { GroupLookupError } from "../../../src/errors.js";
-import { type DecideOutcome, runDecide } from "../../../src/jobs/decide.js";
-import type { DecideJob, OpenRequestJob } from "../../../src/jobs/job.js";
+import { type ApproveOrRejectJob, type DecideOutcome, runDecide } from "../../../src/jobs/decide.js";
+import type { OpenRequestJob } from "../../../src/jobs/job.js";
 import type { OpenOutcome } from "../../../src/jobs/open-request.js";
 import { groupResolver, type RequestJobDeps } from "../../../src/jobs/request-common.js";
 import { runOpenRequest, runWorkerJob } from "../../../src/jobs/run-request.js";
@@ -120,7 +120,7 @@ function decideJob(
   user: string,
   action: "approve" | "reject",
   planTs: string,
-): DecideJob {
+): ApproveOrRejectJob {
   return {
     kind: "decide",
     requestId: request.id,
@@ -128,6 +128,7 @@ function decideJob(
     user,
     channel: CHANNEL,
     messageTs: planTs,
+    threadTs: request.messageTs ?? null,
     responseUrl: `https://hooks.slack.com/actions/T1/${user}`,
     text: `${action} ${request.id}`,
     acceptedAt: clock.toISOString(),

@@ -208,6 +208,7 @@ describe("clicks on Approve and Reject", () => {
         user: "U0BOB0001",
         channel: "C0OPS0001",
         messageTs: "1790000000.000200",
+        threadTs: null,
         responseUrl: "https://hooks.slack.com/actions/T0001/9/xyz",
         text: "approve DR-0A1B2C3D",
         acceptedAt: "2026-11-29T14:00:00.000Z",

@@ -1,6 +1,8 @@
 // A TCP proxy that adds latency: bytes from the client go to the engine at once; every chunk from
 // the engine to the client is held `delayMs` and then written, in the order it arrived. It never
 // looks into the bytes, so TLS passes through untouched and the client verifies the real engine.
+// `down()` makes the host go away (every connection cut, new ones refused at once) until `up()`:
+// a host that fails mid-execution, for the tests.
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 
@@ -10,6 +12,9 @@ export interface DelayProxy {
   delayMs: number;
   /** Connections accepted so far. */
   readonly connections: number;
+  /** Cuts every connection and refuses new ones (they are closed at once) until up(). */
+  down(): void;
+  up(): void;
   close(): Promise<void>;
 }
 
@@ -22,6 +27,7 @@ export interface DelayProxyOptions {
 export async function startDelayProxy(opts: DelayProxyOptions): Promise<DelayProxy> {
   const sockets = new Set<Socket>();
   let connections = 0;
+  let isDown = false;
   const track = (s: Socket) => {
     sockets.add(s);
     s.once("close", () => sockets.delete(s));
@@ -30,6 +36,10 @@ export async function startDelayProxy(opts: DelayProxyOptions): Promise<DelayPro
   // allowHalfOpen on both legs: a client that has finished sending must still get the engine's
   // (delayed) answer, and the engine's end is passed on only after the data before it.
   const server: Server = createServer({ allowHalfOpen: true, noDelay: true }, (client) => {
+    if (isDown) {
+      client.destroy();
+      return;
+    }
     connections++;
     const upstream = createConnection({
       host: opts.targetHost,
@@ -96,6 +106,13 @@ export async function startDelayProxy(opts: DelayProxyOptions): Promise<DelayPro
     delayMs: opts.delayMs,
     get connections() {
       return connections;
+    },
+    down() {
+      isDown = true;
+      for (const s of sockets) s.destroy();
+    },
+    up() {
+      isDown = false;
     },
     close() {
       for (const s of sockets) s.destroy();
