@@ -17,7 +17,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createSlackHandler } from "../../handlers/slack.js";
 import { createWorkerHandler } from "../../handlers/worker.js";
 import type { SlackMessage } from "../../src/blocks/message.js";
-import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from "../../src/commands/delete/slack-actions.js";
+import {
+  APPROVE_ACTION_ID,
+  CANCEL_ACTION_ID,
+  REJECT_ACTION_ID,
+  RESUME_ACTION_ID,
+} from "../../src/commands/delete/slack-actions.js";
 import type { ConnectionFactory } from "../../src/docker/connection.js";
 import type { Job } from "../../src/jobs/job.js";
 import type { WorkerOutcome } from "../../src/jobs/run-request.js";
@@ -28,6 +33,7 @@ import { engineHost, writeConfig } from "../support/dvol.js";
 import { type Dynalite, startDynalite } from "../support/dynalite.js";
 import { BUSYBOX_IMAGE, type EngineInfo, socketRequest } from "../support/engines.js";
 import { FakeEngine } from "../support/fake-engine.js";
+import { lambdaContext } from "../support/lambda-context.js";
 import { expectWithinSlackLimits } from "../support/slack-limits.js";
 import {
   blockActionsBody,
@@ -38,10 +44,12 @@ import {
   TEST_SIGNING_SECRET,
 } from "../support/slack-requests.js";
 import { type SlackStandin, startSlackStandin } from "../support/slack-standin.js";
+import { type DelayProxy, startDelayProxy } from "../support/tcp-proxy.js";
 import { requireTestbed } from "../support/testbed-types.js";
 
 const testbed = requireTestbed();
 const CHANNEL = "C0OPS0001";
+const OTHER_CHANNEL = "C0ELSEWH1";
 const BOT_TOKEN = "xoxb-dvol-deletion-e2e";
 const ALICE = "U0ALICE01"; // requester
 const BOB = "U0BOB0001"; // approver by user ID
@@ -166,25 +174,52 @@ const configFile = (engine: EngineInfo) =>
     requests: { ttlHours: 24 },
   });
 
-/** The two Lambdas: the Slack handler, whose dispatcher invokes the worker as the async invoke would. */
-function lambdas(env: NodeJS.ProcessEnv, connect?: ConnectionFactory, now?: () => Date) {
-  const worker = createWorkerHandler({ env, ...(connect ? { connect } : {}), ...(now ? { now } : {}) });
+/**
+ * The two Lambdas: the Slack handler, whose dispatcher invokes the worker as the async invoke
+ * would. With `budgetMs`, each worker invocation gets a Lambda context whose time left reaches
+ * the worker's stop margin (the host's deadline and WORKER_MARGIN_SECONDS) `budgetMs` after it
+ * starts: a short function timeout, without waiting for one; its hand-overs invoke the worker
+ * again the same way, and `continued` counts them.
+ */
+function lambdas(
+  env: NodeJS.ProcessEnv,
+  connect?: ConnectionFactory,
+  now?: () => Date,
+  opts: { budgetMs?: number; stopMarginMs?: number } = {},
+) {
   const runs: Promise<WorkerOutcome>[] = [];
   const jobs: Job[] = [];
+  const continued: Job[] = [];
+  const invoke = (job: Job) => {
+    const copy = JSON.parse(JSON.stringify(job)) as Job;
+    if (opts.budgetMs === undefined) return worker(copy);
+    const end = performance.now() + (opts.stopMarginMs ?? 0) + opts.budgetMs;
+    return worker(copy, lambdaContext({ remainingMs: () => end - performance.now() }));
+  };
+  const worker = createWorkerHandler({
+    env,
+    ...(connect ? { connect } : {}),
+    ...(now ? { now } : {}),
+    continueWith: async (job) => {
+      continued.push(job);
+      runs.push(invoke(job));
+    },
+  });
   const slack = createSlackHandler({
     env,
     dispatch: async (job) => {
       jobs.push(job);
-      runs.push(worker(JSON.parse(JSON.stringify(job)) as Job));
+      runs.push(invoke(job));
     },
   });
   return {
     slack,
     jobs,
-    /** Waits for every job handed over so far. */
+    continued,
+    /** Waits for every job handed over so far, and for those they hand over in turn. */
     settle: async () => {
-      const out = await Promise.all(runs);
-      runs.length = 0;
+      const out: WorkerOutcome[] = [];
+      while (runs.length > 0) out.push(...(await Promise.all(runs.splice(0))));
       return out;
     },
   };
@@ -235,17 +270,33 @@ async function request(l: Lambdas, text: string, user = ALICE): Promise<Opened> 
   };
 }
 
-/** A click on the plan's Approve or Reject by `user`; returns the response_url id it answers through. */
-async function click(l: Lambdas, o: Opened, user: string, action: "approve" | "reject", replay?: string) {
+/**
+ * A click on the plan's Approve or Reject by `user` (or, with `on`, another button or from another
+ * message, thread or channel); returns the response_url id it answers through.
+ */
+async function click(
+  l: Lambdas,
+  o: Opened,
+  user: string,
+  action: "approve" | "reject" | "resume" | "cancel",
+  replay?: string,
+  on: { value?: string; channel?: string; messageTs?: string; threadTs?: string } = {},
+) {
   const rid = `${action}-${user}-${randomBytes(3).toString("hex")}`;
   const res = (await l.slack(
     signedBlockActions({
-      actionId: action === "approve" ? APPROVE_ACTION_ID : REJECT_ACTION_ID,
-      value: o.id,
-      channel_id: CHANNEL,
+      actionId: {
+        approve: APPROVE_ACTION_ID,
+        reject: REJECT_ACTION_ID,
+        resume: RESUME_ACTION_ID,
+        cancel: CANCEL_ACTION_ID,
+      }[action],
+      value: on.value ?? o.id,
+      channel_id: on.channel ?? CHANNEL,
       user_id: user,
       response_url: standin.responseUrl(replay ?? rid),
-      message_ts: o.planTs,
+      message_ts: on.messageTs ?? o.planTs,
+      thread_ts: on.threadTs ?? o.parentTs,
     }),
   )) as APIGatewayProxyStructuredResultV2;
   expect(res.statusCode).toBe(200);
@@ -592,6 +643,220 @@ describe("a prune of 1,200 dangling volumes, through the handlers", () => {
     } finally {
       rmSync(stateDir, { recursive: true, force: true });
     }
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+// A request's life (SPEC §4.6): the host behind a TCP proxy that can go down or add latency.
+
+describe("a request's life through the handlers: paused, resumed, cancelled, lapsed, handed over", () => {
+  const engine = testbed.engines.docker28;
+  let proxy: DelayProxy;
+  let env: NodeJS.ProcessEnv;
+  let stateDir: string;
+
+  beforeAll(async () => {
+    const [, port] = /:(\d+)$/.exec(engine.url) ?? [];
+    proxy = await startDelayProxy({ targetHost: "127.0.0.1", targetPort: Number(port), delayMs: 15 });
+    stateDir = mkdtempSync(join(tmpdir(), "dvol-state-"));
+    env = {
+      SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_API_URL: standin.apiUrl,
+      DVOL_STATE_DIR: stateDir,
+      DVOL_CONFIG: writeConfig(
+        [engineHost("h", engine, testbed, { url: `tcp://127.0.0.1:${proxy.port}`, timeoutSeconds: 5 })],
+        {
+          // Another channel is allowed too: a request's buttons still count only in its own.
+          access: {
+            channels: [CHANNEL, OTHER_CHANNEL],
+            requesters: ["*"],
+            approvers: [BOB],
+            allowSelfApproval: false,
+          },
+          requests: { ttlHours: 24 },
+        },
+      ),
+    };
+  });
+  afterEach(() => proxy.up());
+  afterAll(async () => {
+    await proxy.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  async function stored(id: string) {
+    const s = await openStore(env);
+    try {
+      return { request: await s.getRequest(id), audit: await s.listAudit(id) };
+    } finally {
+      await s.close();
+    }
+  }
+
+  async function volumes(what: string, n: number, labels: Record<string, string> = {}) {
+    const names = Array.from({ length: n }, (_, i) => vname(`${what}-${String(i).padStart(3, "0")}`));
+    for (let i = 0; i < names.length; i += 20) {
+      await Promise.all(names.slice(i, i + 20).map((v) => createVolume(engine, v, labels)));
+    }
+    return names;
+  }
+
+  async function existing(names: readonly string[]): Promise<string[]> {
+    const res = await socketRequest(engine.socketPath, "GET", "/volumes");
+    const all = new Set(
+      ((JSON.parse(res.body) as { Volumes: { Name: string }[] | null }).Volumes ?? []).map((v) => v.Name),
+    );
+    return names.filter((n) => all.has(n));
+  }
+
+  it("the host goes down mid-execution: paused, said in the thread and the parent; Resume deletes only the rest, each once", async () => {
+    const t0 = Date.now();
+    const names = await volumes("down", 40);
+    const l = lambdas(env);
+    const o = await request(l, `rm h ${names.join(" ")}`);
+    await click(l, o, BOB, "approve");
+    // Cut the host once some volumes are gone and before all of them are.
+    for (;;) {
+      const left = (await existing(names)).length;
+      if (left < names.length - 4) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    proxy.down();
+    const [paused] = await l.settle();
+    expect(paused).toMatchObject({ status: "paused" });
+    const deletedBefore = names.length - (await existing(names)).length;
+    expect(deletedBefore).toBeGreaterThan(0);
+    expect(deletedBefore).toBeLessThan(names.length);
+    const said = blocksText(standin.thread(CHANNEL, o.parentTs).at(-1)?.blocks);
+    expect(said).toContain(`${o.id} paused`);
+    expect(said).toContain(RESUME_ACTION_ID);
+    expect(said).toContain(CANCEL_ACTION_ID);
+    expect(blocksText(standin.message(CHANNEL, o.parentTs)?.blocks)).toMatch(
+      /\*Paused\*: approved by .* \d+ of 40 deleted; h: /,
+    );
+    const { request: r } = await stored(o.id);
+    expect(r).toMatchObject({ status: "paused", paused: { kind: "unreachable" } });
+
+    // A Resume by someone who is not an approver is refused; then the host returns and an approver resumes.
+    const refused = await click(l, o, ALICE, "resume");
+    await l.settle();
+    expect(ephemeralTo(refused)).toContain("Only an approver may resume");
+    proxy.up();
+    await click(l, o, BOB, "resume");
+    const [resumed] = await l.settle();
+    expect(resumed).toMatchObject({ status: "changed" });
+    expect(await existing(names)).toEqual([]);
+    const done = await stored(o.id);
+    expect(done.request?.status).toBe("done");
+    expect(done.request?.outcomes.map((x) => x.result)).toEqual(Array(names.length).fill("deleted"));
+    expect(new Set(done.request?.outcomes.map((x) => x.name)).size).toBe(names.length);
+    const events = await destroyEvents(engine, t0, names);
+    expect(Object.values(events)).toEqual(Array(names.length).fill(1));
+    expect(done.audit.map((a) => a.action)).toEqual(
+      expect.arrayContaining(["paused", "resumed", "executed"]),
+    );
+    expect(blocksText(standin.message(CHANNEL, o.parentTs)?.blocks)).not.toContain("Paused");
+  });
+
+  it("Cancel instead: nothing more is deleted, and the audit says who cancelled and what had been done", async () => {
+    const names = await volumes("cancel", 3);
+    const l = lambdas(env);
+    const o = await request(l, `rm h ${names.join(" ")}`);
+    proxy.down();
+    await click(l, o, BOB, "approve");
+    const [paused] = await l.settle();
+    proxy.up();
+    expect(paused).toMatchObject({ status: "paused" });
+    await click(l, o, ALICE, "cancel");
+    const [cancelled] = await l.settle();
+    expect(cancelled).toMatchObject({ status: "changed" });
+    expect(await existing(names)).toEqual(names);
+    expect(blocksText(standin.thread(CHANNEL, o.parentTs).at(-1)?.blocks)).toContain("cancelled");
+    const { request: r, audit } = await stored(o.id);
+    expect(r).toMatchObject({ status: "cancelled", closedBy: ALICE });
+    expect(audit.find((a) => a.action === "cancelled")).toMatchObject({
+      actor: ALICE,
+      detail: { done: `0 of ${names.length} deleted` },
+    });
+    // Cancelled is final: a later Resume says so and deletes nothing.
+    const late = await click(l, o, BOB, "resume");
+    await l.settle();
+    expect(ephemeralTo(late)).toContain("nothing to resume");
+    expect(await existing(names)).toEqual(names);
+  });
+
+  it("a paused request that lapsed (a worker clock 25 hours ahead) cannot be resumed", async () => {
+    const names = await volumes("lapse", 2);
+    const l = lambdas(env);
+    const o = await request(l, `rm h ${names.join(" ")}`);
+    proxy.down();
+    await click(l, o, BOB, "approve");
+    await l.settle();
+    proxy.up();
+    const later = lambdas(env, undefined, () => new Date(Date.now() + 25 * 3_600_000));
+    const rid = await click(later, o, BOB, "resume");
+    await later.settle();
+    expect(ephemeralTo(rid)).toContain("has lapsed");
+    expect(await existing(names)).toEqual(names);
+    expect((await stored(o.id)).request?.status).toBe("lapsed");
+  });
+
+  it("clicks that do not belong to the request are refused, audited, and delete nothing", async () => {
+    const a = await volumes("misA", 1);
+    const b = await volumes("misB", 1);
+    const l = lambdas(env);
+    const oa = await request(l, `rm h ${a.join(" ")}`);
+    const ob = await request(l, `rm h ${b.join(" ")}`);
+    const tries = [
+      // A's plan, with a button whose value names B.
+      { value: ob.id, messageTs: oa.planTs, threadTs: oa.parentTs },
+      // B's value, from a message that is not B's (not its plan, not in its thread).
+      { messageTs: "1790000099.000100", threadTs: "1790000099.000001" },
+      // From another channel (one where dvol is allowed).
+      { channel: OTHER_CHANNEL },
+    ];
+    const said: string[] = [];
+    for (const on of tries) {
+      const rid = await click(l, ob, BOB, "approve", undefined, on);
+      await l.settle();
+      said.push(ephemeralTo(rid));
+    }
+    expect(said[0]).toContain(`does not act on ${ob.id}`);
+    expect(said[1]).toContain(`does not act on ${ob.id}`);
+    expect(said[2]).toContain(`${ob.id} belongs to another channel`);
+    expect(await existing([...a, ...b])).toEqual([...a, ...b]);
+    for (const id of [oa.id, ob.id]) expect((await stored(id)).request?.status).toBe("pending");
+    const refusals = (await stored(ob.id)).audit.filter((x) => x.action === "refused");
+    expect(refusals.map((x) => (x.detail as { reason?: string }).reason)).toEqual(
+      expect.arrayContaining(["misdirected", "misdirected"]),
+    );
+    expect(refusals.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("near the function's deadline the worker hands over: 200 volumes over several invocations, one outcome each", async () => {
+    const t0 = Date.now();
+    const names = await volumes("handover", 200, { "dvol.e2e": `handover-${run}` });
+    // Each invocation may work for 400 ms before it reaches the stop margin (the host's 5 s
+    // deadline and the worker's 15 s): a 200-volume execution behind 15 ms of latency needs several.
+    const l = lambdas(env, undefined, undefined, { budgetMs: 400, stopMarginMs: 20_000 });
+    const o = await request(l, `prune h --label dvol.e2e=handover-${run}`);
+    await click(l, o, BOB, "approve");
+    const outcomes = await l.settle();
+    expect(l.continued.length).toBeGreaterThanOrEqual(2);
+    expect(outcomes.at(-1)).toMatchObject({ status: "executed" });
+    expect(outcomes.filter((x) => x.status === "continued")).toHaveLength(l.continued.length);
+    expect(await existing(names)).toEqual([]);
+    const { request: r, audit } = await stored(o.id);
+    expect(r?.status).toBe("done");
+    expect(r?.outcomes).toHaveLength(200);
+    expect(new Set(r?.outcomes.map((x) => x.name))).toEqual(new Set(names));
+    expect(Object.values(await destroyEvents(engine, t0, names))).toEqual(Array(200).fill(1));
+    expect(audit.filter((x) => x.action === "handover")).toHaveLength(l.continued.length);
+    // The thread saw one execution: the plan, then one outcome.
+    const thread = standin.thread(CHANNEL, o.parentTs);
+    expect(thread.map((m) => blocksText(m.blocks)).filter((t) => t.includes("executed"))).toHaveLength(1);
+    expect(thread.map((m) => blocksText(m.blocks)).some((t) => t.includes("paused"))).toBe(false);
   });
 });
 

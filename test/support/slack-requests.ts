@@ -48,6 +48,8 @@ export interface BlockActionFields {
   user_id?: string;
   response_url?: string;
   message_ts?: string;
+  /** The thread of the clicked message (its parent's ts), for a message in a thread. */
+  thread_ts?: string;
 }
 
 /** An interactivity body: `payload=` and the block_actions JSON. */
@@ -62,13 +64,20 @@ export function blockActionsBody(f: BlockActionFields = {}): string {
       message_ts: f.message_ts ?? "1790000000.000100",
       channel_id: f.channel_id ?? "C0123ABCD",
       is_ephemeral: false,
+      ...(f.thread_ts ? { thread_ts: f.thread_ts } : {}),
     },
     trigger_id: `${Date.now()}.1.abc`,
     team: { id: "T0001", domain: "example" },
     enterprise: null,
     is_enterprise_install: false,
     channel: { id: f.channel_id ?? "C0123ABCD", name: "ops" },
-    message: { type: "message", ts: f.message_ts ?? "1790000000.000100", text: "dvol ls", blocks: [] },
+    message: {
+      type: "message",
+      ts: f.message_ts ?? "1790000000.000100",
+      ...(f.thread_ts ? { thread_ts: f.thread_ts } : {}),
+      text: "dvol ls",
+      blocks: [],
+    },
     state: { values: {} },
     response_url: f.response_url ?? "https://hooks.slack.com/actions/T0001/1/abc",
     actions: [
