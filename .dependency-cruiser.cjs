@@ -4,7 +4,7 @@
  * included:
  *
  *   entries     handlers/, src/cli*.ts, src/server*.ts
- *   front ends  src/slack/, src/jobs/
+ *   front ends  src/slack/, src/jobs/, src/gate/ (the `dvol gate` server)
  *   commands    src/commands/
  *   core        src/approvals/, src/report/
  *   adapters    src/docker/, src/store/, src/config/
@@ -12,7 +12,7 @@
  *               src/blocks/ (the Block Kit toolkit and Slack's limits)
  */
 const ENTRIES = "^(handlers/|src/cli[^/]*\\.ts$|src/server[^/]*\\.ts$)";
-const FRONT = "^src/(slack|jobs)/";
+const FRONT = "^src/(slack|jobs|gate)/";
 const COMMANDS = "^src/commands/";
 const CORE = "^src/(approvals|report)/";
 const ADAPTERS = "^src/(docker|store|config)/";
@@ -56,7 +56,7 @@ module.exports = {
       comment: "a folder of src/ that is in no layer: add it to one here and in the README",
       from: {
         path: "^src/[^/]+/",
-        pathNot: "^src/(slack|jobs|commands|approvals|report|docker|store|config|blocks)/",
+        pathNot: "^src/(slack|jobs|gate|commands|approvals|report|docker|store|config|blocks)/",
       },
       to: {},
     },

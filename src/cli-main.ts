@@ -1,4 +1,4 @@
-import { EXIT_OUTPUT_FAILED, main } from "./cli.js";
+import { EXIT_OUTPUT_FAILED, isGateCommand, main } from "./cli.js";
 import { stopOnSignals } from "./cli-signals.js";
 import { fileErrorText } from "./errors.js";
 import { terminalSafe } from "./format.js";
@@ -25,11 +25,20 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
 process.stderr.on("error", () => {});
 
 // SIGINT/SIGTERM while deleting: no new deletion starts, the request is paused (cli-signals.ts).
-const signals = stopOnSignals(
-  process,
-  (line) => process.stderr.write(`${line}\n`),
-  (code) => process.exit(code),
-);
+// `dvol gate` deletes nothing of its own: a signal closes it.
+const gate = isGateCommand(process.argv.slice(2));
+const signals = gate
+  ? { stopRequested: () => null, dispose: () => {} }
+  : stopOnSignals(
+      process,
+      (line) => process.stderr.write(`${line}\n`),
+      (code) => process.exit(code),
+    );
+const gateStopped = () =>
+  new Promise<void>((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
 
 // Engine data (labels, names, error texts) never reaches the terminal as control sequences.
 main(process.argv.slice(2), {
@@ -40,6 +49,7 @@ main(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   stopRequested: signals.stopRequested,
+  gateStopped,
   ...(VERSION === undefined ? {} : { version: VERSION }),
 }).then(
   (code) => {

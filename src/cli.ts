@@ -8,6 +8,8 @@ import { SecretResolver } from "./config/secrets.js";
 import type { ConnectionFactory } from "./docker/connection.js";
 import { tlsConnectionFactory } from "./docker/connection.js";
 import { DvolError, describeError, errorClass, errorKind, UsageError } from "./errors.js";
+import { loadGateConfig } from "./gate/config.js";
+import { startGate } from "./gate/server.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/store.js";
 
@@ -35,6 +37,37 @@ export interface CliIo {
   version?: string;
   /** A stop asked for (SIGINT/SIGTERM, cli-signals.ts): deletions stop starting, the request is paused. */
   stopRequested?: () => StopRequest | null;
+  /** `dvol gate`: resolves when the gate is told to stop (SIGINT/SIGTERM); it then closes. */
+  gateStopped?: () => Promise<unknown>;
+}
+
+/** `dvol gate`: not a command of the grammar (Slack never sees it), the CLI's own long-running server. */
+export const GATE_USAGE = "dvol gate --config gate.yaml";
+const GATE_HELP = `  ${"gate".padEnd(8)} the mutual-TLS gate in front of one Docker engine, run on its host (CLI only): ${GATE_USAGE}`;
+
+/** Whether the command line asks for the gate (it handles its own signals: no deletion runs in it). */
+export function isGateCommand(argv: readonly string[]): boolean {
+  try {
+    const opts = splitGlobalOptions(argv);
+    return opts.words[0] === "gate" && !opts.help && !opts.version;
+  } catch {
+    return false;
+  }
+}
+
+async function runGate(opts: ReturnType<typeof splitGlobalOptions>, io: CliIo): Promise<number> {
+  if (opts.words.length > 1) throw new UsageError(`gate takes no arguments: ${GATE_USAGE}`);
+  if (!opts.config) throw new UsageError(`gate needs its config file: ${GATE_USAGE}`);
+  const config = await loadGateConfig(opts.config, io.cwd);
+  const gate = await startGate(config);
+  io.stderr(
+    `dvol gate: listening on ${gate.host}:${gate.port} (mutual TLS), engine unix://${config.socket}, ` +
+      `${config.clients.length} client${config.clients.length === 1 ? "" : "s"}, audit to ${config.audit ?? "standard output"}`,
+  );
+  await (io.gateStopped?.() ?? new Promise<never>(() => {}));
+  io.stderr("dvol gate: stopping");
+  await gate.close();
+  return EXIT_OK;
 }
 
 const CLI_USAGE =
@@ -86,6 +119,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.stdout(json ? JSON.stringify({ command: "version", version }) : `dvol ${version}`);
       return EXIT_OK;
     }
+    if (opts.words[0] === "gate" && !opts.help) return await runGate(opts, io);
+    if (opts.words[0] === "gate") {
+      io.stdout(
+        json ? JSON.stringify({ command: "help", topic: "gate", text: GATE_HELP }) : GATE_HELP.trim(),
+      );
+      return EXIT_OK;
+    }
     // `dvol --help`, `dvol ls --help`: help, or the command's help (its other words are not parsed).
     const words = opts.help ? ["help", ...opts.words.slice(0, 1)] : opts.words;
     const cmd = parseCommand(words.length ? words : ["help"]);
@@ -111,7 +151,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       // Opened only by the commands that use it (rm and prune with --yes, requests, report).
       if (store) await (await store).close();
     }
-    io.stdout(json ? JSON.stringify(ran.json) : ran.text);
+    // The overview of the CLI lists the gate too (it is no command of the grammar, so not in Slack's).
+    const text = cmd.name === "help" && cmd.topic === null ? addGateHelp(ran.text) : ran.text;
+    io.stdout(json ? JSON.stringify(ran.json) : text);
     return ran.ok ? EXIT_OK : EXIT_HOST_FAILED;
   } catch (err) {
     // The exit status and the JSON answer come from the error's kind (src/errors.ts): a usage
@@ -125,6 +167,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stderr(lines.join("\n"));
     return errorClass(err) === "usage" ? EXIT_USAGE : EXIT_HOST_FAILED;
   }
+}
+
+function addGateHelp(text: string): string {
+  const lines = text.split("\n");
+  const blank = lines.indexOf("");
+  if (blank < 0) return `${text}\n${GATE_HELP}`;
+  lines.splice(blank, 0, GATE_HELP);
+  return lines.join("\n");
 }
 
 function indent(s: string): string {

@@ -26,6 +26,8 @@ export interface EngineConnection {
   readonly engineApiVersion?: string | null;
   /** The engine's version, from the `Server: Docker/<version> (<os>)` header; null until known. */
   readonly engineVersion?: string | null;
+  /** Whether the answers came through a dvol gate (its `Dvol-Gate: 1` header); false until an answer came. */
+  readonly gated?: boolean;
   /** The decoded JSON answer (null for an empty one); any other status is a HostError. */
   call<T>(req: EngineRequest): Promise<T>;
   close(): void;
@@ -99,6 +101,7 @@ export function tlsConnectionFactory(secrets: SecretResolver): ConnectionFactory
       host: host.name,
       engineApiVersion: null as string | null,
       engineVersion: null as string | null,
+      gated: false,
       call<T>(req: EngineRequest): Promise<T> {
         return new Promise<T>((resolve, reject) => {
           const fail = (err: unknown) =>
@@ -122,6 +125,7 @@ export function tlsConnectionFactory(secrets: SecretResolver): ConnectionFactory
                 conn.engineApiVersion = announced;
               const server = /^Docker\/(\S+)/.exec(String(res.headers.server ?? ""));
               if (server) conn.engineVersion = server[1] as string;
+              if (res.headers["dvol-gate"] === "1") conn.gated = true;
               const chunks: Buffer[] = [];
               let size = 0;
               res.on("data", (c: Buffer) => {

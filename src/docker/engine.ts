@@ -9,6 +9,8 @@ export interface EngineOverview {
   version: EngineVersion;
   storage: StorageInfo;
   volumeCount: number;
+  /** Whether the host answered through a dvol gate (`Dvol-Gate: 1` on its answers). */
+  gated: boolean;
 }
 
 export interface EngineVersion {
@@ -77,7 +79,7 @@ export class Engine {
     const version = conn.engineApiVersion
       ? parseVersion(conn.host, { ApiVersion: conn.engineApiVersion, Version: storage.serverVersion })
       : await Engine.version(conn);
-    return { version, storage, volumeCount: volumes?.Volumes?.length ?? 0 };
+    return { version, storage, volumeCount: volumes?.Volumes?.length ?? 0, gated: conn.gated === true };
   }
 
   get host(): string {

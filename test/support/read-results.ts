@@ -61,6 +61,7 @@ export const hostRow = (over: Partial<HostRow> = {}): HostRow => ({
   engineApiVersion: "1.51",
   storageDriver: "overlay2",
   volumeCount: 42,
+  gated: false,
   ...over,
 });
 

@@ -12,6 +12,8 @@ export interface HostRow {
   engineApiVersion: string;
   storageDriver: string;
   volumeCount: number;
+  /** Reached through a dvol gate (the gate says so in a header of its answers). */
+  gated: boolean;
 }
 
 export interface HostsResult {
@@ -31,6 +33,7 @@ export async function runHosts(ctx: CommandContext): Promise<HostsResult> {
       engineApiVersion: o.version.engineApiVersion,
       storageDriver: o.storage.storageDriver,
       volumeCount: o.volumeCount,
+      gated: o.gated,
     };
   });
   return { command: "hosts", hosts };

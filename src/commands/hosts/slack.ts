@@ -35,6 +35,7 @@ function renderFull(r: HostsResult): SlackMessage {
               api,
               esc(h.storageDriver || "?"),
               plural(h.volumeCount, "volume"),
+              ...(h.gated ? ["gated"] : []),
               inlineCode(h.endpoint),
             ].join(" · "),
           ];

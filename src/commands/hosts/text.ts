@@ -5,7 +5,7 @@ import { failureLines } from "../context.js";
 import type { HostsResult } from "./run.js";
 
 export function renderHostsText(r: HostsResult): string {
-  const rows = [["HOST", "STATUS", "ENGINE", "API", "STORAGE DRIVER", "VOLUMES", "ENDPOINT"]];
+  const rows = [["HOST", "STATUS", "ENGINE", "API", "STORAGE DRIVER", "VOLUMES", "GATED", "ENDPOINT"]];
   const failures: string[] = [];
   for (const h of r.hosts) {
     if (h.ok) {
@@ -16,10 +16,11 @@ export function renderHostsText(r: HostsResult): string {
         h.apiVersion,
         h.storageDriver,
         String(h.volumeCount),
+        h.gated ? "yes" : "no",
         h.endpoint,
       ]);
     } else {
-      rows.push([h.host, "unreachable", "-", "-", "-", "-", "-"]);
+      rows.push([h.host, "unreachable", "-", "-", "-", "-", "-", "-"]);
       failures.push(...failureLines(h));
     }
   }

@@ -1,0 +1,463 @@
+/**
+ * `dvol gate`: a mutual-TLS server in front of one engine's unix socket. Each request is checked at
+ * the door (door.ts), recognised by the operation table (operations.ts), allowed by the client's
+ * permissions, confirmed by the gate's own checks (a delete's volume unused, a helper the gate made),
+ * and carried out by a request the gate builds itself. Every answer carries `Dvol-Gate: 1`; every
+ * request is one audit line.
+ */
+
+import { createHash, X509Certificate } from "node:crypto";
+import { openSync, readFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import https from "node:https";
+import type { Socket } from "node:net";
+import type { Duplex, Readable } from "node:stream";
+import type { TLSSocket } from "node:tls";
+import { ConfigError, fileErrorText } from "../errors.js";
+import { globToRegExp } from "../glob.js";
+import { type AuditLine, type AuditSink, auditTo } from "./audit.js";
+import type { GateClient, GateConfig } from "./config.js";
+import { checkDoor, type DoorRequest } from "./door.js";
+import { EngineUnavailableError, GateEngine } from "./engine.js";
+import { type Check, HELPER_LABEL, type Planned, planRequest } from "./operations.js";
+import { parseStrictJson } from "./strict-json.js";
+import { checkedTar, TarRefusedError } from "./tar-check.js";
+
+export const GATE_HEADER = "Dvol-Gate";
+
+/** Engine answer headers the gate passes on; it sets Api-Version itself (the pinned version). */
+const PASSED_HEADERS = [
+  "content-type",
+  "server",
+  "ostype",
+  "docker-experimental",
+  "x-docker-container-path-stat",
+];
+
+export interface GateOptions {
+  /** Replaces the audit sink (tests). */
+  audit?: AuditSink;
+  /** The clock of the delete rate limit (tests). */
+  now?: () => number;
+}
+
+export interface RunningGate {
+  port: number;
+  host: string;
+  close(): Promise<void>;
+}
+
+class Refused extends Error {
+  constructor(
+    readonly reason: string,
+    readonly status = 403,
+  ) {
+    super(reason);
+  }
+}
+
+/** Who a TLS peer is, by the config's clients: pin first, then subject CN. */
+export function identify(
+  clients: readonly GateClient[],
+  cert: { raw?: Buffer; subject?: { CN?: string | string[] } } | null,
+): { client: GateClient | null; label: string } {
+  if (!cert?.raw) return { client: null, label: "unknown:no certificate" };
+  const spki = new X509Certificate(cert.raw).publicKey.export({ type: "spki", format: "der" });
+  const pin = createHash("sha256").update(spki).digest("base64");
+  const cnRaw = cert.subject?.CN;
+  const cn = Array.isArray(cnRaw) ? null : (cnRaw ?? null);
+  const byPin = clients.find((c) => c.match.kind === "pin" && c.match.sha256 === pin);
+  const bySubject =
+    cn === null ? undefined : clients.find((c) => c.match.kind === "subject" && c.match.cn === cn);
+  const client = byPin ?? bySubject ?? null;
+  return { client, label: client ? client.id : `unknown:CN=${cn ?? "?"},pin=sha256/${pin}` };
+}
+
+/** What the gate remembers of this run: the helpers and the volumes it created. */
+interface Made {
+  helpers: Map<string, { writable: boolean; volume: string }>;
+  volumes: Set<string>;
+}
+
+export async function startGate(config: GateConfig, options: GateOptions = {}): Promise<RunningGate> {
+  const read = (file: string, key: string) => {
+    try {
+      return readFileSync(file);
+    } catch (cause) {
+      throw new ConfigError(`cannot read ${file}: ${fileErrorText(cause)}`, { key, cause });
+    }
+  };
+  const ca = read(config.tls.ca, "tls.ca");
+  const cert = read(config.tls.cert, "tls.cert");
+  const key = read(config.tls.key, "tls.key");
+  if (config.audit !== null && !options.audit) {
+    try {
+      openSync(config.audit, "a", 0o640);
+    } catch (cause) {
+      throw new ConfigError(`cannot append to ${config.audit}: ${fileErrorText(cause)}`, {
+        key: "audit",
+        cause,
+      });
+    }
+  }
+  const audit = options.audit ?? auditTo(config.audit);
+  const now = options.now ?? Date.now;
+  const engine = new GateEngine(config.socket);
+  const made: Made = { helpers: new Map(), volumes: new Set() };
+  const deny = config.deny.map((p) => ({ pattern: p, re: globToRegExp(p) }));
+  const deletes: number[] = [];
+
+  let server: https.Server;
+  try {
+    server = https.createServer({
+      ca,
+      cert,
+      key,
+      requestCert: true,
+      rejectUnauthorized: true,
+      minVersion: "TLSv1.2",
+      requireHostHeader: false,
+      headersTimeout: 20_000,
+      requestTimeout: 0,
+      keepAliveTimeout: 5_000,
+    });
+  } catch (cause) {
+    throw new ConfigError(`the CA, certificate or key is not usable: ${(cause as Error).message}`, {
+      key: "tls",
+      cause,
+    });
+  }
+  server.timeout = 120_000;
+
+  const who = (socket: Socket | Duplex) => {
+    const tls = socket as TLSSocket;
+    return identify(
+      config.clients,
+      typeof tls.getPeerCertificate === "function" ? tls.getPeerCertificate() : null,
+    );
+  };
+
+  /** A raw 403 on a socket that has no response object (an upgrade, CONNECT, a request Node could not parse). */
+  const refuseRaw = (socket: Duplex, method: string, path: string, reason: string) => {
+    const body = JSON.stringify({ message: `dvol gate: refused: ${reason}` });
+    const started = now();
+    if (socket.writable) {
+      socket.end(
+        `HTTP/1.1 403 Forbidden\r\n${GATE_HEADER}: 1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    }
+    audit.write(
+      line(who(socket).label, null, method, path, "refused", 403, reason, {
+        bytesIn: 0,
+        bytesOut: 0,
+        ms: now() - started,
+      }),
+    );
+  };
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex) =>
+    refuseRaw(socket, req.method ?? "?", cut(req.url ?? ""), "upgrades are not offered"),
+  );
+  server.on("connect", (req: IncomingMessage, socket: Duplex) =>
+    refuseRaw(socket, "CONNECT", cut(req.url ?? ""), "CONNECT is not offered"),
+  );
+  server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (typeof err.code === "string" && err.code.startsWith("HPE_")) {
+      refuseRaw(socket, "?", "?", `not a well-formed HTTP request (${err.code})`);
+    } else socket.destroy();
+  });
+
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    void handle(req, res);
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = now();
+    const { client, label } = who(req.socket);
+    let plan: Planned | null = null;
+    let enginePath = cut(req.url ?? "");
+    let bytesIn = 0;
+    let bytesOut = 0;
+    let pinned: string | null = null;
+    const record = (decision: AuditLine["decision"], status: number, reason: string | null) =>
+      audit.write(
+        line(label, plan?.operation ?? null, req.method ?? "?", enginePath, decision, status, reason, {
+          volume: plan?.volume ?? null,
+          container: plan?.container ?? null,
+          bytesIn,
+          bytesOut,
+          ms: now() - started,
+        }),
+      );
+    const answerError = (status: number, reason: string) => {
+      const body = JSON.stringify({ message: `dvol gate: ${status === 403 ? "refused: " : ""}${reason}` });
+      if (!res.headersSent) {
+        res.writeHead(status, {
+          [GATE_HEADER]: "1",
+          "Content-Type": "application/json",
+          "Content-Length": Buffer.byteLength(body),
+          ...(pinned ? { "Api-Version": pinned } : {}),
+          // The body (if any) is not read: the connection ends with this answer.
+          ...(req.readableEnded ? {} : { Connection: "close" }),
+        });
+        res.end(body);
+      } else res.destroy();
+      if (!req.readableEnded) req.resume();
+      record(status === 403 ? "refused" : "failed", status, reason);
+    };
+    try {
+      if (!client) throw new Refused(`the client certificate is not one of the gate's clients (${label})`);
+      const door = checkDoor({ method: req.method ?? "", url: req.url ?? "", rawHeaders: req.rawHeaders });
+      if (!door.ok) throw new Refused(door.reason);
+      const planned = planRequest(door.request);
+      if (!planned.ok) throw new Refused(planned.reason);
+      plan = planned.plan;
+      if (!plan.allow.some((p) => client.allow.has(p))) {
+        throw new Refused(`${client.id} may not ${plan.operation} (it needs ${plan.allow.join(" or ")})`);
+      }
+      pinned = await engine.version();
+      if (door.request.version !== null && door.request.version !== pinned) {
+        throw new Refused(`API version ${door.request.version} is not offered: this gate speaks ${pinned}`);
+      }
+      let engineCall = plan.call;
+      let checks: Check[] = plan.checks;
+      let tar: Readable | undefined;
+      let entries: (() => number) | undefined;
+      const body = plan.body;
+      if (body.kind === "json") {
+        const raw = await readBody(req, door.request, body.max, "a JSON body");
+        bytesIn = raw.length;
+        let value: unknown;
+        try {
+          value = parseStrictJson(raw.toString("utf8"));
+        } catch (err) {
+          throw new Refused(`the body is not strict JSON: ${(err as Error).message}`);
+        }
+        const built = body.build(value);
+        if (!built.ok) throw new Refused(built.reason);
+        plan = {
+          ...plan,
+          volume: built.volume,
+          ...(built.writable === undefined ? {} : { writable: built.writable }),
+        };
+        engineCall = built.call;
+        checks = [...checks, ...built.checks];
+      } else if (body.kind === "empty-tar") {
+        const raw = await readBody(req, door.request, body.max, "the helper image's empty tar");
+        bytesIn = raw.length;
+        if (raw.length < 1024 || raw.length % 512 !== 0 || raw.some((b) => b !== 0)) {
+          throw new Refused("the helper image's content is an empty tar, and only that");
+        }
+      } else if (body.kind === "tar") {
+        const checked = checkedTar(req);
+        tar = checked.output;
+        entries = checked.entries;
+        req.on("data", (c: Buffer) => {
+          bytesIn += c.length;
+        });
+      }
+      if (!engineCall) throw new Error(`the operation ${plan.operation} built no engine call`);
+      for (const check of checks) await confirm(check, plan);
+      if (plan.operation === "volume-delete") deletes.push(now());
+      enginePath = `/v${pinned}${engineCall.path}${engineCall.query.length ? `?${new URLSearchParams(engineCall.query)}` : ""}`;
+      let answer: Awaited<ReturnType<GateEngine["send"]>>;
+      try {
+        answer = await engine.send(engineCall, tar);
+      } catch (err) {
+        if (err instanceof TarRefusedError)
+          throw new Refused(`${err.message} (${entries?.() ?? 0} entries before it went on)`);
+        throw err;
+      }
+      const headers: Record<string, string> = { [GATE_HEADER]: "1", "Api-Version": pinned };
+      for (const h of PASSED_HEADERS) {
+        const v = answer.headers[h];
+        if (typeof v === "string") headers[h] = v;
+      }
+      if (plan.remember === "helper" || plan.remember === "volume") {
+        const chunks: Buffer[] = [];
+        for await (const c of answer.body) chunks.push(c as Buffer);
+        const text = Buffer.concat(chunks);
+        if (answer.status === 201) remember(plan, text);
+        bytesOut = text.length;
+        res.writeHead(answer.status, { ...headers, "Content-Length": text.length });
+        res.end(text);
+      } else {
+        if (
+          plan.remember === "forget-helper" &&
+          (answer.status === 204 || answer.status === 404) &&
+          plan.container
+        ) {
+          made.helpers.delete(plan.container);
+        }
+        const length = answer.headers["content-length"];
+        res.writeHead(answer.status, { ...headers, ...(length ? { "Content-Length": length } : {}) });
+        answer.body.on("data", (c: Buffer) => {
+          bytesOut += c.length;
+        });
+        await new Promise<void>((resolve, reject) => {
+          answer.body.on("error", reject);
+          res.on("error", reject);
+          res.on("finish", resolve);
+          res.on("close", resolve);
+          answer.body.pipe(res);
+        });
+      }
+      record("allowed", answer.status, null);
+    } catch (err) {
+      if (err instanceof Refused) answerError(err.status, err.reason);
+      else if (err instanceof EngineUnavailableError) answerError(502, err.message);
+      else answerError(500, `internal error: ${(err as Error)?.message ?? String(err)}`);
+    }
+  }
+
+  function remember(plan: Planned, text: Buffer): void {
+    if (plan.remember === "volume" && plan.volume) made.volumes.add(plan.volume);
+    if (plan.remember === "helper" && plan.volume) {
+      try {
+        const id = (JSON.parse(text.toString("utf8")) as { Id?: unknown }).Id;
+        if (typeof id === "string" && /^[0-9a-f]{64}$/.test(id)) {
+          made.helpers.set(id, { writable: plan.writable === true, volume: plan.volume });
+        }
+      } catch {
+        // An answer without an Id: nothing to remember, so no later call on it is allowed.
+      }
+    }
+  }
+
+  async function confirm(check: Check, plan: Planned): Promise<void> {
+    switch (check.kind) {
+      case "delete-allowed": {
+        const hit = deny.find((d) => d.re.test(check.volume));
+        if (hit) throw new Refused(`the volume ${check.volume} is on the gate's deny list (${hit.pattern})`);
+        const t = now();
+        while (deletes.length && (deletes[0] as number) <= t - 60_000) deletes.shift();
+        if (deletes.length >= config.deletesPerMinute) {
+          throw new Refused(
+            `more than ${config.deletesPerMinute} volume deletes in a minute; try again shortly`,
+          );
+        }
+        return;
+      }
+      case "volume-unused": {
+        const { status, body } = await engine.json("GET", "/containers/json", [
+          ["all", "1"],
+          ["filters", JSON.stringify({ volume: [check.volume] })],
+        ]);
+        if (status !== 200 || !Array.isArray(body))
+          throw new EngineUnavailableError(`the engine's container list answered ${status}`);
+        if (body.length > 0) {
+          const names = body.map(
+            (c: { Names?: string[]; Id?: string }) => c.Names?.[0]?.replace(/^\//, "") ?? c.Id?.slice(0, 12),
+          );
+          throw new Refused(`the volume ${check.volume} is used by ${names.slice(0, 5).join(", ")}`);
+        }
+        return;
+      }
+      case "volume-absent":
+      case "volume-exists": {
+        const { status } = await engine.json("GET", `/volumes/${check.volume}`, []);
+        if (status !== 200 && status !== 404)
+          throw new EngineUnavailableError(`the engine's volume inspect answered ${status}`);
+        if (check.kind === "volume-absent" && status === 200)
+          throw new Refused(`the volume ${check.volume} exists already`);
+        if (check.kind === "volume-exists") {
+          if (status === 404) throw new Refused(`no volume ${check.volume}`);
+          if (check.made && !made.volumes.has(check.volume)) {
+            throw new Refused(
+              `a writable helper is offered only for a volume this gate created in this run (${check.volume})`,
+            );
+          }
+        }
+        return;
+      }
+      case "own-helper": {
+        const mine = made.helpers.get(check.container);
+        if (!mine) throw new Refused("the container is not a helper this gate created");
+        if (check.writable && !mine.writable)
+          throw new Refused("the helper is read-only: it is for a backup");
+        const { status, body } = await engine.json("GET", `/containers/${check.container}/json`, []);
+        const c = (body ?? {}) as { Id?: string; Config?: { Labels?: Record<string, string> } };
+        if (status === 404) {
+          made.helpers.delete(check.container);
+          throw new Refused("the helper is gone");
+        }
+        if (status !== 200 || c.Id !== check.container || c.Config?.Labels?.[HELPER_LABEL] !== "1") {
+          throw new Refused("the container is not a helper this gate created");
+        }
+        plan.volume ??= mine.volume;
+        return;
+      }
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) =>
+      reject(
+        new ConfigError(
+          `cannot listen on ${config.listen.host}:${config.listen.port}: ${err.code ?? err.message}`,
+          { key: "listen", cause: err },
+        ),
+      ),
+    );
+    server.listen(config.listen.port, config.listen.host, () => resolve());
+  });
+  const addr = server.address();
+  const port = typeof addr === "object" && addr ? addr.port : config.listen.port;
+  return {
+    host: config.listen.host,
+    port,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      engine.close();
+      await audit.close();
+    },
+  };
+}
+
+/** The whole body of a request the door found to announce one, at most `max` bytes, never chunked. */
+async function readBody(req: IncomingMessage, door: DoorRequest, max: number, what: string): Promise<Buffer> {
+  if (door.body.kind === "chunked") throw new Refused(`${what} comes with a Content-Length, not chunked`);
+  if (door.body.kind === "none") throw new Refused(`${what} is missing`);
+  if (door.body.bytes > max) throw new Refused(`${what} is more than ${max} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > max) throw new Refused(`${what} is more than ${max} bytes`);
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function cut(s: string): string {
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+}
+
+function line(
+  client: string | null,
+  operation: string | null,
+  method: string,
+  path: string,
+  decision: AuditLine["decision"],
+  status: number,
+  reason: string | null,
+  more: Partial<AuditLine> & Pick<AuditLine, "bytesIn" | "bytesOut" | "ms">,
+): AuditLine {
+  return {
+    time: new Date().toISOString(),
+    client,
+    operation,
+    method,
+    path,
+    decision,
+    status,
+    reason,
+    volume: more.volume ?? null,
+    container: more.container ?? null,
+    bytesIn: more.bytesIn,
+    bytesOut: more.bytesOut,
+    ms: more.ms,
+  };
+}
