@@ -181,7 +181,10 @@ export class TarReader extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    if (this.parseError) return cb(this.failure(this.parseError));
+    if (this.parseError) {
+      cb(this.failure(this.parseError));
+      return;
+    }
     this.bytes += chunk.length;
     this.tail =
       chunk.length >= 1024
@@ -202,18 +205,25 @@ export class TarReader extends Transform {
   }
 
   override _flush(cb: TransformCallback): void {
-    if (this.parseError) return cb(this.failure(this.parseError));
+    if (this.parseError) {
+      cb(this.failure(this.parseError));
+      return;
+    }
     this.extract.end(undefined);
     void this.finished.then(async () => {
       await this.current;
-      if (this.parseError) return cb(this.failure(this.parseError));
+      if (this.parseError) {
+        cb(this.failure(this.parseError));
+        return;
+      }
       const trailing = this.bytes - this.lastEntryEnd;
       if (this.entries.length === 0 || trailing < 1024 || this.tail.some((b) => b !== 0)) {
-        return cb(
+        cb(
           this.failure(
             new UnsafeArchiveError("(end)", "an archive that ends before its end marker: it is truncated"),
           ),
         );
+        return;
       }
       this.resolveSummary({ entries: this.entries, tarBytes: this.bytes, contentBytes: this.content });
       cb();
