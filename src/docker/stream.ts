@@ -12,7 +12,7 @@
  */
 import type http from "node:http";
 import type { IncomingHttpHeaders } from "node:http";
-import { Readable } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import type { HostConfig } from "../config/types.js";
 import { HostError } from "../errors.js";
 import { classifyFailure, engineAnswerError } from "./failures.js";
@@ -82,7 +82,7 @@ export function openStream(t: StreamTransport, req: StreamRequest): Promise<Stre
     let settled = false;
     let failure: unknown = null;
     let stall: NodeJS.Timeout | undefined;
-    let answerBody: http.IncomingMessage | null = null;
+    let answerBody: Transform | null = null;
     const fail = (err: unknown) => {
       if (failure !== null) return;
       failure = classifyFailure(t.host, err);
@@ -147,16 +147,28 @@ export function openStream(t: StreamTransport, req: StreamRequest): Promise<Stre
             .catch(fail);
           return;
         }
-        answerBody = res;
-        res.on("data", armStall);
+        // The body passes through a watch that re-arms the stall timeout on each chunk (a data
+        // listener on the answer itself would start it flowing before the caller reads).
+        const watch = new Transform({
+          transform(chunk, _enc, cb) {
+            armStall();
+            cb(null, chunk);
+          },
+        });
+        answerBody = watch;
         res.on("end", () => {
           clearTimeout(stall);
           req.signal?.removeEventListener("abort", onSignal);
           // A socket closed before the last chunk: Node marks the answer incomplete.
           if (!res.complete) fail(new HostError(t.host.name, "protocol", "the engine's answer ended early"));
         });
+        watch.on("close", () => {
+          clearTimeout(stall);
+          if (!res.complete) res.destroy();
+        });
+        res.pipe(watch);
         settled = true;
-        resolve({ status, headers: res.headers, body: res });
+        resolve({ status, headers: res.headers, body: watch });
       },
     );
     r.on("error", fail);
