@@ -383,6 +383,56 @@ export class DeletionIncompleteError extends DvolError {
  * could not run as given (nothing was asked of any host: exit 2), "failure" when it ran and
  * something failed (exit 1).
  */
+// ---------------------------------------------------------------------------------------------
+// backups and restores (src/backup/)
+
+/** A tar entry a backup or restore refuses (a device, setuid, `..`, an escaping link) or a truncated archive. */
+export class UnsafeArchiveError extends DvolError {
+  readonly kind = "unsafe-archive";
+  constructor(
+    readonly entry: string,
+    readonly why: string,
+  ) {
+    super(`archive entry ${JSON.stringify(entry)}: ${why}`, {
+      hint: 'Nothing was kept or written from this archive; see the README section "Backups" for what dvol refuses.',
+    });
+  }
+}
+
+/** A backup that did not complete (its stream broke, its verification failed, its store refused it). */
+export class BackupFailedError extends DvolError {
+  readonly kind = "backup-failed";
+  constructor(message: string, options: { cause?: unknown; hint?: string } = {}) {
+    super(message, options);
+  }
+}
+
+/** A restore that did not complete; the half-made volume was removed (the message says so). */
+export class RestoreFailedError extends DvolError {
+  readonly kind = "restore-failed";
+  constructor(message: string, options: { cause?: unknown; hint?: string } = {}) {
+    super(message, options);
+  }
+}
+
+/** No complete backup with that id in the store of backups. */
+export class BackupNotFoundError extends DvolError {
+  readonly kind = "backup-not-found";
+  constructor(readonly id: string) {
+    super(`no restorable backup ${JSON.stringify(id)}`, {
+      hint: "List the backups with: backups (only complete, verified backups can be restored).",
+    });
+  }
+}
+
+/** The store of backups (a local directory, an S3 bucket) is not configured, or failed. */
+export class BackupStoreError extends DvolError {
+  readonly kind = "backup-store";
+  constructor(message: string, options: { cause?: unknown; hint?: string } = {}) {
+    super(`backup store: ${message}`, options);
+  }
+}
+
 export const ERROR_KINDS = {
   config: "usage",
   usage: "usage",
@@ -403,6 +453,11 @@ export const ERROR_KINDS = {
   "not-a-job": "failure",
   "untold-failure": "failure",
   "job-dispatch": "failure",
+  "unsafe-archive": "failure",
+  "backup-failed": "failure",
+  "restore-failed": "failure",
+  "backup-not-found": "failure",
+  "backup-store": "failure",
 } as const satisfies Record<string, "usage" | "failure">;
 
 export type ErrorKind = keyof typeof ERROR_KINDS;

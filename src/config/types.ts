@@ -52,6 +52,37 @@ export interface Config {
   report: { channel: string | null };
   protect: { names: string[]; labels: LabelRule[] };
   requests: { ttlHours: number };
+  /** `backup:` (README "Backups"); validateConfig always sets it, literals in tests may leave it out. */
+  backup?: BackupConfig;
+}
+
+/** `backup:`: where backups go on AWS, and how deletions use them. */
+export interface BackupConfig {
+  /** The S3 bucket of backups; null: a local directory (DVOL_BACKUP_DIR, default under DVOL_STATE_DIR). */
+  bucket: string | null;
+  /** A KMS key for the bucket's server-side encryption (aws:kms); null: SSE-S3 (AES256). */
+  kmsKeyId: string | null;
+  /** `required`: deletions back each volume up first (default when `backup:` is given); `off`: never. */
+  beforeDelete: "required" | "off";
+  /** A volume larger than this is not backed up before a deletion (null: no bound). */
+  maxBytes: number | null;
+  /** Backups expire after this many days (the bucket's lifecycle rule; `backups` shows the expiry). */
+  keepDays: number;
+}
+
+export const DEFAULT_KEEP_DAYS = 30;
+
+/** The backup settings of a config (the defaults when it has no `backup:`). */
+export function backupConfig(config: Pick<Config, "backup">): BackupConfig {
+  return (
+    config.backup ?? {
+      bucket: null,
+      kmsKeyId: null,
+      beforeDelete: "off",
+      maxBytes: null,
+      keepDays: DEFAULT_KEEP_DAYS,
+    }
+  );
 }
 
 export const DEFAULT_TIMEOUT_MS = 20_000;

@@ -1,6 +1,8 @@
 import { ConfigError } from "../errors.js";
 import {
+  type BackupConfig,
   type Config,
+  DEFAULT_KEEP_DAYS,
   DEFAULT_TIMEOUT_MS,
   type Endpoint,
   type HostConfig,
@@ -230,7 +232,7 @@ function protectLabelRule(s: string, key: string): LabelRule {
 /** Validates a parsed YAML document; every error names the offending key. */
 export function validateConfig(doc: unknown, source: string | null, baseDir: string): Config {
   const o = doc === null || doc === undefined ? {} : expectObj(doc, "");
-  onlyKeys(o, ["hosts", "access", "report", "protect", "requests"], "");
+  onlyKeys(o, ["hosts", "access", "report", "protect", "requests", "backup"], "");
   if (!Array.isArray(o.hosts) || o.hosts.length === 0) {
     throw new ConfigError("expected a non-empty list of hosts", { key: "hosts" });
   }
@@ -270,5 +272,54 @@ export function validateConfig(doc: unknown, source: string | null, baseDir: str
       ),
     },
     requests: { ttlHours: positive(requests.ttlHours, "requests.ttlHours", 24, TTL_BOUND) },
+    backup: parseBackup(o.backup),
   };
+}
+
+/** The longest a backup may be kept: ten years. */
+export const MAX_KEEP_DAYS = 3650;
+
+/** `backup:` (README "Backups"): absent, every default and beforeDelete off. */
+function parseBackup(v: unknown): BackupConfig {
+  const given = v !== undefined && v !== null;
+  const b = given ? expectObj(v, "backup") : {};
+  onlyKeys(b, ["bucket", "kmsKeyId", "beforeDelete", "maxBytes", "keepDays"], "backup");
+  const bucket = optStr(b.bucket, "backup.bucket") ?? null;
+  if (bucket !== null && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new ConfigError(`"${bucket}" is not an S3 bucket name (3-63 of a-z, 0-9, "." and "-")`, {
+      key: "backup.bucket",
+    });
+  }
+  const kmsKeyId = optStr(b.kmsKeyId, "backup.kmsKeyId") ?? null;
+  if (kmsKeyId !== null && bucket === null) {
+    throw new ConfigError("a KMS key applies to the S3 bucket of backups: set backup.bucket too", {
+      key: "backup.kmsKeyId",
+    });
+  }
+  let beforeDelete: BackupConfig["beforeDelete"] = given ? "required" : "off";
+  if (b.beforeDelete !== undefined && b.beforeDelete !== null) {
+    if (b.beforeDelete !== "required" && b.beforeDelete !== "off") {
+      throw new ConfigError(`expected required or off, got ${describe(b.beforeDelete)}`, {
+        key: "backup.beforeDelete",
+      });
+    }
+    beforeDelete = b.beforeDelete;
+  }
+  let maxBytes: number | null = null;
+  if (b.maxBytes !== undefined && b.maxBytes !== null) {
+    if (typeof b.maxBytes !== "number" || !Number.isSafeInteger(b.maxBytes) || b.maxBytes <= 0) {
+      throw new ConfigError(`expected a whole number of bytes, got ${describe(b.maxBytes)}`, {
+        key: "backup.maxBytes",
+      });
+    }
+    maxBytes = b.maxBytes;
+  }
+  const keepDays = positive(b.keepDays, "backup.keepDays", DEFAULT_KEEP_DAYS, {
+    value: MAX_KEEP_DAYS,
+    why: "ten years",
+  });
+  if (!Number.isInteger(keepDays)) {
+    throw new ConfigError(`expected a whole number of days, got ${keepDays}`, { key: "backup.keepDays" });
+  }
+  return { bucket, kmsKeyId, beforeDelete, maxBytes, keepDays };
 }

@@ -6,6 +6,7 @@ import type { SecretResolver } from "../config/secrets.js";
 import type { HostConfig, TlsConfig } from "../config/types.js";
 import { ConfigError, HostError } from "../errors.js";
 import { classifyFailure, engineAnswerError } from "./failures.js";
+import { openStream, type StreamAnswer, type StreamRequest } from "./stream.js";
 
 /** One HTTP exchange with an engine: method, path (with the version prefix) and query. */
 export interface EngineRequest {
@@ -30,6 +31,12 @@ export interface EngineConnection {
   readonly gated?: boolean;
   /** The decoded JSON answer (null for an empty one); any other status is a HostError. */
   call<T>(req: EngineRequest): Promise<T>;
+  /**
+   * A streaming exchange (stream.ts: backups and restores) on the same transport; the connection's
+   * deadline covers it until the stream flows, a stall timeout after. Absent on transports that
+   * cannot stream (some test doubles).
+   */
+  stream?(req: StreamRequest): Promise<StreamAnswer>;
   close(): void;
 }
 
@@ -97,6 +104,13 @@ export function tlsConnectionFactory(secrets: SecretResolver): ConnectionFactory
       request = http.request;
     }
 
+    const noteAnswer = (res: http.IncomingMessage) => {
+      const announced = res.headers["api-version"];
+      if (typeof announced === "string" && /^\d+\.\d+$/.test(announced)) conn.engineApiVersion = announced;
+      const server = /^Docker\/(\S+)/.exec(String(res.headers.server ?? ""));
+      if (server) conn.engineVersion = server[1] as string;
+      if (res.headers["dvol-gate"] === "1") conn.gated = true;
+    };
     const conn = {
       host: host.name,
       engineApiVersion: null as string | null,
@@ -120,12 +134,7 @@ export function tlsConnectionFactory(secrets: SecretResolver): ConnectionFactory
               signal: deadline,
             },
             (res) => {
-              const announced = res.headers["api-version"];
-              if (typeof announced === "string" && /^\d+\.\d+$/.test(announced))
-                conn.engineApiVersion = announced;
-              const server = /^Docker\/(\S+)/.exec(String(res.headers.server ?? ""));
-              if (server) conn.engineVersion = server[1] as string;
-              if (res.headers["dvol-gate"] === "1") conn.gated = true;
+              noteAnswer(res);
               const chunks: Buffer[] = [];
               let size = 0;
               res.on("data", (c: Buffer) => {
@@ -149,6 +158,20 @@ export function tlsConnectionFactory(secrets: SecretResolver): ConnectionFactory
           r.on("error", fail);
           r.end();
         });
+      },
+      stream(req: StreamRequest): Promise<StreamAnswer> {
+        return openStream(
+          {
+            host,
+            agent,
+            target,
+            request,
+            deadline,
+            headers: e.kind === "socket" ? { Host: "docker" } : {},
+            onAnswer: noteAnswer,
+          },
+          req,
+        );
       },
       close() {
         agent.destroy();

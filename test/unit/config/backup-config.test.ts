@@ -1,0 +1,67 @@
+// `backup:` in the config (issue 11): accepted, its defaults, and each error naming its key.
+import { describe, expect, it } from "vitest";
+import { backupConfig } from "../../../src/config/types.js";
+import { validateConfig } from "../../../src/config/validate.js";
+import { ConfigError } from "../../../src/errors.js";
+
+const validate = (backup: unknown) =>
+  validateConfig(
+    { hosts: [{ name: "a", socket: "/s" }], ...(backup === undefined ? {} : { backup }) },
+    null,
+    "/",
+  );
+
+describe("backup: in the config", () => {
+  it("is accepted, with every key", () => {
+    expect(
+      validate({
+        bucket: "dvol-backups",
+        kmsKeyId: "alias/dvol",
+        beforeDelete: "off",
+        maxBytes: 1e9,
+        keepDays: 7,
+      }).backup,
+    ).toEqual({
+      bucket: "dvol-backups",
+      kmsKeyId: "alias/dvol",
+      beforeDelete: "off",
+      maxBytes: 1e9,
+      keepDays: 7,
+    });
+  });
+
+  it("given, defaults to beforeDelete required, a local store, 30 days; absent, to off", () => {
+    expect(validate({}).backup).toEqual({
+      bucket: null,
+      kmsKeyId: null,
+      beforeDelete: "required",
+      maxBytes: null,
+      keepDays: 30,
+    });
+    expect(validate(undefined).backup?.beforeDelete).toBe("off");
+    expect(backupConfig({}).beforeDelete).toBe("off");
+  });
+
+  it.each([
+    [{ bucket: "Bad_Bucket" }, "backup.bucket", /not an S3 bucket name/],
+    [{ kmsKeyId: "alias/x" }, "backup.kmsKeyId", /set backup.bucket too/],
+    [{ beforeDelete: "always" }, "backup.beforeDelete", /expected required or off/],
+    [{ maxBytes: -1 }, "backup.maxBytes", /whole number of bytes/],
+    [{ maxBytes: "1G" }, "backup.maxBytes", /whole number of bytes/],
+    [{ keepDays: 0 }, "backup.keepDays", /positive number/],
+    [{ keepDays: 1.5 }, "backup.keepDays", /whole number of days/],
+    [{ keepDays: 99999 }, "backup.keepDays", /ten years/],
+    [{ bucket: "b-1", where: "x" }, "backup.where", /unknown key/],
+    ["yes", "backup", /expected a mapping/],
+  ])("refuses %j, naming %s", (backup, key, why) => {
+    let err: unknown;
+    try {
+      validate(backup);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).key).toBe(key);
+    expect((err as ConfigError).message).toMatch(why);
+  });
+});
