@@ -52,6 +52,18 @@ export interface Config {
   report: { channel: string | null };
   protect: { names: string[]; labels: LabelRule[] };
   requests: { ttlHours: number };
+  /**
+   * Sizes on big hosts (issue 12): the deadline of one measurement (`/system/df`), in ms.
+   * validateConfig always sets it; absent (a config made in code), sizesTimeoutMs's default.
+   */
+  sizes?: { timeoutMs: number };
+}
+
+export const DEFAULT_SIZES_TIMEOUT_MS = 600_000;
+
+/** The deadline of one measurement of sizes on a host (issue 12). */
+export function sizesTimeoutMs(config: Pick<Config, "sizes">): number {
+  return config.sizes?.timeoutMs ?? DEFAULT_SIZES_TIMEOUT_MS;
 }
 
 export const DEFAULT_TIMEOUT_MS = 20_000;

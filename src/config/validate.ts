@@ -104,6 +104,22 @@ const HOST_TIMEOUT_BOUND = {
 };
 const TTL_BOUND = { value: MAX_TTL_HOURS, why: "a year" };
 
+// --- sizes (issue 12) ---
+/** The report function's timeout in seconds: serverless.yml's `functions.report.timeout`. */
+export const REPORT_FUNCTION_TIMEOUT_SECONDS = 900;
+/** What the report needs after the hosts' measurements: its store writes and its post in Slack. */
+export const REPORT_MARGIN_SECONDS = 120;
+/**
+ * The longest `sizes.timeoutSeconds`: the daily report waits for each host's measurement, and
+ * must still post within its function's timeout.
+ */
+export const MAX_SIZES_TIMEOUT_SECONDS = REPORT_FUNCTION_TIMEOUT_SECONDS - REPORT_MARGIN_SECONDS;
+export const DEFAULT_SIZES_TIMEOUT_SECONDS = 600;
+const SIZES_TIMEOUT_BOUND = {
+  value: MAX_SIZES_TIMEOUT_SECONDS,
+  why: `the report function's timeout (${REPORT_FUNCTION_TIMEOUT_SECONDS} s, serverless.yml) less ${REPORT_MARGIN_SECONDS} s to record and post the report`,
+};
+
 export function parseSecretRef(v: unknown, key: string): SecretRef {
   const s = str(v, key);
   const m = /^(file|env|ssm):(.+)$/.exec(s);
@@ -226,7 +242,7 @@ function protectLabelRule(s: string, key: string): LabelRule {
 /** Validates a parsed YAML document; every error names the offending key. */
 export function validateConfig(doc: unknown, source: string | null, baseDir: string): Config {
   const o = doc === null || doc === undefined ? {} : expectObj(doc, "");
-  onlyKeys(o, ["hosts", "access", "report", "protect", "requests"], "");
+  onlyKeys(o, ["hosts", "access", "report", "protect", "requests", "sizes"], "");
   if (!Array.isArray(o.hosts) || o.hosts.length === 0) {
     throw new ConfigError("expected a non-empty list of hosts", { key: "hosts" });
   }
@@ -246,6 +262,8 @@ export function validateConfig(doc: unknown, source: string | null, baseDir: str
   onlyKeys(protect, ["names", "labels"], "protect");
   const requests = o.requests === undefined ? {} : expectObj(o.requests, "requests");
   onlyKeys(requests, ["ttlHours"], "requests");
+  const sizes = o.sizes === undefined || o.sizes === null ? {} : expectObj(o.sizes, "sizes");
+  onlyKeys(sizes, ["timeoutSeconds"], "sizes");
 
   return {
     source,
@@ -266,5 +284,14 @@ export function validateConfig(doc: unknown, source: string | null, baseDir: str
       ),
     },
     requests: { ttlHours: positive(requests.ttlHours, "requests.ttlHours", 24, TTL_BOUND) },
+    sizes: {
+      timeoutMs:
+        positive(
+          sizes.timeoutSeconds,
+          "sizes.timeoutSeconds",
+          DEFAULT_SIZES_TIMEOUT_SECONDS,
+          SIZES_TIMEOUT_BOUND,
+        ) * 1000,
+    },
   };
 }
