@@ -54,6 +54,11 @@ export interface Config {
   requests: { ttlHours: number };
   /** `backup:` (README "Backups"); validateConfig always sets it, literals in tests may leave it out. */
   backup?: BackupConfig;
+  /**
+   * Sizes on big hosts (issue 12): the deadline of one measurement (`/system/df`), in ms.
+   * validateConfig always sets it; absent (a config made in code), sizesTimeoutMs's default.
+   */
+  sizes?: { timeoutMs: number };
 }
 
 /** `backup:`: where backups go on AWS, and how deletions use them. */
@@ -83,6 +88,13 @@ export function backupConfig(config: Pick<Config, "backup">): BackupConfig {
       keepDays: DEFAULT_KEEP_DAYS,
     }
   );
+}
+
+export const DEFAULT_SIZES_TIMEOUT_MS = 600_000;
+
+/** The deadline of one measurement of sizes on a host (issue 12). */
+export function sizesTimeoutMs(config: Pick<Config, "sizes">): number {
+  return config.sizes?.timeoutMs ?? DEFAULT_SIZES_TIMEOUT_MS;
 }
 
 export const DEFAULT_TIMEOUT_MS = 20_000;

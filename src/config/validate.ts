@@ -110,6 +110,22 @@ const HOST_TIMEOUT_BOUND = {
 };
 const TTL_BOUND = { value: MAX_TTL_HOURS, why: "a year" };
 
+// --- sizes (issue 12) ---
+/** The report function's timeout in seconds: serverless.yml's `functions.report.timeout`. */
+export const REPORT_FUNCTION_TIMEOUT_SECONDS = 900;
+/** What the report needs after the hosts' measurements: its store writes and its post in Slack. */
+export const REPORT_MARGIN_SECONDS = 120;
+/**
+ * The longest `sizes.timeoutSeconds`: the daily report waits for each host's measurement, and
+ * must still post within its function's timeout.
+ */
+export const MAX_SIZES_TIMEOUT_SECONDS = REPORT_FUNCTION_TIMEOUT_SECONDS - REPORT_MARGIN_SECONDS;
+export const DEFAULT_SIZES_TIMEOUT_SECONDS = 600;
+const SIZES_TIMEOUT_BOUND = {
+  value: MAX_SIZES_TIMEOUT_SECONDS,
+  why: `the report function's timeout (${REPORT_FUNCTION_TIMEOUT_SECONDS} s, serverless.yml) less ${REPORT_MARGIN_SECONDS} s to record and post the report`,
+};
+
 export function parseSecretRef(v: unknown, key: string): SecretRef {
   const s = str(v, key);
   const m = /^(file|env|ssm):(.+)$/.exec(s);
@@ -232,7 +248,7 @@ function protectLabelRule(s: string, key: string): LabelRule {
 /** Validates a parsed YAML document; every error names the offending key. */
 export function validateConfig(doc: unknown, source: string | null, baseDir: string): Config {
   const o = doc === null || doc === undefined ? {} : expectObj(doc, "");
-  onlyKeys(o, ["hosts", "access", "report", "protect", "requests", "backup"], "");
+  onlyKeys(o, ["hosts", "access", "report", "protect", "requests", "backup", "sizes"], "");
   if (!Array.isArray(o.hosts) || o.hosts.length === 0) {
     throw new ConfigError("expected a non-empty list of hosts", { key: "hosts" });
   }
@@ -252,6 +268,8 @@ export function validateConfig(doc: unknown, source: string | null, baseDir: str
   onlyKeys(protect, ["names", "labels"], "protect");
   const requests = o.requests === undefined ? {} : expectObj(o.requests, "requests");
   onlyKeys(requests, ["ttlHours"], "requests");
+  const sizes = o.sizes === undefined || o.sizes === null ? {} : expectObj(o.sizes, "sizes");
+  onlyKeys(sizes, ["timeoutSeconds"], "sizes");
 
   return {
     source,
@@ -273,6 +291,15 @@ export function validateConfig(doc: unknown, source: string | null, baseDir: str
     },
     requests: { ttlHours: positive(requests.ttlHours, "requests.ttlHours", 24, TTL_BOUND) },
     backup: parseBackup(o.backup),
+    sizes: {
+      timeoutMs:
+        positive(
+          sizes.timeoutSeconds,
+          "sizes.timeoutSeconds",
+          DEFAULT_SIZES_TIMEOUT_SECONDS,
+          SIZES_TIMEOUT_BOUND,
+        ) * 1000,
+    },
   };
 }
 
@@ -320,6 +347,14 @@ function parseBackup(v: unknown): BackupConfig {
   });
   if (!Number.isInteger(keepDays)) {
     throw new ConfigError(`expected a whole number of days, got ${keepDays}`, { key: "backup.keepDays" });
+  }
+  if (beforeDelete === "required") {
+    // Deletions do not back volumes up yet (issue 11): a config that asks for it would promise a
+    // copy that is never made. Refused until it is built, rather than deleting without one.
+    throw new ConfigError(
+      "backups before deletion are not built yet: this dvol would delete without a copy. Set backup.beforeDelete: off to keep the other backup settings",
+      { key: "backup.beforeDelete" },
+    );
   }
   return { bucket, kmsKeyId, beforeDelete, maxBytes, keepDays };
 }

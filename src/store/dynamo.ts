@@ -8,6 +8,8 @@
  * | an audit record             | `AUDIT#<id>`    | `<at>#<seq>#<digest>`              | data (JSON)      |
  * | a claim                     | `CLAIM#<key>`   | `CLAIM`                            | exp (ms), ttl    |
  * | a memo                      | `MEMO#<key>`    | `MEMO`                             | value, exp (ms), ttl |
+ * | a host's remembered sizes   | `SIZES#<host>`  | `<slot>` (measured, reported)      | at (ms), z (brotli) or partId + parts + zsize |
+ * | a piece of large sizes      | `SIZES#<host>`  | `<slot>#PART#<partId>#<n>`         | z (brotli bytes) |
  *
  * The global secondary index `byCreated` (gpk, gsk; projects `status`) lists requests newest first
  * with a Query, never a Scan; each listed request is then read with a consistent GetItem (so what
@@ -53,6 +55,7 @@ import {
   redact,
   requestOrderKey,
 } from "./shared.js";
+import { checkSnapshot, decodeSnapshot, encodeSnapshot, type SizeSlot, type SizeSnapshot } from "./sizes.js";
 import type { Store } from "./store.js";
 
 /** The table's shape: serverless.yml declares the same (test/store/dynamo.test.ts checks it). */
@@ -402,6 +405,91 @@ export class DynamoStore implements Store {
     );
   }
 
+  // --- remembered sizes (issue 12, src/store/sizes.ts) ----------------------------------------
+  // As a large request: compressed in the item, else in parts written before the item that
+  // points at them; the item is put only if the one there was not measured later.
+
+  async putSizes(slot: SizeSlot, snapshot: SizeSnapshot): Promise<boolean> {
+    checkSnapshot(snapshot, slot);
+    const at = instantMs(snapshot.measuredAt, "measuredAt");
+    const pk = `SIZES#${snapshot.host}`;
+    const z = await encodeSnapshot(snapshot);
+    let attrs: Item = { z };
+    let parts: Item[] = [];
+    if (z.length > this.chunkBytes) {
+      const partId = randomBytes(8).toString("hex");
+      parts = sizePartKeys(pk, slot, partId, Math.ceil(z.length / this.chunkBytes)).map((key, i) => ({
+        ...key,
+        z: z.subarray(i * this.chunkBytes, (i + 1) * this.chunkBytes),
+      }));
+      attrs = { partId, parts: parts.length, zsize: z.length };
+    }
+    const what = `write sizes of ${snapshot.host}`;
+    for (const part of parts) {
+      await this.send(what, () =>
+        this.doc.send(new this.sdk.PutCommand({ TableName: this.tableName, Item: part })),
+      );
+    }
+    let old: Item | undefined;
+    try {
+      const res = await this.send(what, () =>
+        this.doc.send(
+          new this.sdk.PutCommand({
+            TableName: this.tableName,
+            Item: { pk, sk: slot, at, ...attrs },
+            ConditionExpression: "attribute_not_exists(pk) OR #at <= :at",
+            ExpressionAttributeNames: { "#at": "at" },
+            ExpressionAttributeValues: { ":at": at },
+            ReturnValues: "ALL_OLD",
+          }),
+        ),
+      );
+      old = res.Attributes;
+    } catch (err) {
+      await this.dropSizeParts(parts);
+      if (err instanceof ConditionFailed) return false;
+      throw err;
+    }
+    if (typeof old?.partId === "string" && typeof old.parts === "number") {
+      await this.dropSizeParts(sizePartKeys(pk, slot, old.partId, old.parts));
+    }
+    return true;
+  }
+
+  async getSizes(host: string, slot: SizeSlot): Promise<SizeSnapshot | null> {
+    const pk = `SIZES#${host}`;
+    const what = `read sizes of ${host}`;
+    const res = await this.send(what, () =>
+      this.doc.send(
+        new this.sdk.GetCommand({ TableName: this.tableName, Key: { pk, sk: slot }, ConsistentRead: true }),
+      ),
+    );
+    const item = res.Item;
+    if (!item) return null;
+    const where = `DynamoDB table ${this.tableName}`;
+    if (item.z instanceof Uint8Array) return decodeSnapshot(item.z, where);
+    if (typeof item.partId === "string" && typeof item.parts === "number") {
+      const found = await this.queryAll(what, pk, `${slot}#PART#${item.partId}#`, ["z"]);
+      const z = Buffer.concat(found.map((p) => p.z as Uint8Array));
+      // Parts replaced by a concurrent write: as if nothing were remembered yet.
+      if (found.length !== item.parts || z.length !== item.zsize) return null;
+      return decodeSnapshot(z, where);
+    }
+    return null;
+  }
+
+  private async dropSizeParts(parts: Item[]): Promise<void> {
+    await Promise.all(
+      parts.map((p) =>
+        this.send("delete sizes part", () =>
+          this.doc.send(
+            new this.sdk.DeleteCommand({ TableName: this.tableName, Key: { pk: p.pk, sk: p.sk } }),
+          ),
+        ).catch(() => {}),
+      ),
+    );
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -539,6 +627,13 @@ function partKeys(id: string, partId: string, count: number): { pk: string; sk: 
   return Array.from({ length: count }, (_, n) => ({
     pk: `REQ#${id}`,
     sk: `PART#${partId}#${String(n).padStart(4, "0")}`,
+  }));
+}
+
+function sizePartKeys(pk: string, slot: string, partId: string, count: number): { pk: string; sk: string }[] {
+  return Array.from({ length: count }, (_, n) => ({
+    pk,
+    sk: `${slot}#PART#${partId}#${String(n).padStart(4, "0")}`,
   }));
 }
 

@@ -23,6 +23,7 @@ import {
   type ListOptions,
   requestOrderKey,
 } from "./shared.js";
+import { checkSnapshot, decodeSnapshot, encodeSnapshot, type SizeSlot, type SizeSnapshot } from "./sizes.js";
 import type { Store } from "./store.js";
 
 const SCHEMA_VERSION = 1;
@@ -237,6 +238,28 @@ export class EmbeddedStore implements Store {
     this.run(`delete memo ${key}`, () => this.sql.deleteMemo.run(key));
   }
 
+  // --- remembered sizes (issue 12): a table of its own, made when first used ---
+  private sizesSql: ReturnType<typeof prepareSizes> | null = null;
+
+  private sizes(): ReturnType<typeof prepareSizes> {
+    this.sizesSql ??= prepareSizes(this.db);
+    return this.sizesSql;
+  }
+
+  async putSizes(slot: SizeSlot, snapshot: SizeSnapshot): Promise<boolean> {
+    checkSnapshot(snapshot, slot);
+    const z = await encodeSnapshot(snapshot);
+    return this.run(`write sizes of ${snapshot.host}`, () => {
+      const r = this.sizes().put.run(snapshot.host, slot, instantMs(snapshot.measuredAt, "measuredAt"), z);
+      return r.changes > 0;
+    });
+  }
+
+  async getSizes(host: string, slot: SizeSlot): Promise<SizeSnapshot | null> {
+    const row = this.run(`read sizes of ${host}`, () => this.sizes().get.get(host, slot));
+    return row ? decodeSnapshot(row.z, `embedded store ${this.file}`) : null;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -286,6 +309,26 @@ function prepare(db: BetterSqlite3.Database) {
     deleteMemo: db.prepare<[string]>("DELETE FROM memos WHERE key = ?"),
     dropClaims: db.prepare<[number]>("DELETE FROM claims WHERE expires_at <= ?"),
     dropMemos: db.prepare<[number]>("DELETE FROM memos WHERE expires_at IS NOT NULL AND expires_at <= ?"),
+  };
+}
+
+/** The sizes table (issue 12), made on first use so that it needs no schema version of its own. */
+function prepareSizes(db: BetterSqlite3.Database) {
+  db.exec(`CREATE TABLE IF NOT EXISTS sizes (
+    host TEXT NOT NULL,
+    slot TEXT NOT NULL,
+    measured_at INTEGER NOT NULL,
+    z BLOB NOT NULL,
+    PRIMARY KEY (host, slot)
+  )`);
+  return {
+    // One statement: a later (or equal) measurement replaces the row, an earlier one changes nothing.
+    put: db.prepare<[string, string, number, Buffer]>(
+      `INSERT INTO sizes (host, slot, measured_at, z) VALUES (?, ?, ?, ?)
+       ON CONFLICT (host, slot) DO UPDATE SET measured_at = excluded.measured_at, z = excluded.z
+       WHERE sizes.measured_at <= excluded.measured_at`,
+    ),
+    get: db.prepare<[string, string], { z: Buffer }>("SELECT z FROM sizes WHERE host = ? AND slot = ?"),
   };
 }
 

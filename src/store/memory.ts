@@ -15,6 +15,7 @@ import {
   matchesList,
   requestOrderKey,
 } from "./shared.js";
+import { checkSnapshot, decodeSnapshot, encodeSnapshot, type SizeSlot, type SizeSnapshot } from "./sizes.js";
 import type { Store } from "./store.js";
 
 /** What the stores over one "table" share. */
@@ -24,6 +25,8 @@ export interface MemoryState {
   audit: Map<string, Map<string, string>>;
   claims: Map<string, number>;
   memos: Map<string, { value: string; expiresAtMs: number | null }>;
+  /** `<slot>\0<host>` → the encoded snapshot (issue 12). */
+  sizes?: Map<string, { measuredAtMs: number; z: Buffer }>;
 }
 
 export function createMemoryState(): MemoryState {
@@ -128,6 +131,25 @@ export class MemoryStore implements Store {
 
   async deleteMemo(key: string): Promise<void> {
     this.open().memos.delete(key);
+  }
+
+  // --- remembered sizes (issue 12) ---
+  async putSizes(slot: SizeSlot, snapshot: SizeSnapshot): Promise<boolean> {
+    checkSnapshot(snapshot, slot);
+    const measuredAtMs = Date.parse(snapshot.measuredAt);
+    const z = await encodeSnapshot(snapshot);
+    const s = this.open();
+    s.sizes ??= new Map();
+    const key = `${slot}\0${snapshot.host}`;
+    const held = s.sizes.get(key);
+    if (held && held.measuredAtMs > measuredAtMs) return false;
+    s.sizes.set(key, { measuredAtMs, z });
+    return true;
+  }
+
+  async getSizes(host: string, slot: SizeSlot): Promise<SizeSnapshot | null> {
+    const held = this.open().sizes?.get(`${slot}\0${host}`);
+    return held ? decodeSnapshot(held.z, "the memory store") : null;
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { AuditRecord, DeletionRequest, RequestStatus } from "./records.js";
+import type { SizeSlot, SizeSnapshot } from "./sizes.js";
 
 /**
  * What dvol keeps: deletion requests, their audit trail, one-time claims and small memories.
@@ -61,6 +62,16 @@ export interface Store {
   getMemo(key: string): Promise<string | null>;
   putMemo(key: string, value: string, expiresAt: string | null): Promise<void>;
   deleteMemo(key: string): Promise<void>;
+
+  // --- remembered sizes (issue 12, src/store/sizes.ts) ---
+  /**
+   * Keeps a host's snapshot of sizes in `slot`, replacing the one there unless that one was
+   * measured later: false (nothing written) when a later measurement is already kept, so a slow
+   * measurement finishing last never hides a newer one.
+   */
+  putSizes(slot: SizeSlot, snapshot: SizeSnapshot): Promise<boolean>;
+  /** The host's snapshot in `slot`, or null when none was kept. */
+  getSizes(host: string, slot: SizeSlot): Promise<SizeSnapshot | null>;
 
   close(): Promise<void>;
 }

@@ -190,6 +190,13 @@ const reportTable = {
     },
   },
 };
+// Remembered sizes and the report's history of them (issue 12).
+const reportSizes = {
+  Effect: "Allow",
+  Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"],
+  Resource: table,
+  Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["SIZES#*"] } },
+};
 // What Lambda needs to attach a function to subnets (its network interfaces), only with UseVpc.
 const vpcAccess = [
   {
@@ -280,7 +287,7 @@ describe("npm run package", () => {
     expect(template.Resources.ReportLambdaFunction?.Properties).toMatchObject({
       Handler: "handlers/report.handler",
       Runtime: "nodejs24.x",
-      Timeout: 120,
+      Timeout: 900,
       FunctionName: "dvol-dev-report",
       Role: { "Fn::GetAtt": ["ReportRole", "Arn"] },
       ReservedConcurrentExecutions: 1,
@@ -462,6 +469,7 @@ describe("npm run package", () => {
       { Effect: "Allow", Action: "ssm:GetParameter", Resource: [ssmParam("/dvol/dev/slack/bot-token")] },
       failureQueue("ReportFailureQueue"),
       reportTable,
+      reportSizes,
       ...vpcAccess,
       cmkDecrypt,
     ]);
@@ -712,6 +720,7 @@ describe("npm run package with subnets, a config whose hosts have ssm: keys, an 
       secrets,
       failureQueue("ReportFailureQueue"),
       reportTable,
+      reportSizes,
       ...vpcAccess,
       cmkDecrypt,
     ]);

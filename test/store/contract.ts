@@ -6,6 +6,7 @@ import { randomBytes, randomInt } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StoreError } from "../../src/errors.js";
 import type { AuditRecord, DeletionRequest, RequestStatus } from "../../src/store/records.js";
+import type { SizeSnapshot } from "../../src/store/sizes.js";
 import type { Store } from "../../src/store/store.js";
 
 export interface StoreBacking {
@@ -497,6 +498,68 @@ export function storeContract(label: string, makeBacking: () => Promise<StoreBac
         expect(await store.getRequest(r.id)).toEqual(done);
         expect(await store.updateRequest({ ...r, version: 2, status: "expired" }, 1)).toBe(false);
         expect(await store.listRequests({ statuses: ["done"] })).toEqual([done]);
+      });
+    });
+
+    // --- remembered sizes (issue 12) ---
+    describe("remembered sizes", () => {
+      const snapshot = (measuredAt: string, count = 3, host = "host1"): SizeSnapshot => ({
+        host,
+        measuredAt,
+        volumes: Array.from({ length: count }, (_, i) => ({
+          name: `vol-${i}-${randomVolumeName(40)}`,
+          createdAt: i % 7 === 0 ? null : `2026-10-01T10:${String(i % 60).padStart(2, "0")}:00Z`,
+          sizeBytes: i % 5 === 0 ? null : i * 1_048_577,
+        })),
+      });
+
+      it("keeps a host's snapshot per slot, and nothing for another host", async () => {
+        const s = snapshot("2026-12-03T06:00:00.000Z");
+        expect(await store.getSizes("host1", "measured")).toBeNull();
+        expect(await store.putSizes("measured", s)).toBe(true);
+        expect(await store.getSizes("host1", "measured")).toEqual(s);
+        expect(await store.getSizes("host1", "reported")).toBeNull();
+        expect(await store.getSizes("host2", "measured")).toBeNull();
+        const reported = {
+          ...snapshot("2026-12-02T06:00:00.000Z"),
+          history: [
+            {
+              day: "2026-12-02",
+              measuredAt: "2026-12-02T06:00:00.000Z",
+              totalBytes: 5,
+              danglingBytes: 2,
+              volumeCount: 3,
+            },
+          ],
+        };
+        expect(await store.putSizes("reported", reported)).toBe(true);
+        expect(await store.getSizes("host1", "reported")).toEqual(reported);
+        expect(await store.getSizes("host1", "measured")).toEqual(s);
+      });
+
+      it("never lets an earlier measurement replace a later one", async () => {
+        const later = snapshot("2026-12-03T06:00:00.000Z");
+        const earlier = snapshot("2026-12-03T05:00:00.000Z");
+        expect(await store.putSizes("measured", later)).toBe(true);
+        expect(await store.putSizes("measured", earlier)).toBe(false);
+        expect(await store.getSizes("host1", "measured")).toEqual(later);
+        const newest = snapshot("2026-12-03T07:00:00.000Z", 2);
+        expect(await store.putSizes("measured", newest)).toBe(true);
+        expect(await (await open()).getSizes("host1", "measured")).toEqual(newest);
+      });
+
+      it("round-trips a host of 5,000 volumes, and replaces it with a small one", async () => {
+        const big = snapshot("2026-12-03T06:00:00.000Z", 5000);
+        big.volumes = big.volumes.map((v) => ({ ...v, name: randomVolumeName(200) }));
+        expect(await store.putSizes("measured", big)).toBe(true);
+        expect(await store.getSizes("host1", "measured")).toEqual(big);
+        const small = snapshot("2026-12-03T07:00:00.000Z", 1);
+        expect(await store.putSizes("measured", small)).toBe(true);
+        expect(await store.getSizes("host1", "measured")).toEqual(small);
+      });
+
+      it("refuses a snapshot without a time", async () => {
+        await expect(store.putSizes("measured", snapshot("soon"))).rejects.toBeInstanceOf(RangeError);
       });
     });
 

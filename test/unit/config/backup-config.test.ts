@@ -30,11 +30,11 @@ describe("backup: in the config", () => {
     });
   });
 
-  it("given, defaults to beforeDelete required, a local store, 30 days; absent, to off", () => {
-    expect(validate({}).backup).toEqual({
+  it("given, defaults to a local store and 30 days; absent, to beforeDelete off", () => {
+    expect(validate({ beforeDelete: "off" }).backup).toEqual({
       bucket: null,
       kmsKeyId: null,
-      beforeDelete: "required",
+      beforeDelete: "off",
       maxBytes: null,
       keepDays: 30,
     });
@@ -46,12 +46,15 @@ describe("backup: in the config", () => {
     [{ bucket: "Bad_Bucket" }, "backup.bucket", /not an S3 bucket name/],
     [{ kmsKeyId: "alias/x" }, "backup.kmsKeyId", /set backup.bucket too/],
     [{ beforeDelete: "always" }, "backup.beforeDelete", /expected required or off/],
+    // Until deletions back volumes up, asking for it (or leaving the default) is refused.
+    [{}, "backup.beforeDelete", /not built yet: this dvol would delete without a copy/],
+    [{ beforeDelete: "required" }, "backup.beforeDelete", /not built yet/],
     [{ maxBytes: -1 }, "backup.maxBytes", /whole number of bytes/],
     [{ maxBytes: "1G" }, "backup.maxBytes", /whole number of bytes/],
     [{ keepDays: 0 }, "backup.keepDays", /positive number/],
     [{ keepDays: 1.5 }, "backup.keepDays", /whole number of days/],
     [{ keepDays: 99999 }, "backup.keepDays", /ten years/],
-    [{ bucket: "b-1", where: "x" }, "backup.where", /unknown key/],
+    [{ bucket: "b-1", beforeDelete: "off", where: "x" }, "backup.where", /unknown key/],
     ["yes", "backup", /expected a mapping/],
   ])("refuses %j, naming %s", (backup, key, why) => {
     let err: unknown;

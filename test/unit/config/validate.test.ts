@@ -6,7 +6,10 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
   MAX_HOST_TIMEOUT_SECONDS,
+  MAX_SIZES_TIMEOUT_SECONDS,
   MAX_TTL_HOURS,
+  REPORT_FUNCTION_TIMEOUT_SECONDS,
+  REPORT_MARGIN_SECONDS,
   validateConfig,
   WORKER_FUNCTION_TIMEOUT_SECONDS,
   WORKER_MARGIN_SECONDS,
@@ -109,6 +112,38 @@ describe("requests.ttlHours: positive, at most a year", () => {
   it("is 24 when not given", () => {
     expect(validate({}).requests.ttlHours).toBe(24);
     expect(MAX_TTL_HOURS).toBe(8760);
+  });
+});
+
+// --- sizes (issue 12) ---
+describe("sizes.timeoutSeconds: positive, within the report function's timeout", () => {
+  it.each([
+    [0, /expected a positive number/],
+    [-5, /expected a positive number/],
+    ["600", /expected a positive number/],
+    [MAX_SIZES_TIMEOUT_SECONDS + 1, /781 is more than 780, the most allowed: the report function's timeout/],
+  ])("refuses %s", (value, message) => {
+    const err = errorOf(() => validate({ sizes: { timeoutSeconds: value } }));
+    expect(err.key).toBe("sizes.timeoutSeconds");
+    expect(err.message).toMatch(/^config: sizes\.timeoutSeconds: /);
+    expect(err.message).toMatch(message);
+  });
+
+  it("refuses an unknown key under sizes, naming it", () => {
+    expect(errorOf(() => validate({ sizes: { timeout: 5 } })).message).toMatch(/sizes/);
+  });
+
+  it.each([1, 30, 600, MAX_SIZES_TIMEOUT_SECONDS])("accepts %s", (value) => {
+    expect(validate({ sizes: { timeoutSeconds: value } }).sizes?.timeoutMs).toBe(value * 1000);
+  });
+
+  it("is 600 s when not given, and the bound is serverless.yml's report timeout less the margin", () => {
+    expect(validate({}).sizes?.timeoutMs).toBe(600_000);
+    const sls = parse(readFileSync(path.join(ROOT, "serverless.yml"), "utf8"), { logLevel: "error" }) as {
+      functions: Record<string, { timeout?: number }>;
+    };
+    expect(sls.functions.report?.timeout).toBe(REPORT_FUNCTION_TIMEOUT_SECONDS);
+    expect(MAX_SIZES_TIMEOUT_SECONDS).toBe(REPORT_FUNCTION_TIMEOUT_SECONDS - REPORT_MARGIN_SECONDS);
   });
 });
 

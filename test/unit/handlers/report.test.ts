@@ -12,13 +12,21 @@ import { ReportInProgressError, ReportNotPostedError } from "../../../src/errors
 import type { PostedMessage, SlackOutbox } from "../../../src/slack/post.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import type { AuditRecord, DeletionRequest } from "../../../src/store/records.js";
+import type { SizeSlot, SizeSnapshot } from "../../../src/store/sizes.js";
 import type { Store } from "../../../src/store/store.js";
 import { manualClock } from "../../support/clock.js";
 import { FakeEngine, fakeConfig } from "../../support/fake-engine.js";
 import { lambdaContext } from "../../support/lambda-context.js";
 
 /** The report role's leading keys (what its IAM allows). */
-const ALLOWED = [/^CLAIM#report#/, /^MEMO#report-posted#/, /^MEMO#report-list\|/, /^MEMO#dangling\|/];
+const ALLOWED = [
+  /^CLAIM#report#/,
+  /^MEMO#report-posted#/,
+  /^MEMO#report-list\|/,
+  /^MEMO#dangling\|/,
+  // Remembered sizes and the report's history of them (issue 12).
+  /^SIZES#/,
+];
 
 /** A Store that records the DynamoDB leading key (pk) of everything it is asked for. */
 class KeyRecordingStore implements Store {
@@ -70,6 +78,14 @@ class KeyRecordingStore implements Store {
   deleteMemo(key: string) {
     this.note("deleteMemo", `MEMO#${key}`);
     return this.inner.deleteMemo(key);
+  }
+  putSizes(slot: SizeSlot, snapshot: SizeSnapshot) {
+    this.note("putSizes", `SIZES#${snapshot.host}`);
+    return this.inner.putSizes(slot, snapshot);
+  }
+  getSizes(host: string, slot: SizeSlot) {
+    this.note("getSizes", `SIZES#${host}`);
+    return this.inner.getSizes(host, slot);
   }
   close() {
     return this.inner.close();
