@@ -33,7 +33,7 @@ export async function restoreBackup(
   ctx: Omit<BackupContext, "keepDays">,
 ): Promise<RestoreResult> {
   const manifest = await ctx.store.get(id);
-  if (!manifest || manifest.status !== "complete" || !manifest.archive) throw new BackupNotFoundError(id);
+  if (manifest?.status !== "complete" || !manifest.archive) throw new BackupNotFoundError(id);
   const archiveFacts = manifest.archive;
   const name = assertVolumeName(as ?? manifest.volume.name);
   const wire = wireOf(ctx);

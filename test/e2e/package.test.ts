@@ -227,6 +227,14 @@ const failureQueue = (id: string) => ({
   Action: "sqs:SendMessage",
   Resource: { "Fn::GetAtt": [id, "Arn"] },
 });
+/** The worker invokes itself, by name, to hand an execution over near its deadline. */
+const selfInvoke = (stage: string) => ({
+  Effect: "Allow",
+  Action: "lambda:InvokeFunction",
+  Resource: sub(
+    `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:dvol-${stage}-worker`,
+  ),
+});
 const FUNCTIONS = {
   slack: "SlackLambdaFunction",
   worker: "WorkerLambdaFunction",
@@ -279,7 +287,7 @@ describe("npm run package", () => {
     expect(template.Resources.WorkerLambdaFunction?.Properties).toMatchObject({
       Handler: "handlers/worker.handler",
       Runtime: "nodejs24.x",
-      Timeout: 60,
+      Timeout: 120,
       FunctionName: "dvol-dev-worker",
       Role: { "Fn::GetAtt": ["WorkerRole", "Arn"] },
       ReservedConcurrentExecutions: 10,
@@ -455,6 +463,7 @@ describe("npm run package", () => {
       logsOf("worker"),
       { Effect: "Allow", Action: "ssm:GetParameter", Resource: [ssmParam("/dvol/dev/slack/bot-token")] },
       failureQueue("WorkerFailureQueue"),
+      selfInvoke("dev"),
       ...workerTable,
       ...vpcAccess,
       cmkDecrypt,
@@ -711,6 +720,7 @@ describe("npm run package with subnets, a config whose hosts have ssm: keys, an 
       logsOf("worker", "prod"),
       secrets,
       failureQueue("WorkerFailureQueue"),
+      selfInvoke("prod"),
       ...workerTable,
       ...vpcAccess,
       cmkDecrypt,
