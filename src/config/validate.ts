@@ -1,4 +1,5 @@
 import { ConfigError } from "../errors.js";
+import { describe, expectObj, onlyKeys, str } from "./checks.js";
 import {
   type BackupConfig,
   type Config,
@@ -14,40 +15,6 @@ import {
 /** Host names are used in commands, globs and comma lists: keep them to a safe alphabet. */
 export const HOST_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const RESERVED_HOST_NAMES = new Set(["all"]);
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "a list";
-  return typeof v === "object" ? "a mapping" : `${typeof v} ${JSON.stringify(v)}`;
-}
-
-function expectObj(v: unknown, key: string): Obj {
-  if (!isObj(v)) throw new ConfigError(`expected a mapping, got ${describe(v)}`, { key });
-  return v;
-}
-
-function onlyKeys(o: Obj, allowed: readonly string[], at: string): void {
-  for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) {
-      throw new ConfigError(`unknown key (allowed here: ${allowed.join(", ")})`, {
-        key: at ? `${at}.${k}` : k,
-      });
-    }
-  }
-}
-
-function str(v: unknown, key: string): string {
-  if (typeof v !== "string" || v.trim() === "") {
-    throw new ConfigError(`expected a non-empty string, got ${describe(v)}`, { key });
-  }
-  return v;
-}
 
 function optStr(v: unknown, key: string): string | undefined {
   return v === undefined || v === null ? undefined : str(v, key);

@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
+import { describe, expectObj as obj, onlyKeys, str } from "../config/checks.js";
 import { ConfigError, fileErrorText, pathAsGiven } from "../errors.js";
 
 export type Permission = "read" | "delete" | "backup";
@@ -37,40 +38,6 @@ export interface GateConfig {
 
 export const DEFAULT_DELETES_PER_MINUTE = 60;
 const TOP_KEYS = ["listen", "socket", "tls", "clients", "audit", "deny", "deletesPerMinute"] as const;
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "a list";
-  return typeof v === "object" ? "a mapping" : `${typeof v} ${JSON.stringify(v)}`;
-}
-
-function obj(v: unknown, key: string): Obj {
-  if (!isObj(v)) throw new ConfigError(`expected a mapping, got ${describe(v)}`, { key });
-  return v;
-}
-
-function onlyKeys(o: Obj, allowed: readonly string[], at: string): void {
-  for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) {
-      throw new ConfigError(`unknown key (allowed here: ${allowed.join(", ")})`, {
-        key: at ? `${at}.${k}` : k,
-      });
-    }
-  }
-}
-
-function str(v: unknown, key: string): string {
-  if (typeof v !== "string" || v.trim() === "") {
-    throw new ConfigError(`expected a non-empty string, got ${describe(v)}`, { key });
-  }
-  return v;
-}
 
 /** `HOST:PORT`, `[v6]:PORT` or `:PORT` (all addresses). */
 export function parseListen(v: unknown, key: string): { host: string; port: number } {
