@@ -45,17 +45,33 @@ export interface CliIo {
 export const GATE_USAGE = "dvol gate --config gate.yaml";
 const GATE_HELP = `  ${"gate".padEnd(8)} the mutual-TLS gate in front of one Docker engine, run on its host (CLI only): ${GATE_USAGE}`;
 
+/**
+ * The CLI's own commands, outside the grammar that the CLI and Slack share (Slack never sees them):
+ * their help line and what runs them. Every other word is the command table's.
+ */
+const CLI_ONLY = {
+  gate: { help: GATE_HELP, run: (opts: GlobalOptions, io: CliIo) => runGate(opts, io) },
+} as const;
+type CliOnlyName = keyof typeof CLI_ONLY;
+
+function cliOnlyOf(words: readonly string[]): CliOnlyName | null {
+  const w = words[0];
+  return w !== undefined && Object.hasOwn(CLI_ONLY, w) ? (w as CliOnlyName) : null;
+}
+
 /** Whether the command line asks for the gate (it handles its own signals: no deletion runs in it). */
 export function isGateCommand(argv: readonly string[]): boolean {
   try {
     const opts = splitGlobalOptions(argv);
-    return opts.words[0] === "gate" && !opts.help && !opts.version;
+    return cliOnlyOf(opts.words) === "gate" && !opts.help && !opts.version;
   } catch {
     return false;
   }
 }
 
-async function runGate(opts: ReturnType<typeof splitGlobalOptions>, io: CliIo): Promise<number> {
+type GlobalOptions = ReturnType<typeof splitGlobalOptions>;
+
+async function runGate(opts: GlobalOptions, io: CliIo): Promise<number> {
   if (opts.words.length > 1) throw new UsageError(`gate takes no arguments: ${GATE_USAGE}`);
   if (!opts.config) throw new UsageError(`gate needs its config file: ${GATE_USAGE}`);
   const config = await loadGateConfig(opts.config, io.cwd);
@@ -119,11 +135,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.stdout(json ? JSON.stringify({ command: "version", version }) : `dvol ${version}`);
       return EXIT_OK;
     }
-    if (opts.words[0] === "gate" && !opts.help) return await runGate(opts, io);
-    if (opts.words[0] === "gate") {
-      io.stdout(
-        json ? JSON.stringify({ command: "help", topic: "gate", text: GATE_HELP }) : GATE_HELP.trim(),
-      );
+    const own = cliOnlyOf(opts.words);
+    if (own !== null && !opts.help) return await CLI_ONLY[own].run(opts, io);
+    if (own !== null) {
+      const help = CLI_ONLY[own].help;
+      io.stdout(json ? JSON.stringify({ command: "help", topic: own, text: help }) : help.trim());
       return EXIT_OK;
     }
     // `dvol --help`, `dvol ls --help`: help, or the command's help (its other words are not parsed).

@@ -496,6 +496,22 @@ describe("--help, -h and --version", () => {
   });
 });
 
+describe("dvol gate: the CLI's own command, outside the grammar", () => {
+  it("is listed in --help, has its own help, and needs its config file (exit 2) before it starts", async () => {
+    expect((await run(["--help"], engines)).stdout).toContain("dvol gate --config gate.yaml");
+    const help = await run(["gate", "--help"], engines);
+    expect(help.code).toBe(EXIT_OK);
+    expect(help.stdout).toMatch(/^gate +the mutual-TLS gate/);
+    const bare = await run(["gate"], engines);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain("gate needs its config file: dvol gate --config gate.yaml");
+    const extra = await run(["--config", configFile, "gate", "now"], engines);
+    expect(extra.code).toBe(2);
+    expect(extra.stderr).toContain("gate takes no arguments");
+    expect(engines.connected).toEqual([]);
+  });
+});
+
 describe("exit status: every row of the README's table", () => {
   // host1 answers (a fake engine with volumes: unused, in use, protected), down refuses.
   const deletionConfig = writeConfig(
