@@ -247,24 +247,31 @@ export async function startGate(config: GateConfig, options: GateOptions = {}): 
         if (raw.length < 1024 || raw.length % 512 !== 0 || raw.some((b) => b !== 0)) {
           throw new Refused("the helper image's content is an empty tar, and only that");
         }
-      } else if (body.kind === "tar") {
+      }
+      if (!engineCall) throw new Error(`the operation ${plan.operation} built no engine call`);
+      for (const check of checks) await confirm(check, plan);
+      let tarFailure: (() => Error | null) | undefined;
+      if (body.kind === "tar") {
+        // Read only once the checks passed (the helper is this gate's, and writable).
         const checked = checkedTar(req);
         tar = checked.output;
         entries = checked.entries;
+        tarFailure = checked.failure;
         req.on("data", (c: Buffer) => {
           bytesIn += c.length;
         });
       }
-      if (!engineCall) throw new Error(`the operation ${plan.operation} built no engine call`);
-      for (const check of checks) await confirm(check, plan);
       if (plan.operation === "volume-delete") deletes.push(now());
       enginePath = `/v${pinned}${engineCall.path}${engineCall.query.length ? `?${new URLSearchParams(engineCall.query)}` : ""}`;
       let answer: Awaited<ReturnType<GateEngine["send"]>>;
       try {
         answer = await engine.send(engineCall, tar);
       } catch (err) {
-        if (err instanceof TarRefusedError)
-          throw new Refused(`${err.message} (${entries?.() ?? 0} entries before it went on)`);
+        // The archive's own refusal says which entry; the engine call only saw its body cut.
+        const failed = tarFailure?.();
+        const refused =
+          failed instanceof TarRefusedError ? failed : err instanceof TarRefusedError ? err : null;
+        if (refused) throw new Refused(`${refused.message} (${entries?.() ?? 0} entries before it went on)`);
         throw err;
       }
       const headers: Record<string, string> = { [GATE_HEADER]: "1", "Api-Version": pinned };

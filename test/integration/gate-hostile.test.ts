@@ -9,10 +9,14 @@
 // This file starts its own engines: the events of the shared ones carry other files' work.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { pack } from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { helperTemplate } from "../../src/gate/operations.js";
 import {
+  BUSYBOX_IMAGE,
   type Engine,
   type EngineKind,
+  runDocker,
   socketGetJson,
   socketRequest,
   startEngine,
@@ -226,5 +230,169 @@ describe.each(KINDS)("a gate under attack, on a %s engine of its own", (kind) =>
         status: 403,
       }),
     ]);
+  });
+
+  describe("a restore's archive through the gate", () => {
+    type Entry = {
+      name: string;
+      type?: "file" | "directory" | "symlink" | "link" | "character-device" | "fifo";
+      mode?: number;
+      linkname?: string;
+      body?: string;
+    };
+    const tarOf = async (entries: Entry[]): Promise<Buffer> => {
+      const p = pack();
+      for (const e of entries) {
+        const { body, ...header } = e;
+        p.entry(
+          {
+            type: "file",
+            mode: 0o644,
+            ...header,
+            ...(e.type === "character-device" ? { devmajor: 1, devminor: 3 } : {}),
+          },
+          body ?? "",
+        );
+      }
+      p.finalize();
+      const chunks: Buffer[] = [];
+      for await (const c of p) chunks.push(Buffer.from(c as Uint8Array));
+      return Buffer.concat(chunks);
+    };
+    const as = (bytes: string | Buffer) => sendRaw(gate.port, pki, pki.clients.backup, bytes, read);
+    const request = (line: string, head: string[], body?: Buffer | string) => {
+      const b = body === undefined ? Buffer.alloc(0) : Buffer.from(body);
+      const lines = [
+        line,
+        "Host: gate",
+        ...head,
+        ...(body === undefined ? [] : [`Content-Length: ${b.length}`]),
+      ];
+      return Buffer.concat([Buffer.from(`${lines.join("\r\n")}\r\n\r\n`), b]);
+    };
+
+    /** A volume made through the gate, and a writable helper on it: what a restore makes. */
+    async function restoreTarget(name: string): Promise<string> {
+      const v = await as(
+        request(
+          `POST /v${engine.apiVersion}/volumes/create HTTP/1.1`,
+          ["Content-Type: application/json"],
+          JSON.stringify({ Name: name, Driver: "local", Labels: {} }),
+        ),
+      );
+      expect(v.status).toBe(201);
+      const hex = Math.random().toString(16).slice(2, 10).padEnd(8, "0");
+      const c = await as(
+        request(
+          `POST /v${engine.apiVersion}/containers/create?name=dvol-helper-${hex}${hex} HTTP/1.1`,
+          ["Content-Type: application/json"],
+          JSON.stringify(helperTemplate(name, false)),
+        ),
+      );
+      expect(c.status, c.body).toBe(201);
+      return (JSON.parse(c.body) as { Id: string }).Id;
+    }
+
+    it("refuses a device, a setuid file, an escaping link and an absolute name mid-stream, and the engine extracts nothing", async () => {
+      // The helper image first (a restore's first calls), through the gate.
+      const image = await as(
+        request(
+          `POST /v${engine.apiVersion}/images/create?fromSrc=-&repo=dvol-helper&tag=1&changes=CMD%20%5B%22%2Fdvol-helper%22%5D HTTP/1.1`,
+          ["Content-Type: application/x-tar"],
+          Buffer.alloc(1024),
+        ),
+      );
+      expect(image.status).toBe(200);
+      const cases: [string, Entry, RegExp][] = [
+        [
+          "a device",
+          { name: "volume/null", type: "character-device" },
+          /the entry "volume\/null" is a character-device/,
+        ],
+        [
+          "a setuid file",
+          { name: "volume/su", mode: 0o4755, body: "x" },
+          /the entry "volume\/su" is setuid or setgid/,
+        ],
+        [
+          "a symlink out",
+          { name: "volume/etc", type: "symlink", linkname: "../../../../etc" },
+          /the symlink "volume\/etc" leads out of volume\//,
+        ],
+        [
+          "a hard link out",
+          { name: "volume/shadow", type: "link", linkname: "etc/shadow" },
+          /the hard link "volume\/shadow" leads out of volume\//,
+        ],
+        ["an absolute name", { name: "/etc/cron.d/x", body: "* * * * * root id" }, /has an absolute name/],
+      ];
+      const volume = `restore-${kind}`;
+      const helper = await restoreTarget(volume);
+      await sleep(1000 - (Date.now() % 1000) + 10);
+      const since = Math.floor(Date.now() / 1000);
+      for (const [what, bad, reason] of cases) {
+        const tar = await tarOf([
+          { name: "volume/", type: "directory", mode: 0o755 },
+          { name: "volume/good", body: "fine" },
+          bad,
+          { name: "volume/after", body: "never" },
+        ]);
+        const answer = await as(
+          request(
+            `PUT /v${engine.apiVersion}/containers/${helper}/archive?path=/ HTTP/1.1`,
+            ["Content-Type: application/x-tar"],
+            tar,
+          ),
+        );
+        expect({ what, status: answer.status }).toEqual({ what, status: 403 });
+        expect({ what, message: JSON.parse(answer.body).message }).toEqual({
+          what,
+          message: expect.stringMatching(reason),
+        });
+        const line = JSON.parse(gate.audit.at(-1) as string);
+        expect({ what, line }).toEqual({
+          what,
+          line: expect.objectContaining({
+            operation: "helper-archive-put",
+            decision: "refused",
+            status: 403,
+            container: helper,
+          }),
+        });
+      }
+      const events = await eventsSince(engine, since);
+      expect(events.filter((e) => e.Action === "extract-to-dir")).toEqual([]);
+
+      // A good archive through the same helper is extracted (the events show it, once).
+      const good = await tarOf([
+        { name: "volume/", type: "directory", mode: 0o750 },
+        { name: "volume/good", body: "fine" },
+        { name: "volume/link", type: "symlink", linkname: "good" },
+      ]);
+      const ok = await as(
+        request(
+          `PUT /v${engine.apiVersion}/containers/${helper}/archive?path=/ HTTP/1.1`,
+          ["Content-Type: application/x-tar"],
+          good,
+        ),
+      );
+      expect(ok.status).toBe(200);
+      const removed = await as(request(`DELETE /v${engine.apiVersion}/containers/${helper} HTTP/1.1`, []));
+      expect(removed.status).toBe(204);
+      expect((await eventsSince(engine, since)).filter((e) => e.Action === "extract-to-dir")).toHaveLength(1);
+      const tree = await runDocker(engine, [
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "-v",
+        `${volume}:/data:ro`,
+        BUSYBOX_IMAGE,
+        "sh",
+        "-c",
+        "cd /data && find . | sort && cat good",
+      ]);
+      expect(tree.split("\n")).toEqual([".", "./good", "./link", "fine"]);
+    });
   });
 });

@@ -543,15 +543,25 @@ export function sendRaw(
         headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
       }
       const status = Number(statusLine.split(" ")[1]);
+      const body = data.subarray(end + 4);
+      if (headers["transfer-encoding"] === "chunked") {
+        // The engine's streamed answers (images/create's progress) come chunked through the gate.
+        const parts: Buffer[] = [];
+        let at = 0;
+        for (;;) {
+          const eol = body.indexOf("\r\n", at);
+          if (eol < 0) return null;
+          const size = Number.parseInt(body.subarray(at, eol).toString("latin1"), 16);
+          if (size === 0) return { status, headers, body: Buffer.concat(parts).toString("utf8") };
+          if (body.length < eol + 2 + size + 2) return null;
+          parts.push(body.subarray(eol + 2, eol + 2 + size));
+          at = eol + 2 + size + 2;
+        }
+      }
       // A 204 has no body and no Content-Length.
       const length = status === 204 ? 0 : Number(headers["content-length"] ?? Number.NaN);
-      const body = data.subarray(end + 4);
       if (!Number.isFinite(length) || body.length < length) return null;
-      return {
-        status: Number(statusLine.split(" ")[1]),
-        headers,
-        body: body.subarray(0, length).toString("utf8"),
-      };
+      return { status, headers, body: body.subarray(0, length).toString("utf8") };
     };
     socket.once("secureConnect", () => socket.write(bytes));
     socket.on("data", (c: Buffer) => {
