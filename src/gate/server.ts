@@ -300,13 +300,22 @@ export async function startGate(config: GateConfig, options: GateOptions = {}): 
         answer.body.on("data", (c: Buffer) => {
           bytesOut += c.length;
         });
-        await new Promise<void>((resolve, reject) => {
+        const whole = await new Promise<boolean>((resolve, reject) => {
           answer.body.on("error", reject);
           res.on("error", reject);
-          res.on("finish", resolve);
-          res.on("close", resolve);
+          res.on("finish", () => resolve(true));
+          res.on("close", () => {
+            // The client went away mid-answer: stop the engine's stream too (an archive would
+            // otherwise hold its connection until the engine gives up).
+            if (!res.writableFinished) answer.body.destroy();
+            resolve(res.writableFinished);
+          });
           answer.body.pipe(res);
         });
+        if (!whole) {
+          record("allowed", answer.status, `the client went away after ${bytesOut} bytes of the answer`);
+          return;
+        }
       }
       record("allowed", answer.status, null);
     } catch (err) {

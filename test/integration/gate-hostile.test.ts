@@ -9,6 +9,7 @@
 // This file starts its own engines: the events of the shared ones carry other files' work.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { connect } from "node:tls";
 import { pack } from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { helperTemplate } from "../../src/gate/operations.js";
@@ -21,7 +22,13 @@ import {
   socketRequest,
   startEngine,
 } from "../support/engines.js";
-import { type GatePki, generateGatePki, startTestGate, type TestGate } from "../support/gate.js";
+import {
+  GATE_SERVER_NAME,
+  type GatePki,
+  generateGatePki,
+  startTestGate,
+  type TestGate,
+} from "../support/gate.js";
 import { HOSTILE_ROWS, type HostileTargets, sendRaw } from "../support/gate-hostile.js";
 import { CONTAINERS, createScenario, VOLUMES } from "../support/scenario.js";
 import { requireTestbed } from "../support/testbed-types.js";
@@ -271,6 +278,20 @@ describe.each(KINDS)("a gate under attack, on a %s engine of its own", (kind) =>
       return Buffer.concat([Buffer.from(`${lines.join("\r\n")}\r\n\r\n`), b]);
     };
 
+    /** A helper the gate creates on `volume` (read-only: a backup's); its ID. */
+    async function backupHelper(volume: string, readOnly = true): Promise<string> {
+      const hex = Math.random().toString(16).slice(2, 10).padEnd(8, "0");
+      const c = await as(
+        request(
+          `POST /v${engine.apiVersion}/containers/create?name=dvol-helper-${hex}${hex} HTTP/1.1`,
+          ["Content-Type: application/json"],
+          JSON.stringify(helperTemplate(volume, readOnly)),
+        ),
+      );
+      expect(c.status, c.body).toBe(201);
+      return (JSON.parse(c.body) as { Id: string }).Id;
+    }
+
     /** A volume made through the gate, and a writable helper on it: what a restore makes. */
     async function restoreTarget(name: string): Promise<string> {
       const v = await as(
@@ -281,16 +302,7 @@ describe.each(KINDS)("a gate under attack, on a %s engine of its own", (kind) =>
         ),
       );
       expect(v.status).toBe(201);
-      const hex = Math.random().toString(16).slice(2, 10).padEnd(8, "0");
-      const c = await as(
-        request(
-          `POST /v${engine.apiVersion}/containers/create?name=dvol-helper-${hex}${hex} HTTP/1.1`,
-          ["Content-Type: application/json"],
-          JSON.stringify(helperTemplate(name, false)),
-        ),
-      );
-      expect(c.status, c.body).toBe(201);
-      return (JSON.parse(c.body) as { Id: string }).Id;
+      return backupHelper(name, false);
     }
 
     it("refuses a device, a setuid file, an escaping link and an absolute name mid-stream, and the engine extracts nothing", async () => {
@@ -393,6 +405,48 @@ describe.each(KINDS)("a gate under attack, on a %s engine of its own", (kind) =>
         "cd /data && find . | sort && cat good",
       ]);
       expect(tree.split("\n")).toEqual([".", "./good", "./link", "fine"]);
+    });
+
+    it("a client that goes away mid-archive: the gate audits how much of the answer went, and goes on", async () => {
+      const helper = await backupHelper(VOLUMES.sized5m);
+      const got = await new Promise<number>((resolve, reject) => {
+        const socket = connect({
+          host: "127.0.0.1",
+          port: gate.port,
+          servername: GATE_SERVER_NAME,
+          ca: read(pki.ca.cert),
+          cert: read(pki.clients.backup.cert),
+          key: read(pki.clients.backup.key),
+        });
+        let bytes = 0;
+        socket.once("secureConnect", () =>
+          socket.write(
+            `GET /v${engine.apiVersion}/containers/${helper}/archive?path=/volume HTTP/1.1\r\nHost: gate\r\n\r\n`,
+          ),
+        );
+        socket.on("data", (c: Buffer) => {
+          bytes += c.length;
+          if (bytes > 64 * 1024) {
+            socket.destroy();
+            resolve(bytes);
+          }
+        });
+        socket.on("error", reject);
+      });
+      expect(got).toBeGreaterThan(64 * 1024);
+      await until(() => gate.audit.some((l) => l.includes("went away")));
+      const line = JSON.parse(gate.audit.find((l) => l.includes("went away")) as string);
+      expect(line).toMatchObject({
+        operation: "helper-archive-get",
+        decision: "allowed",
+        status: 200,
+        container: helper,
+      });
+      expect(line.reason).toMatch(/^the client went away after \d+ bytes of the answer$/);
+      expect(line.bytesOut).toBeLessThan(5 * 1024 * 1024);
+      // The gate goes on: the helper is removed through it.
+      const removed = await as(request(`DELETE /v${engine.apiVersion}/containers/${helper} HTTP/1.1`, []));
+      expect(removed.status).toBe(204);
     });
   });
 });
