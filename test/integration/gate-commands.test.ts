@@ -228,7 +228,9 @@ describe.each(KINDS)("every command through a gate, on a %s engine of its own", 
       expect.objectContaining({
         name: v,
         result: "failed",
-        error: "h: the dvol gate refused: subject:dvol-reader may not volume-delete (it needs delete)",
+        error:
+          "h: the dvol gate refused: subject:dvol-reader may not volume-delete (it needs delete)\n" +
+          "The gate in front of this host decides what each client certificate may do (clients in its gate.yaml); its audit has the line.",
       }),
     ]);
     expect(await exists(engine, v)).toBe(true);
@@ -329,6 +331,32 @@ describe.each(KINDS)("every command through a gate, on a %s engine of its own", 
       expect(helperLines.filter((l) => l.decision !== "allowed")).toEqual([]);
     } finally {
       await rm(backupDir, { recursive: true, force: true });
+    }
+  });
+
+  it("a gate whose engine is not there: dvol says the gate could not reach it (502), for this host only", async () => {
+    const dir = join(testbed.dir, `gate-noengine-${kind}-${process.pid}`);
+    const lost = await startTestGate(gatePki, join(dir, "no-such.sock"), dir);
+    try {
+      const file = writeConfig([
+        gatedHost("lost", lost, gatePki, "reader") as HostEntry,
+        gatedHost("h", gate, gatePki, "reader") as HostEntry,
+      ]);
+      const run = await cli<{ hosts: { host: string; ok: boolean; error: string | null }[] }>(file, [
+        "--json",
+        "ls",
+        "all",
+      ]);
+      expect(run.code).toBe(1);
+      const by = Object.fromEntries(run.json.hosts.map((h) => [h.host, h]));
+      expect(by.h?.ok).toBe(true);
+      expect(by.lost?.ok).toBe(false);
+      expect(by.lost?.error).toMatch(
+        /^lost: engine error 502: dvol gate: the engine's socket .*no-such\.sock cannot be reached: no such file/,
+      );
+      expect(JSON.parse(lost.audit.at(-1) as string)).toMatchObject({ decision: "failed", status: 502 });
+    } finally {
+      await lost.close();
     }
   });
 });
