@@ -13,8 +13,9 @@
 // runs the gate under `node --cpu-prof` (its profile summarised in the results). As root, after
 // scripts/testbed/install.sh; writes bench/gate-results.md.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { request as httpsRequest } from "node:https";
 import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -73,6 +74,45 @@ async function cpuOf(pid: number): Promise<number> {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
   return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
+/**
+ * One `GET /system/df?type=volume&verbose=1` (what `ls` asks) from this warm process on a fresh
+ * mutual-TLS connection: milliseconds until the whole answer is read, and its size.
+ */
+function oneDf(
+  port: number,
+  servername: string,
+  tls: { ca: Buffer; cert: Buffer; key: Buffer },
+): Promise<{ ms: number; bytes: number }> {
+  const t = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: "127.0.0.1",
+        port,
+        servername,
+        ...tls,
+        agent: false,
+        path: "/system/df?type=volume&verbose=1",
+        headers: { Host: "docker" },
+      },
+      (res) => {
+        let bytes = 0;
+        res.on("data", (c: Buffer) => {
+          bytes += c.length;
+        });
+        res.on("end", () =>
+          res.statusCode === 200
+            ? resolve({ ms: performance.now() - t, bytes })
+            : reject(new Error(`GET /system/df: HTTP ${res.statusCode}`)),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
 }
 
 interface Gate {
@@ -142,6 +182,10 @@ interface Result {
   ratios: number[];
   cpuRatios: number[];
   gateCpuMs: number[];
+  /** The request alone from the warm harness: direct and gated, alternating. */
+  dfDirectMs: number[];
+  dfGatedMs: number[];
+  dfBytes: number;
   gateRssKb: number;
   auditLines: number;
   profile: string | null;
@@ -206,6 +250,9 @@ async function benchOne(
         ratios: [],
         cpuRatios: [],
         gateCpuMs: [],
+        dfDirectMs: [],
+        dfGatedMs: [],
+        dfBytes: 0,
         gateRssKb: 0,
         auditLines: 0,
         profile: null,
@@ -237,6 +284,37 @@ async function benchOne(
           `${kind}: run ${r + 1}/${repeat}: direct ${Math.round(d.wallMs)} ms, gated ${Math.round(g.wallMs)} ms (gate CPU ${Math.round(res.gateCpuMs.at(-1) ?? 0)} ms)`,
         );
       }
+      // The request alone, without the processes around it: the gate's own cost per ls.
+      const direct0 = {
+        ca: readFileSync(pki.ca.cert),
+        cert: readFileSync(pki.client.cert),
+        key: readFileSync(pki.client.key),
+      };
+      const gated0 = {
+        ca: readFileSync(gatePki.ca.cert),
+        cert: readFileSync(gatePki.clients.reader.cert),
+        key: readFileSync(gatePki.clients.reader.key),
+      };
+      await oneDf(engine.port, engine.serverName, direct0);
+      await oneDf(gate.port, GATE_SERVER_NAME, gated0);
+      for (let r = 0; r < repeat * 2; r++) {
+        const d = async () => res.dfDirectMs.push((await oneDf(engine.port, engine.serverName, direct0)).ms);
+        const g = async () => {
+          const a = await oneDf(gate.port, GATE_SERVER_NAME, gated0);
+          res.dfGatedMs.push(a.ms);
+          res.dfBytes = a.bytes;
+        };
+        if (r % 2 === 0) {
+          await d();
+          await g();
+        } else {
+          await g();
+          await d();
+        }
+      }
+      log(
+        `${kind}: GET /system/df alone: direct ${Math.round(median(res.dfDirectMs))} ms, gated ${Math.round(median(res.dfGatedMs))} ms (${res.dfBytes} bytes)`,
+      );
       const status = await readFile(`/proc/${pid}/status`, "utf8");
       res.gateRssKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
       await gate.stop();
@@ -288,6 +366,19 @@ async function main(): Promise<void> {
     const med = median(r.ratios);
     L.push(
       `| ${r.kind} ${r.engineVersion} (API ${r.apiVersion}) | ${ms(median(wall(r.direct)))} / ${ms(min(wall(r.direct)))} | ${ms(median(wall(r.gated)))} / ${ms(min(wall(r.gated)))} | ${ratio(med)}; ${ratio(min(r.ratios))} | ${ratio(median(r.cpuRatios))} | ${ms(median(r.gateCpuMs))} | ${(r.gateRssKb / 1024).toFixed(1)} MB | ${med <= TARGET ? "met" : "**MISSED**"} |`,
+    );
+  }
+  L.push(
+    "",
+    `The request alone: \`GET /system/df?type=volume&verbose=1\` (what \`ls\` asks) from the warm harness on a fresh mutual-TLS connection each time, direct and through the gate, alternating, ${repeat * 2} of each (wall time to the whole answer, median / min):`,
+    "",
+    "| engine | answer | direct | gated | gated - direct (medians) | gated / direct (medians) |",
+    "|---|---:|---:|---:|---:|---:|",
+  );
+  for (const r of results) {
+    const [d, g] = [median(r.dfDirectMs), median(r.dfGatedMs)];
+    L.push(
+      `| ${r.kind} | ${(r.dfBytes / 1024).toFixed(0)} KiB | ${ms(d)} / ${ms(min(r.dfDirectMs))} | ${ms(g)} / ${ms(min(r.dfGatedMs))} | ${ms(g - d)} | ${ratio(g / d)} |`,
     );
   }
   L.push("");
