@@ -14,12 +14,12 @@ import type { Socket } from "node:net";
 import type { Duplex, Readable } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import { ConfigError, fileErrorText } from "../errors.js";
-import { globToRegExp } from "../glob.js";
 import { type AuditLine, type AuditSink, auditTo } from "./audit.js";
+import { GateChecks, Refused } from "./checks.js";
 import type { GateClient, GateConfig } from "./config.js";
 import { checkDoor, type DoorRequest } from "./door.js";
 import { EngineUnavailableError, GateEngine } from "./engine.js";
-import { type Check, HELPER_LABEL, type Planned, planRequest } from "./operations.js";
+import { type Check, type Planned, planRequest } from "./operations.js";
 import { parseStrictJson } from "./strict-json.js";
 import { checkedTar, TarRefusedError } from "./tar-check.js";
 
@@ -47,15 +47,6 @@ export interface RunningGate {
   close(): Promise<void>;
 }
 
-class Refused extends Error {
-  constructor(
-    readonly reason: string,
-    readonly status = 403,
-  ) {
-    super(reason);
-  }
-}
-
 /** Who a TLS peer is, by the config's clients: pin first, then subject CN. */
 export function identify(
   clients: readonly GateClient[],
@@ -71,12 +62,6 @@ export function identify(
     cn === null ? undefined : clients.find((c) => c.match.kind === "subject" && c.match.cn === cn);
   const client = byPin ?? bySubject ?? null;
   return { client, label: client ? client.id : `unknown:CN=${cn ?? "?"},pin=sha256/${pin}` };
-}
-
-/** What the gate remembers of this run: the helpers and the volumes it created. */
-interface Made {
-  helpers: Map<string, { writable: boolean; volume: string }>;
-  volumes: Set<string>;
 }
 
 export async function startGate(config: GateConfig, options: GateOptions = {}): Promise<RunningGate> {
@@ -103,9 +88,7 @@ export async function startGate(config: GateConfig, options: GateOptions = {}): 
   const audit = options.audit ?? auditTo(config.audit);
   const now = options.now ?? Date.now;
   const engine = new GateEngine(config.socket);
-  const made: Made = { helpers: new Map(), volumes: new Set() };
-  const deny = config.deny.map((p) => ({ pattern: p, re: globToRegExp(p) }));
-  const deletes: number[] = [];
+  const gateChecks = new GateChecks(engine, config, now);
 
   let server: https.Server;
   try {
@@ -249,7 +232,7 @@ export async function startGate(config: GateConfig, options: GateOptions = {}): 
         }
       }
       if (!engineCall) throw new Error(`the operation ${plan.operation} built no engine call`);
-      for (const check of checks) await confirm(check, plan);
+      for (const check of checks) await gateChecks.confirm(check, plan);
       let tarFailure: (() => Error | null) | undefined;
       if (body.kind === "tar") {
         // Read only once the checks passed (the helper is this gate's, and writable).
@@ -261,7 +244,7 @@ export async function startGate(config: GateConfig, options: GateOptions = {}): 
           bytesIn += c.length;
         });
       }
-      if (plan.operation === "volume-delete") deletes.push(now());
+      if (plan.operation === "volume-delete") gateChecks.noteDelete();
       enginePath = `/v${pinned}${engineCall.path}${engineCall.query.length ? `?${new URLSearchParams(engineCall.query)}` : ""}`;
       let answer: Awaited<ReturnType<GateEngine["send"]>>;
       try {
@@ -283,7 +266,7 @@ export async function startGate(config: GateConfig, options: GateOptions = {}): 
         const chunks: Buffer[] = [];
         for await (const c of answer.body) chunks.push(c as Buffer);
         const text = Buffer.concat(chunks);
-        if (answer.status === 201) remember(plan, text);
+        if (answer.status === 201) gateChecks.remember(plan, text);
         bytesOut = text.length;
         res.writeHead(answer.status, { ...headers, "Content-Length": text.length });
         res.end(text);
@@ -293,7 +276,7 @@ export async function startGate(config: GateConfig, options: GateOptions = {}): 
           (answer.status === 204 || answer.status === 404) &&
           plan.container
         ) {
-          made.helpers.delete(plan.container);
+          gateChecks.forgetHelper(plan.container);
         }
         const length = answer.headers["content-length"];
         res.writeHead(answer.status, { ...headers, ...(length ? { "Content-Length": length } : {}) });
@@ -322,86 +305,6 @@ export async function startGate(config: GateConfig, options: GateOptions = {}): 
       if (err instanceof Refused) answerError(err.status, err.reason);
       else if (err instanceof EngineUnavailableError) answerError(502, err.message);
       else answerError(500, `internal error: ${(err as Error)?.message ?? String(err)}`);
-    }
-  }
-
-  function remember(plan: Planned, text: Buffer): void {
-    if (plan.remember === "volume" && plan.volume) made.volumes.add(plan.volume);
-    if (plan.remember === "helper" && plan.volume) {
-      try {
-        const id = (JSON.parse(text.toString("utf8")) as { Id?: unknown }).Id;
-        if (typeof id === "string" && /^[0-9a-f]{64}$/.test(id)) {
-          made.helpers.set(id, { writable: plan.writable === true, volume: plan.volume });
-        }
-      } catch {
-        // An answer without an Id: nothing to remember, so no later call on it is allowed.
-      }
-    }
-  }
-
-  async function confirm(check: Check, plan: Planned): Promise<void> {
-    switch (check.kind) {
-      case "delete-allowed": {
-        const hit = deny.find((d) => d.re.test(check.volume));
-        if (hit) throw new Refused(`the volume ${check.volume} is on the gate's deny list (${hit.pattern})`);
-        const t = now();
-        while (deletes.length && (deletes[0] as number) <= t - 60_000) deletes.shift();
-        if (deletes.length >= config.deletesPerMinute) {
-          throw new Refused(
-            `more than ${config.deletesPerMinute} volume deletes in a minute; try again shortly`,
-          );
-        }
-        return;
-      }
-      case "volume-unused": {
-        const { status, body } = await engine.json("GET", "/containers/json", [
-          ["all", "1"],
-          ["filters", JSON.stringify({ volume: [check.volume] })],
-        ]);
-        if (status !== 200 || !Array.isArray(body))
-          throw new EngineUnavailableError(`the engine's container list answered ${status}`);
-        if (body.length > 0) {
-          const names = body.map(
-            (c: { Names?: string[]; Id?: string }) => c.Names?.[0]?.replace(/^\//, "") ?? c.Id?.slice(0, 12),
-          );
-          throw new Refused(`the volume ${check.volume} is used by ${names.slice(0, 5).join(", ")}`);
-        }
-        return;
-      }
-      case "volume-absent":
-      case "volume-exists": {
-        const { status } = await engine.json("GET", `/volumes/${check.volume}`, []);
-        if (status !== 200 && status !== 404)
-          throw new EngineUnavailableError(`the engine's volume inspect answered ${status}`);
-        if (check.kind === "volume-absent" && status === 200)
-          throw new Refused(`the volume ${check.volume} exists already`);
-        if (check.kind === "volume-exists") {
-          if (status === 404) throw new Refused(`no volume ${check.volume}`);
-          if (check.made && !made.volumes.has(check.volume)) {
-            throw new Refused(
-              `a writable helper is offered only for a volume this gate created in this run (${check.volume})`,
-            );
-          }
-        }
-        return;
-      }
-      case "own-helper": {
-        const mine = made.helpers.get(check.container);
-        if (!mine) throw new Refused("the container is not a helper this gate created");
-        if (check.writable && !mine.writable)
-          throw new Refused("the helper is read-only: it is for a backup");
-        const { status, body } = await engine.json("GET", `/containers/${check.container}/json`, []);
-        const c = (body ?? {}) as { Id?: string; Config?: { Labels?: Record<string, string> } };
-        if (status === 404) {
-          made.helpers.delete(check.container);
-          throw new Refused("the helper is gone");
-        }
-        if (status !== 200 || c.Id !== check.container || c.Config?.Labels?.[HELPER_LABEL] !== "1") {
-          throw new Refused("the container is not a helper this gate created");
-        }
-        plan.volume ??= mine.volume;
-        return;
-      }
     }
   }
 
