@@ -42,6 +42,11 @@ export class GateChecks {
     this.deletes.push(this.now());
   }
 
+  /** A volume deleted: it is no longer one this gate made. */
+  forgetVolume(name: string): void {
+    this.made.volumes.delete(name);
+  }
+
   /** A helper removed (or found gone): no later call on it is allowed. */
   forgetHelper(id: string): void {
     this.made.helpers.delete(id);
@@ -106,6 +111,14 @@ export class GateChecks {
               `a writable helper is offered only for a volume this gate created in this run (${check.volume})`,
             );
           }
+        }
+        return;
+      }
+      case "made-volume": {
+        if (!this.made.volumes.has(check.volume)) {
+          throw new Refused(
+            `a backup certificate deletes only a volume this gate created for a restore in this run (${check.volume})`,
+          );
         }
         return;
       }

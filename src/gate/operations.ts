@@ -36,7 +36,8 @@ export type Check =
   | { kind: "volume-unused"; volume: string }
   | { kind: "volume-absent"; volume: string }
   | { kind: "volume-exists"; volume: string; made: boolean }
-  | { kind: "own-helper"; container: string; writable: boolean };
+  | { kind: "own-helper"; container: string; writable: boolean }
+  | { kind: "made-volume"; volume: string };
 
 /** How the request's body is read before the engine call can be built. */
 export type BodySpec =
@@ -55,8 +56,13 @@ export interface Planned {
   body: BodySpec;
   /** The engine call, when it needs no body (or the body is one the gate makes itself). */
   call?: EngineCall;
+  /**
+   * Checks added when the client holds only these of `allow`: a permission that allows the
+   * operation in a narrower case (a backup certificate deletes only a restore's own volume).
+   */
+  narrowed?: Partial<Record<Permission, Check[]>>;
   /** Afterwards: what the gate remembers of an answer (a helper it made, a volume it made). */
-  remember?: "helper" | "volume" | "forget-helper";
+  remember?: "helper" | "volume" | "forget-helper" | "forget-volume";
   /** A container's write access, for a helper the gate creates. */
   writable?: boolean;
 }
@@ -210,12 +216,15 @@ export function planRequest(req: DoorRequest): PlanResult {
     if (bad) return no(bad);
     return plan({
       operation: "volume-delete",
-      allow: ["delete"],
+      allow: ["delete", "backup"],
       volume,
       checks: [
         { kind: "delete-allowed", volume },
         { kind: "volume-unused", volume },
       ],
+      // A restore that fails removes the volume it made: backup covers that volume, and only it.
+      narrowed: { backup: [{ kind: "made-volume", volume }] },
+      remember: "forget-volume",
       call: call("DELETE", path),
     });
   }

@@ -194,15 +194,20 @@ export async function startGate(config: GateConfig, options: GateOptions = {}): 
       const planned = planRequest(door.request);
       if (!planned.ok) throw new Refused(planned.reason);
       plan = planned.plan;
-      if (!plan.allow.some((p) => client.allow.has(p))) {
-        throw new Refused(`${client.id} may not ${plan.operation} (it needs ${plan.allow.join(" or ")})`);
+      const held = plan.allow.filter((p) => client.allow.has(p));
+      const narrowed = plan.narrowed ?? {};
+      if (held.length === 0) {
+        const needs = plan.allow.filter((p) => !narrowed[p]);
+        throw new Refused(`${client.id} may not ${plan.operation} (it needs ${needs.join(" or ")})`);
       }
+      // Only narrowed permissions held: their own checks come first.
+      const narrowing = held.every((p) => narrowed[p]) ? held.flatMap((p) => narrowed[p] ?? []) : [];
       pinned = await engine.version();
       if (door.request.version !== null && door.request.version !== pinned) {
         throw new Refused(`API version ${door.request.version} is not offered: this gate speaks ${pinned}`);
       }
       let engineCall = plan.call;
-      let checks: Check[] = plan.checks;
+      let checks: Check[] = [...narrowing, ...plan.checks];
       let tar: Readable | undefined;
       let entries: (() => number) | undefined;
       const body = plan.body;
@@ -277,6 +282,9 @@ export async function startGate(config: GateConfig, options: GateOptions = {}): 
           plan.container
         ) {
           gateChecks.forgetHelper(plan.container);
+        }
+        if (plan.remember === "forget-volume" && answer.status === 204 && plan.volume) {
+          gateChecks.forgetVolume(plan.volume);
         }
         const length = answer.headers["content-length"];
         res.writeHead(answer.status, { ...headers, ...(length ? { "Content-Length": length } : {}) });

@@ -8,7 +8,7 @@
 // This file starts its own engines (as deletion.test.ts and backup.test.ts do): it creates and
 // deletes volumes, while other files compare whole lists of the shared engines.
 import { mkdtempSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -329,6 +329,46 @@ describe.each(KINDS)("every command through a gate, on a %s engine of its own", 
         .filter((l) => /^helper-/.test(l.operation ?? ""));
       expect(helperLines.length).toBeGreaterThan(0);
       expect(helperLines.filter((l) => l.decision !== "allowed")).toEqual([]);
+    } finally {
+      await rm(backupDir, { recursive: true, force: true });
+    }
+  });
+
+  it("a restore through the gate that fails removes its half-made volume, with the backup certificate alone", async () => {
+    const name = unique("half");
+    await createVolume(engine, name);
+    await busybox(engine, name, "echo one > /data/f; echo two > /data/g");
+    const backupDir = mkdtempSync(join(tmpdir(), "dvol-gate-bk-"));
+    try {
+      const config = await loadConfig({ file: gated("backup"), env: {} });
+      const ctx: BackupContext = {
+        host: config.hosts[0] as HostConfig,
+        connect: tlsConnectionFactory(new SecretResolver({ baseDir: config.baseDir, env: {} })),
+        store: new LocalBackupStore(backupDir),
+        now: () => new Date(),
+        who: "cli:tester",
+        dvolVersion: "test",
+        keepDays: 30,
+        stallMs: 20_000,
+      };
+      const m = await backupVolume(name, null, ctx);
+      // The manifest no longer matches the archive: the restore's read-back differs from it.
+      const file = join(backupDir, `${m.id}.json`);
+      const manifest = JSON.parse(await readFile(file, "utf8"));
+      const entry = manifest.entries.find((e: { path: string }) => e.path === "f");
+      entry.sha256 = "0".repeat(64);
+      await writeFile(file, JSON.stringify(manifest));
+      const copy = unique("halfcopy");
+      const err = await restoreBackup(m.id, copy, ctx).then(
+        () => null,
+        (e: Error) => e,
+      );
+      expect(err?.message).toMatch(/differs from the backup/);
+      expect(err?.message).toMatch(new RegExp(`the half-made volume ${copy} was removed`));
+      expect(await exists(engine, copy)).toBe(false);
+      // That certificate still deletes nothing else: not the volume it backed up.
+      const other = await socketRequest(engine.socketPath, "GET", `/volumes/${name}`);
+      expect(other.status).toBe(200);
     } finally {
       await rm(backupDir, { recursive: true, force: true });
     }

@@ -457,7 +457,8 @@ export const HOSTILE_ROWS: readonly HostileRow[] = [
     name: "a backup certificate deleting a volume",
     client: "backup",
     request: (t) => http(`DELETE /v${t.api}/volumes/${t.victim} HTTP/1.1`),
-    reason: /subject:dvol-backup may not volume-delete \(it needs delete\)/,
+    reason:
+      /a backup certificate deletes only a volume this gate created for a restore in this run \(gate-victim\)/,
   },
   {
     name: "a volume binding a host directory (local driver options)",

@@ -78,11 +78,14 @@ describe("the gate's reads", () => {
 describe("the gate's delete", () => {
   it("is DELETE /volumes/{name} with no query, checked by the gate first", () => {
     const p = planned("/v1.41/volumes/old", "DELETE");
-    expect(p).toMatchObject({ operation: "volume-delete", allow: ["delete"], volume: "old" });
+    expect(p).toMatchObject({ operation: "volume-delete", allow: ["delete", "backup"], volume: "old" });
     expect(p.checks).toEqual([
       { kind: "delete-allowed", volume: "old" },
       { kind: "volume-unused", volume: "old" },
     ]);
+    // A backup certificate (a restore removing what it made) deletes only a volume the gate made.
+    expect(p.narrowed).toEqual({ backup: [{ kind: "made-volume", volume: "old" }] });
+    expect(p.remember).toBe("forget-volume");
     expect(refused("/v1.41/volumes/old?force=1", "DELETE")).toContain("force");
     expect(refused("/v1.41/volumes/old?force=false", "DELETE")).toContain("force");
     expect(refused("/v1.41/volumes/old?v=1", "DELETE")).toContain('"v"');
