@@ -13,6 +13,7 @@ import https from "node:https";
 import type { Socket } from "node:net";
 import type { Duplex, Readable } from "node:stream";
 import type { TLSSocket } from "node:tls";
+import { compareVersions } from "../docker/versions.js";
 import { ConfigError, fileErrorText } from "../errors.js";
 import { type AuditLine, type AuditSink, auditTo } from "./audit.js";
 import { GateChecks, Refused } from "./checks.js";
@@ -267,11 +268,12 @@ export async function startGate(config: GateConfig, options: GateOptions = {}): 
         const v = answer.headers[h];
         if (typeof v === "string") headers[h] = v;
       }
-      if (plan.remember === "helper" || plan.remember === "volume") {
+      if (plan.remember === "helper" || plan.remember === "volume" || plan.operation === "version") {
         const chunks: Buffer[] = [];
         for await (const c of answer.body) chunks.push(c as Buffer);
-        const text = Buffer.concat(chunks);
+        let text: Buffer = Buffer.concat(chunks);
         if (answer.status === 201) gateChecks.remember(plan, text);
+        if (plan.operation === "version" && answer.status === 200) text = speaking(text, pinned);
         bytesOut = text.length;
         res.writeHead(answer.status, { ...headers, "Content-Length": text.length });
         res.end(text);
@@ -341,6 +343,21 @@ export async function startGate(config: GateConfig, options: GateOptions = {}): 
       await audit.close();
     },
   };
+}
+
+/**
+ * The engine's /version as the gate speaks it: an ApiVersion above the one the gate pinned (an
+ * engine newer than this dvol) is the pinned one, so that a client negotiates a version the gate
+ * offers rather than one it refuses (a bot newer than its gates). Anything else is left as it is.
+ */
+function speaking(text: Buffer, pinned: string): Buffer {
+  try {
+    const v = JSON.parse(text.toString("utf8")) as { ApiVersion?: unknown };
+    if (typeof v?.ApiVersion !== "string" || compareVersions(v.ApiVersion, pinned) <= 0) return text;
+    return Buffer.from(JSON.stringify({ ...v, ApiVersion: pinned }));
+  } catch {
+    return text;
+  }
 }
 
 /** The whole body of a request the door found to announce one, at most `max` bytes, never chunked. */
