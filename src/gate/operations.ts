@@ -198,12 +198,13 @@ export function planRequest(req: DoorRequest): PlanResult {
     const all = boolValue(req.query.get("all"));
     if (all === null) return no("all is 1 or 0");
     if (all !== undefined) query.push(["all", all]);
+    // Only the containers of a volume (dvol's `inspect`): the whole list would show every
+    // container's command, image, labels and mounts.
     const raw = req.query.get("filters");
-    if (raw !== undefined) {
-      const f = readFilters(raw, { volume: isVolumeName });
-      if (!f.ok) return f;
-      query.push(["filters", JSON.stringify(f.filters)]);
-    }
+    const f = raw === undefined ? null : readFilters(raw, { volume: isVolumeName });
+    if (f && !f.ok) return f;
+    if (!f?.filters.volume) return no("containers/json is offered with a volume filter only");
+    query.push(["filters", JSON.stringify(f.filters)]);
     return plan({ operation: "container-list", allow: READ, call: call("GET", path, query) });
   }
 

@@ -291,6 +291,13 @@ export const HOSTILE_ROWS: readonly HostileRow[] = [
     reason: /the query key "all" is given twice/,
   },
 
+  {
+    name: "the whole container list",
+    client: "reader",
+    request: (t) => http(`GET /v${t.api}/containers/json?all=1 HTTP/1.1`),
+    reason: /containers\/json is offered with a volume filter only/,
+  },
+
   // --- hijacks and upgrades ----------------------------------------------------------------------
   {
     name: "exec in a container",

@@ -66,6 +66,10 @@ describe("the gate's reads", () => {
     ).toContain("duplicated key");
     expect(refused(`/containers/json?filters=${q({ label: ["a"] })}`)).toContain("label");
     expect(refused("/containers/json?size=1")).toContain("size");
+    expect(refused("/containers/json?all=1")).toBe("containers/json is offered with a volume filter only");
+    expect(refused(`/containers/json?filters=${q({})}`)).toBe(
+      "containers/json is offered with a volume filter only",
+    );
     expect(refused("/v1.41/containers/json", "GET", ["Transfer-Encoding", "chunked"])).toContain(
       "a body where none",
     );
