@@ -356,7 +356,7 @@ async function main(): Promise<void> {
     `- date: ${started.toISOString()}; commit ${head.trim()}; ${cpus().length} CPUs, ${cpus()[0]?.model.trim() ?? "?"}; load average (1 min) ${loadStart.toFixed(1)} at start, ${(loadavg()[0] ?? 0).toFixed(1)} at end`,
     `- measured processes (dvol and the gate) on node ${nodeVersion.trim()}`,
     `- method: \`node bin/dvol.cjs --json ls h\` of one host with ${volumes.toLocaleString("en")} empty volumes (50 in use), directly over the engine's mutual-TLS port and through \`node bin/dvol.cjs gate\` (its own process, in front of the engine's unix socket, auditing to a file), alternating, ${repeat} pairs after a warm-up whose answers are checked equal; wall time median / min; the gate's CPU from /proc around each gated run.`,
-    "- reproduce: `npx tsx bench/gate-bench.ts --node N24 --repeat 11` (as root, after `bash scripts/testbed/install.sh`)",
+    "- reproduce: `npx tsx bench/gate-bench.ts --node N24 --repeat 21` (as root, after `bash scripts/testbed/install.sh`)",
     "",
     `| engine | direct: wall (median / min) | gated: wall (median / min) | gated / direct (median of pairs; min) | dvol CPU gated / direct (median) | the gate's CPU per ls (median) | the gate's peak RSS | target (${TARGET}x) |`,
     "|---|---:|---:|---:|---:|---:|---:|---|",
