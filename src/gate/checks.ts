@@ -26,7 +26,7 @@ export class GateChecks {
     volumes: new Set<string>(),
   };
   private readonly deny: { pattern: string; re: RegExp }[];
-  /** When the deletes of the last minute were forwarded. */
+  /** When the deletes of the last minute passed the deny list (each counts, forwarded or not). */
   private readonly deletes: number[] = [];
 
   constructor(
@@ -35,11 +35,6 @@ export class GateChecks {
     private readonly now: () => number,
   ) {
     this.deny = limits.deny.map((p) => ({ pattern: p, re: globToRegExp(p) }));
-  }
-
-  /** A volume delete forwarded (it counts against the rate limit). */
-  noteDelete(): void {
-    this.deletes.push(this.now());
   }
 
   /** A volume deleted: it is no longer one this gate made. */
@@ -80,6 +75,8 @@ export class GateChecks {
             `more than ${this.limits.deletesPerMinute} volume deletes in a minute; try again shortly`,
           );
         }
+        // Counted here, at once: concurrent deletes are all checked before any reaches the engine.
+        this.deletes.push(t);
         return;
       }
       case "volume-unused": {

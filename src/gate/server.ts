@@ -250,7 +250,6 @@ export async function startGate(config: GateConfig, options: GateOptions = {}): 
           bytesIn += c.length;
         });
       }
-      if (plan.operation === "volume-delete") gateChecks.noteDelete();
       enginePath = `/v${pinned}${engineCall.path}${engineCall.query.length ? `?${new URLSearchParams(engineCall.query)}` : ""}`;
       let answer: Awaited<ReturnType<GateEngine["send"]>>;
       try {

@@ -374,6 +374,29 @@ describe.each(KINDS)("every command through a gate, on a %s engine of its own", 
     }
   });
 
+  it("a gate's rate limit: past deletesPerMinute, rm --yes deletes no more in that minute and says why", async () => {
+    const dir = join(testbed.dir, `gate-limit-${kind}-${process.pid}`);
+    const limited = await startTestGate(gatePki, engine.socketPath, dir, { deletesPerMinute: 2 });
+    try {
+      const vols = [unique("r1"), unique("r2"), unique("r3")];
+      for (const v of vols) await createVolume(engine, v);
+      const file = writeConfig([gatedHost("h", limited, gatePki, "deleter") as HostEntry]);
+      const run = await cli<DeletionResult>(file, ["--json", "--yes", "rm", "h", ...vols]);
+      expect(run.code).toBe(1);
+      const results = run.json.outcomes.map((o) => o.result).sort();
+      expect(results).toEqual(["deleted", "deleted", "failed"]);
+      const failed = run.json.outcomes.find((o) => o.result === "failed");
+      expect(failed && "error" in failed ? failed.error : "").toMatch(
+        /^h: the dvol gate refused: more than 2 volume deletes in a minute; try again shortly/,
+      );
+      const left = [];
+      for (const v of vols) if (await exists(engine, v)) left.push(v);
+      expect(left).toEqual([failed?.name]);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it("a gate whose engine is not there: dvol says the gate could not reach it (502), for this host only", async () => {
     const dir = join(testbed.dir, `gate-noengine-${kind}-${process.pid}`);
     const lost = await startTestGate(gatePki, join(dir, "no-such.sock"), dir);
