@@ -395,9 +395,10 @@ describe("the daily report", () => {
 describe("the Request cleanup button", () => {
   it("opens an ordinary rm request, as the clicking user in the channel, for exactly the volumes the report listed", async () => {
     const o = outbox();
-    const store = new MemoryStore();
-    const engine = fake().addVolume({ name: "tmp-1", sizeBytes: 1_000 });
     const at = new Date("2026-11-29T08:00:00Z");
+    // The store's clock is the test's: the report's lists (kept 7 days) are not expired by today's date.
+    const store = new MemoryStore({ now: () => at.getTime() });
+    const engine = fake().addVolume({ name: "tmp-1", sizeBytes: 1_000 });
     const deps = {
       config: async () => configOf(["host1"]),
       connect: () => factory({ host1: engine }),
