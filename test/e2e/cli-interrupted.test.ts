@@ -191,7 +191,7 @@ function startCli(args: string[], env: NodeJS.ProcessEnv) {
     child.on("error", reject);
     child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
-  return { child, exited };
+  return { child, exited, stderr: () => stderr };
 }
 
 const runCli = (args: string[], env: NodeJS.ProcessEnv) => startCli(args, env).exited;
@@ -321,69 +321,86 @@ describe.each<{ kind: "docker20" | "docker28" }>([{ kind: "docker20" }, { kind: 
       expect(actions).toEqual(expect.arrayContaining(["paused", "resumed", "executed"]));
     }, 120_000);
 
-    it("SIGKILL: the DELETEs in flight are unrecorded; the next resume records each as deleted, never deleting twice", async () => {
-      const names = await volumes("kill");
-      const t0 = Date.now();
-      const watch = await firstDestroy(engine, names);
-      const cli = startCli(["--yes", "rm", "h", ...names], env);
-      let killed: Exit;
-      try {
-        await Promise.race([watch.first, cli.exited]);
-        cli.child.kill("SIGKILL");
-        killed = await cli.exited;
-      } finally {
-        watch.close();
-      }
-      expect(killed.signal).toBe("SIGKILL");
-      const id = await executingId(env, names);
+    it.each<{ how: string; what: string }>([
+      { how: "SIGKILL", what: "kill" },
+      { how: "SIGINT twice (quits at once, 130)", what: "int2" },
+    ])(
+      "$how: the DELETEs in flight are unrecorded; the next resume records each as deleted, never deleting twice",
+      async ({ what }) => {
+        const names = await volumes(what);
+        const t0 = Date.now();
+        const watch = await firstDestroy(engine, names);
+        const cli = startCli(["--yes", "rm", "h", ...names], env);
+        try {
+          await Promise.race([watch.first, cli.exited]);
+          if (what === "kill") {
+            cli.child.kill("SIGKILL");
+            expect((await cli.exited).signal).toBe("SIGKILL");
+          } else {
+            // The second signal once the first was heard: the process quits without waiting.
+            cli.child.kill("SIGINT");
+            const heard = Date.now();
+            while (!cli.stderr().includes("SIGINT again to quit now") && Date.now() - heard < 5000)
+              await new Promise((r) => setTimeout(r, 5));
+            cli.child.kill("SIGINT");
+            const quit = await cli.exited;
+            expect(quit.code, quit.stderr).toBe(130);
+            expect(quit.stdout).toBe("");
+          }
+        } finally {
+          watch.close();
+        }
+        const id = await executingId(env, names);
 
-      const before = await settledDestroys(engine, t0, names);
-      const gone = destroyedIn(before);
-      expect(gone.length).toBeGreaterThan(0);
-      expect(gone.length).toBeLessThanOrEqual(8);
+        const before = await settledDestroys(engine, t0, names);
+        const gone = destroyedIn(before);
+        expect(gone.length).toBeGreaterThan(0);
+        expect(gone.length).toBeLessThanOrEqual(8);
 
-      // Left executing under the dead process, with the DELETEs in flight unrecorded: their answers
-      // were still held by the proxy when the process died.
-      const left = await readRequest(env, id);
-      expect(left.status).toBe("executing");
-      expect(left.executor).toMatch(new RegExp(`^cli:${USER}@${hostname()}:${cli.child.pid}#`));
-      const recorded = left.outcomes.map((o) => o.name);
-      expect(recorded.every((n) => gone.includes(n))).toBe(true);
-      const unrecorded = gone.filter((n) => !recorded.includes(n));
-      expect(unrecorded.length).toBeGreaterThan(0);
+        // Left executing under the dead process, with the DELETEs in flight unrecorded: their answers
+        // were still held by the proxy when the process died.
+        const left = await readRequest(env, id);
+        expect(left.status).toBe("executing");
+        expect(left.executor).toMatch(new RegExp(`^cli:${USER}@${hostname()}:${cli.child.pid}#`));
+        const recorded = left.outcomes.map((o) => o.name);
+        expect(recorded.every((n) => gone.includes(n))).toBe(true);
+        const unrecorded = gone.filter((n) => !recorded.includes(n));
+        expect(unrecorded.length).toBeGreaterThan(0);
 
-      const resumed = await runCli(["requests", "resume", id], env);
-      expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
-      for (const n of unrecorded) {
-        expect(resumed.stdout).toMatch(
-          new RegExp(
-            `deleted +${n} .*gone when the execution was resumed: deleted by the attempt that stopped`,
-          ),
+        const resumed = await runCli(["requests", "resume", id], env);
+        expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+        for (const n of unrecorded) {
+          expect(resumed.stdout).toMatch(
+            new RegExp(
+              `deleted +${n} .*gone when the execution was resumed: deleted by the attempt that stopped`,
+            ),
+          );
+        }
+
+        // Nothing deleted twice: the resume destroyed exactly the volumes the killed run had not.
+        const total = await settledDestroys(engine, t0, names);
+        expect([...total.values()]).toEqual(Array(N).fill(1));
+        expect(names.filter((n) => (total.get(n) ?? 0) > (before.get(n) ?? 0)).sort()).toEqual(
+          names.filter((n) => !gone.includes(n)).sort(),
         );
-      }
+        expect(await existing(engine, names)).toEqual([]);
 
-      // Nothing deleted twice: the resume destroyed exactly the volumes the killed run had not.
-      const total = await settledDestroys(engine, t0, names);
-      expect([...total.values()]).toEqual(Array(N).fill(1));
-      expect(names.filter((n) => (total.get(n) ?? 0) > (before.get(n) ?? 0)).sort()).toEqual(
-        names.filter((n) => !gone.includes(n)).sort(),
-      );
-      expect(await existing(engine, names)).toEqual([]);
-
-      // Every deleted volume has its outcome, once; those the killed run sent are marked as such.
-      const done = await readRequest(env, id);
-      expect(done.status).toBe("done");
-      expect(done.outcomes.map((o) => o.name).sort()).toEqual([...names].sort());
-      expect(done.outcomes.every((o) => o.result === "deleted")).toBe(true);
-      expect(
-        done.outcomes
-          .filter((o) => o.result === "deleted" && o.note !== undefined)
-          .map((o) => o.name)
-          .sort(),
-      ).toEqual([...unrecorded].sort());
-      const actions = await auditActions(env, id);
-      expect(actions).toEqual(expect.arrayContaining(["paused", "resumed", "executed"]));
-    }, 120_000);
+        // Every deleted volume has its outcome, once; those the killed run sent are marked as such.
+        const done = await readRequest(env, id);
+        expect(done.status).toBe("done");
+        expect(done.outcomes.map((o) => o.name).sort()).toEqual([...names].sort());
+        expect(done.outcomes.every((o) => o.result === "deleted")).toBe(true);
+        expect(
+          done.outcomes
+            .filter((o) => o.result === "deleted" && o.note !== undefined)
+            .map((o) => o.name)
+            .sort(),
+        ).toEqual([...unrecorded].sort());
+        const actions = await auditActions(env, id);
+        expect(actions).toEqual(expect.arrayContaining(["paused", "resumed", "executed"]));
+      },
+      120_000,
+    );
   },
 );
 
