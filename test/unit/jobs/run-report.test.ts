@@ -218,8 +218,9 @@ describe("/dvol report in Slack", () => {
 describe("the daily report", () => {
   it("posts once per date in report.channel, however often it runs that day, and emits DailyReportPosted for each post", async () => {
     const o = outbox();
-    const store = new MemoryStore();
     const clock = manualClock("2026-11-29T08:00:00Z");
+    // The store's clock is the test's: its memos (the date posted) do not expire by today's date.
+    const store = new MemoryStore({ now: clock.ms });
     const metrics = recordingMetrics();
     const deps = { ...dailyDeps(o, store, clock), metrics };
     expect(await postDailyReport(deps)).toMatchObject({ status: "posted", recorded: true });
@@ -449,7 +450,7 @@ describe("the Request cleanup button", () => {
 describe("handlers/report.ts", () => {
   it("posts the day's report once, however often the schedule invokes it", async () => {
     const o = outbox();
-    const store = new MemoryStore();
+    const store = new MemoryStore({ now: () => Date.parse("2026-11-29T08:00:03Z") });
     const metrics = recordingMetrics();
     const run = createReportHandler({
       env: {},
@@ -482,7 +483,7 @@ describe("handlers/report.ts", () => {
         config: configOf(["host1"]),
         connect: factory({ host1: fake() }),
         slack: outbox().slack,
-        store: new MemoryStore(),
+        store: new MemoryStore({ now: () => Date.parse("2026-11-29T08:00:03Z") }),
         now: () => new Date("2026-11-29T08:00:03Z"),
         logger: { info() {}, warn() {}, error() {} },
       });
