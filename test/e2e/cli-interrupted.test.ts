@@ -196,6 +196,24 @@ function startCli(args: string[], env: NodeJS.ProcessEnv) {
 
 const runCli = (args: string[], env: NodeJS.ProcessEnv) => startCli(args, env).exited;
 
+/** Runs the CLI and sends it SIGINT as soon as the engine destroyed the first of `names`. */
+async function interrupted(
+  engine: EngineInfo,
+  names: readonly string[],
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<Exit> {
+  const watch = await firstDestroy(engine, names);
+  const cli = startCli(args, env);
+  try {
+    await Promise.race([watch.first, cli.exited]);
+    cli.child.kill("SIGINT");
+    return await cli.exited;
+  } finally {
+    watch.close();
+  }
+}
+
 async function readRequest(env: NodeJS.ProcessEnv, id: string): Promise<DeletionRequest> {
   const store = await openStore(env, { cwd: dir });
   try {
@@ -260,24 +278,15 @@ describe.each<{ kind: "docker20" | "docker28" }>([{ kind: "docker20" }, { kind: 
     it("SIGINT: in-flight deletions finish and are recorded, the request is paused (exit 1); resume deletes only the rest", async () => {
       const names = await volumes("int");
       const t0 = Date.now();
-      const watch = await firstDestroy(engine, names);
-      const cli = startCli(["--yes", "rm", "h", ...names], env);
-      let interrupted: Exit;
-      try {
-        await Promise.race([watch.first, cli.exited]);
-        cli.child.kill("SIGINT");
-        interrupted = await cli.exited;
-      } finally {
-        watch.close();
-      }
+      const stopped = await interrupted(engine, names, ["--yes", "rm", "h", ...names], env);
 
       // The exit status of a deletion that did not complete (README "Exit status"), not the signal's.
-      expect(interrupted.signal).toBeNull();
-      expect(interrupted.code, interrupted.stderr).toBe(1);
-      expect(interrupted.stderr).toContain(
+      expect(stopped.signal).toBeNull();
+      expect(stopped.code, stopped.stderr).toBe(1);
+      expect(stopped.stderr).toContain(
         "dvol: SIGINT: stopping after the deletions in flight; SIGINT again to quit now",
       );
-      const id = idOf(interrupted.stdout);
+      const id = idOf(stopped.stdout);
       const before = await settledDestroys(engine, t0, names);
       const gone = destroyedIn(before);
       // Stopped mid-run: some deleted (at most the 8 in flight, and their outcomes arrived after the
@@ -285,12 +294,12 @@ describe.each<{ kind: "docker20" | "docker28" }>([{ kind: "docker20" }, { kind: 
       expect(gone.length).toBeGreaterThan(0);
       expect(gone.length).toBeLessThanOrEqual(8);
       expect([...before.values()].every((n) => n <= 1)).toBe(true);
-      expect(interrupted.stdout).toContain(
+      expect(stopped.stdout).toContain(
         `${id}: approved by cli:${USER}, paused: ${gone.length} of ${N} deleted; the dvol process got SIGINT`,
       );
-      expect(interrupted.stdout).toContain(`resume: dvol requests resume ${id}`);
-      expect(interrupted.stdout).toContain(`cancel: dvol requests cancel ${id}`);
-      for (const n of gone) expect(interrupted.stdout).toMatch(new RegExp(`deleted +${n} `));
+      expect(stopped.stdout).toContain(`resume: dvol requests resume ${id}`);
+      expect(stopped.stdout).toContain(`cancel: dvol requests cancel ${id}`);
+      for (const n of gone) expect(stopped.stdout).toMatch(new RegExp(`deleted +${n} `));
 
       // Every DELETE sent has its outcome on record, and nothing else does; the request is paused.
       const paused = await readRequest(env, id);
@@ -319,6 +328,40 @@ describe.each<{ kind: "docker20" | "docker28" }>([{ kind: "docker20" }, { kind: 
       const actions = await auditActions(env, id);
       expect(actions.filter((a) => a === "volume")).toHaveLength(N);
       expect(actions).toEqual(expect.arrayContaining(["paused", "resumed", "executed"]));
+    }, 120_000);
+
+    it("SIGINT during `requests resume`: it pauses again after its deletions in flight (exit 1); the next resume finishes", async () => {
+      const names = await volumes("res");
+      const t0 = Date.now();
+      const first = await interrupted(engine, names, ["--yes", "rm", "h", ...names], env);
+      expect(first.code, first.stderr).toBe(1);
+      const id = idOf(first.stdout);
+      const gone1 = destroyedIn(await settledDestroys(engine, t0, names));
+
+      const left = names.filter((n) => !gone1.includes(n));
+      const second = await interrupted(engine, left, ["requests", "resume", id], env);
+      expect(second.code, second.stderr).toBe(1);
+      expect(second.stderr).toContain("dvol: SIGINT: stopping after the deletions in flight");
+      const gone2 = destroyedIn(await settledDestroys(engine, t0, names));
+      const byResume = gone2.filter((n) => !gone1.includes(n));
+      expect(byResume.length).toBeGreaterThan(0);
+      expect(byResume.length).toBeLessThanOrEqual(8);
+      expect(second.stdout).toContain(
+        `${id} resumed, and paused again: ${gone2.length} of ${N} deleted; the dvol process got SIGINT.`,
+      );
+      expect(second.stdout).toContain(`resume: dvol requests resume ${id}`);
+      const paused = await readRequest(env, id);
+      expect(paused.status).toBe("paused");
+      expect(paused.outcomes.map((o) => o.name).sort()).toEqual([...gone2].sort());
+
+      const third = await runCli(["requests", "resume", id], env);
+      expect(third.code, third.stdout + third.stderr).toBe(0);
+      const total = await settledDestroys(engine, t0, names);
+      expect([...total.values()]).toEqual(Array(N).fill(1));
+      const done = await readRequest(env, id);
+      expect(done.status).toBe("done");
+      expect(done.outcomes.map((o) => o.name).sort()).toEqual([...names].sort());
+      expect(done.outcomes.every((o) => o.result === "deleted" && o.note === undefined)).toBe(true);
     }, 120_000);
 
     it.each<{ how: string; what: string }>([
