@@ -7,8 +7,12 @@
  * lets one of them open it; the other is told that it is being opened.
  */
 import { isExpired, isLapsed } from "../approvals/requests.js";
+import { renderCleanupAlreadyOpen, renderCleanupOpening } from "../commands/delete/slack-replies.js";
+import { describeError } from "../errors.js";
+import { errorFields } from "../log.js";
 import { type DeletionRequest, OPEN_STATUSES } from "../store/records.js";
 import type { Store } from "../store/store.js";
+import { failedJob, makeTell, type RequestJobDeps } from "./request-common.js";
 
 /** How long a click may take to open its request before another click may try again. */
 export const CLEANUP_OPENING_MS = 15 * 60_000;
@@ -64,4 +68,59 @@ export async function takeCleanupSlot(
     opened: (requestId) => store.putMemo(key, requestId, keepUntil.toISOString()),
     failed: () => store.releaseClaim(claimKey, expiresAt),
   };
+}
+
+/**
+ * A click on a report's "Request cleanup" while its request for that host is open (`request`), or
+ * being opened by another click (null): nothing opened, the person told.
+ */
+export type CleanupOutcome = { status: "already-open"; request: DeletionRequest | null; told: boolean };
+
+/**
+ * Opens the cleanup's request with `open` (once the clicker is allowed to), unless the report's
+ * request for `host` is open or being opened: then the person who clicked is told which (ephemeral)
+ * and nothing is opened. `openedId` reads the id of the request `open` opened, if it did.
+ */
+export async function onePerReportAndHost<T>(
+  deps: Pick<RequestJobDeps, "store" | "slack" | "logger" | "now">,
+  click: { reportId: string; host: string; text: string; responseUrl: string },
+  keepMs: number,
+  open: () => Promise<T>,
+  openedId: (outcome: T) => string | null,
+): Promise<T | CleanupOutcome | Awaited<ReturnType<typeof failedJob>>> {
+  const log = deps.logger ?? console;
+  const now = (deps.now ?? (() => new Date()))();
+  let slot: CleanupSlot;
+  try {
+    const until = new Date(now.getTime() + keepMs);
+    slot = await takeCleanupSlot(await deps.store(), click.reportId, click.host, now, until);
+  } catch (err) {
+    return failedJob(err, click, deps);
+  }
+  const tell = makeTell(deps, click.responseUrl);
+  if (slot.status === "open") {
+    log.info(`dvol: ${click.text}: ${slot.request.id} is already open; not opening another`);
+    const told = await tell(renderCleanupAlreadyOpen(slot.request, now));
+    return { status: "already-open", request: slot.request, told };
+  }
+  if (slot.status === "opening") {
+    return { status: "already-open", request: null, told: await tell(renderCleanupOpening(click.host)) };
+  }
+  const taken = slot;
+  const outcome = await open().catch(async (err: unknown) => {
+    await taken.failed().catch(() => {});
+    throw err;
+  });
+  try {
+    const id = openedId(outcome);
+    if (id !== null) await taken.opened(id);
+    else await taken.failed();
+  } catch (err) {
+    // The request is open and posted; only the pointer to it is missing (a later click may open another).
+    log.error(
+      `dvol: ${click.text}: could not remember the request it opened: ${describeError(err)}`,
+      errorFields(err),
+    );
+  }
+  return outcome;
 }

@@ -13,7 +13,6 @@ import { isExpired } from "../approvals/requests.js";
 import { plain } from "../blocks/blocks.js";
 import type { SlackMessage } from "../blocks/message.js";
 import { renderRequestOutcome } from "../commands/delete/slack-outcome.js";
-import { renderCleanupAlreadyOpen, renderCleanupOpening } from "../commands/delete/slack-replies.js";
 import type { RunContext } from "../commands/entry.js";
 import { renderHelpSlack } from "../commands/help/slack.js";
 import { renderHostsSlack } from "../commands/hosts/slack.js";
@@ -30,13 +29,12 @@ import { describeError, StoreError } from "../errors.js";
 import { errorFields } from "../log.js";
 import { renderError } from "../slack/render-error.js";
 import { accessOf } from "../slack/routes.js";
-import type { DeletionRequest } from "../store/records.js";
 import type { Store } from "../store/store.js";
 import { deadlineStop } from "./deadline.js";
 import { type ApproveOrRejectJob, type DecideOutcome, runContinue, runDecide } from "./decide.js";
 import type { CleanupJob, CommandJob, DecideJob, Job, JobOf, OpenRequestJob } from "./job.js";
 import { type OpenOutcome, openRequestFor } from "./open-request.js";
-import { type CleanupSlot, takeCleanupSlot } from "./report-cleanup.js";
+import { type CleanupOutcome, onePerReportAndHost } from "./report-cleanup.js";
 import {
   failedJob,
   groupResolver,
@@ -60,12 +58,6 @@ import { LIST_TTL_MS, loadReportList, runReportJob } from "./run-report.js";
 export function runOpenRequest(job: OpenRequestJob, deps: RequestJobDeps): Promise<WorkerOutcome> {
   return runCommandJob(job, deps);
 }
-
-/**
- * A report's "Request cleanup" clicked while its request for that host is open (`request`), or
- * being opened by another click (null): nothing opened, the person told.
- */
-export type CleanupOutcome = { status: "already-open"; request: DeletionRequest | null; told: boolean };
 
 export type WorkerOutcome = JobOutcome | OpenOutcome | DecideOutcome | CleanupOutcome;
 export type WorkerDeps = RunJobDeps & RequestJobDeps;
@@ -134,7 +126,14 @@ function workerContext(
  * (the handler decided what user IDs and "*" tell; user groups are looked up here), delivered by
  * its entry. A refusal is told to the person who typed it, and nothing runs.
  */
-async function runCommandJob(job: CommandJob | OpenRequestJob, deps: WorkerDeps): Promise<WorkerOutcome> {
+/** Wraps a command's delivery once the policy allowed it (a report's cleanup: one request per report and host). */
+type AroundDelivery = (deliverIt: () => Promise<WorkerOutcome>) => Promise<WorkerOutcome>;
+
+async function runCommandJob(
+  job: CommandJob | OpenRequestJob,
+  deps: WorkerDeps,
+  around?: AroundDelivery,
+): Promise<WorkerOutcome> {
   let config: Config;
   let cmd: CommandOf;
   try {
@@ -154,7 +153,8 @@ async function runCommandJob(job: CommandJob | OpenRequestJob, deps: WorkerDeps)
       told: await makeTell(deps, job.responseUrl)(plain(`:no_entry: ${allowed.message}\n${allowed.hint}`)),
     };
   }
-  return deliver(cmd, job, config, workerContext(config, actor, resolveGroup, deps), deps);
+  const deliverIt = () => deliver(cmd, job, config, workerContext(config, actor, resolveGroup, deps), deps);
+  return around ? around(deliverIt) : deliverIt();
 }
 
 /** The jobs the handler hands over, by kind: a command, a request to open, a click. */
@@ -247,59 +247,22 @@ async function runReportCleanup(job: CleanupJob, deps: WorkerDeps): Promise<Work
       told: await makeTell(deps, job.responseUrl)(plain(`:warning: ${why}`)),
     };
   }
-  // One open request per report and host: a second click points to it (report-cleanup.ts).
-  const now = (deps.now ?? (() => new Date()))();
-  let slot: CleanupSlot;
-  try {
-    slot = await takeCleanupSlot(
-      await deps.store(),
-      list.id,
-      saved.host,
-      now,
-      new Date(now.getTime() + LIST_TTL_MS),
-    );
-  } catch (err) {
-    return failedJob(err, job, deps);
-  }
-  const tell = makeTell(deps, job.responseUrl);
-  if (slot.status === "open") {
-    (deps.logger ?? console).info(
-      `dvol: ${job.text}: ${slot.request.id} is already open; not opening another`,
-    );
-    return {
-      status: "already-open",
-      request: slot.request,
-      told: await tell(renderCleanupAlreadyOpen(slot.request, now)),
-    };
-  }
-  if (slot.status === "opening") {
-    return { status: "already-open", request: null, told: await tell(renderCleanupOpening(saved.host)) };
-  }
+  // One open request per report and host, checked once the clicker may request (report-cleanup.ts).
   const { reportList: _, ...rest } = job;
-  const words = ["rm", saved.host, ...saved.names];
-  const outcome = await runCommandJob(
+  const click = { reportId: list.id, host: saved.host, text: job.text, responseUrl: job.responseUrl };
+  return runCommandJob(
     {
       ...rest,
       kind: "open-request",
-      words,
+      words: ["rm", saved.host, ...saved.names],
       text: `rm ${saved.host} (${saved.names.length} dangling volumes of report ${list.id})`,
     },
     deps,
-  ).catch(async (err: unknown) => {
-    await slot.failed().catch(() => {});
-    throw err;
-  });
-  try {
-    if (outcome.status === "opened") await slot.opened(outcome.request.id);
-    else await slot.failed();
-  } catch (err) {
-    // The request is open and posted; only the pointer to it is missing (a third click may open another).
-    (deps.logger ?? console).error(
-      `dvol: ${job.text}: could not remember the request it opened: ${describeError(err)}`,
-      errorFields(err),
-    );
-  }
-  return outcome;
+    (deliverIt) =>
+      onePerReportAndHost(deps, click, LIST_TTL_MS, deliverIt, (o) =>
+        o.status === "opened" && "request" in o ? o.request.id : null,
+      ),
+  );
 }
 
 /** True when the job failed and nobody could be told: the invocation should fail (on-failure destination). */

@@ -21,14 +21,15 @@ import { FakeEngine, fakeConfig } from "../../support/fake-engine.js";
 
 const CHANNEL = "C0REPORT";
 
-function configOf(names: string[]): Config {
+function configOf(names: string[], requesters: string[] = ["*"]): Config {
   const hosts: HostConfig[] = names.map((name) => ({
     name,
     endpoint: { kind: "socket", path: `/fake-${name}.sock` },
     labels: {},
     timeoutMs: 20_000,
   }));
-  return { ...fakeConfig(), hosts, report: { channel: CHANNEL } };
+  const base = fakeConfig({ access: { requesters } });
+  return { ...base, hosts, report: { channel: CHANNEL } };
 }
 
 function outbox() {
@@ -55,7 +56,7 @@ function outbox() {
 const said = (msg: SlackMessage | undefined) => JSON.stringify(msg?.blocks ?? []);
 
 /** A daily report of host1 and host2 posted, and a function that clicks a host's button as `user`. */
-async function reportPosted(clock: ManualClock) {
+async function reportPosted(clock: ManualClock, requesters?: string[]) {
   const o = outbox();
   const store = new MemoryStore({ now: clock.ms });
   const engines: Record<string, FakeEngine> = {
@@ -68,7 +69,7 @@ async function reportPosted(clock: ManualClock) {
     return fake.factory()(h);
   };
   const deps = {
-    config: async () => configOf(["host1", "host2"]),
+    config: async () => configOf(["host1", "host2"], requesters),
     connect: () => connect,
     slack: o.slack,
     store: async () => store,
@@ -135,6 +136,17 @@ describe("Request cleanup clicked twice for the same report and host", () => {
     expect(said(reply?.msg)).toContain(`its thread in <#${CHANNEL}>`);
     expect(said(reply?.msg)).toContain("Waiting for an approver");
     expect(reply?.msg.text).toContain(first.id);
+  });
+
+  it("someone who may not request is refused as always, not pointed to the open request", async () => {
+    const clock = manualClock("2026-11-29T08:00:00Z");
+    const { o, store, click } = await reportPosted(clock, ["U0ALICE"]);
+    opened(await click("host1", "U0ALICE"));
+    const eve = await click("host1", "U0EVE");
+    expect(eve).toMatchObject({ status: "refused", told: true });
+    expect(said(o.responses.at(-1)?.msg)).toContain(":no_entry:");
+    expect(said(o.responses.at(-1)?.msg)).not.toContain("already open");
+    expect(await store.listRequests()).toHaveLength(1);
   });
 
   it("another host of the same report, or the same host of another report, opens its own request", async () => {
