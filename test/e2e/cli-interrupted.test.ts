@@ -12,7 +12,7 @@
 //   dead process. The next `dvol requests resume DR-…` pauses it, and its re-check records each
 //   planned volume already gone as deleted by the run that stopped, never deleting it twice.
 //
-// Every DELETE that reached an engine is counted with its events API (volume `destroy` events):
+// Every DELETE that reached an engine is counted with its events stream (volume `destroy` events):
 // each volume is destroyed exactly once, and each has its outcome after the resume. The store is
 // the embedded SQLite file the CLI writes (DVOL_STATE_DIR), read here with the same code.
 import { execFile, spawn } from "node:child_process";
@@ -88,56 +88,34 @@ async function existing(engine: EngineInfo, names: readonly string[]): Promise<s
   return left;
 }
 
-/** How many `destroy` events each of `names` had between `sinceMs` and now: one per DELETE that removed it. */
-async function destroyCounts(engine: EngineInfo, sinceMs: number, names: readonly string[]) {
-  const since = (sinceMs / 1000 - 1).toFixed(3);
-  const until = (Date.now() / 1000).toFixed(3);
-  const filters = encodeURIComponent(JSON.stringify({ type: ["volume"], event: ["destroy"] }));
-  const res = await socketRequest(
-    engine.socketPath,
-    "GET",
-    `/events?since=${since}&until=${until}&filters=${filters}`,
-    20_000,
-  );
-  if (res.status !== 200) throw new Error(`GET /events: HTTP ${res.status} ${res.body}`);
-  const counts = new Map(names.map((n) => [n, 0]));
-  for (const line of res.body.split("\n")) {
-    if (!line.trim()) continue;
-    const e = JSON.parse(line) as { Type?: string; Action?: string; Actor?: { ID?: string } };
-    const id = e.Actor?.ID ?? "";
-    if (e.Type === "volume" && e.Action === "destroy" && counts.has(id))
-      counts.set(id, (counts.get(id) ?? 0) + 1);
-  }
-  return counts;
-}
-
 const destroyedIn = (counts: Map<string, number>) =>
   [...counts].filter(([, n]) => n > 0).map(([name]) => name);
 
 /**
- * The destroy events of `names` since `sinceMs`, once every volume that is gone has its event (the
- * engine publishes an event a moment after the DELETE answers): asked until they agree.
+ * The engine's `destroy` events of `names`, counted live from its events stream, opened before the
+ * CLI starts and kept open to the end: one per DELETE that removed a volume. (A query with `since`
+ * reads the engine's buffer of its last 256 events, which other tests' volumes may have filled.)
  */
-async function settledDestroys(engine: EngineInfo, sinceMs: number, names: readonly string[]) {
-  for (let i = 0; ; i++) {
-    const gone = names.length - (await existing(engine, names)).length;
-    const counts = await destroyCounts(engine, sinceMs, names);
-    if (destroyedIn(counts).length === gone || i === 20) return counts;
-    await new Promise((r) => setTimeout(r, 250));
-  }
+interface DestroyWatch {
+  /** Resolves at the next destroy of one of `among`. */
+  next(among: readonly string[]): Promise<string>;
+  /**
+   * A copy of the counts once every volume of `names` that is gone has its event (the engine
+   * publishes it a moment after the DELETE answers).
+   */
+  settled(): Promise<Map<string, number>>;
+  close(): void;
 }
 
-/**
- * Resolves when the engine destroys the first of `names` (its live events stream, opened before
- * the CLI starts); `close` ends the stream.
- */
-async function firstDestroy(engine: EngineInfo, names: readonly string[]) {
-  const wanted = new Set(names);
+const watches: DestroyWatch[] = [];
+afterAll(() => {
+  for (const w of watches) w.close();
+});
+
+async function watchDestroys(engine: EngineInfo, names: readonly string[]): Promise<DestroyWatch> {
+  const counts = new Map(names.map((n) => [n, 0]));
+  const waiters: { among: Set<string>; resolve: (name: string) => void }[] = [];
   const filters = encodeURIComponent(JSON.stringify({ type: ["volume"], event: ["destroy"] }));
-  let resolveFirst: (name: string) => void = () => {};
-  const first = new Promise<string>((resolve) => {
-    resolveFirst = resolve;
-  });
   const req = httpRequest({ socketPath: engine.socketPath, path: `/events?filters=${filters}` });
   await new Promise<void>((resolve, reject) => {
     req.on("response", (res) => {
@@ -145,13 +123,20 @@ async function firstDestroy(engine: EngineInfo, names: readonly string[]) {
       let buf = "";
       res.on("data", (c: Buffer) => {
         buf += c.toString("utf8");
-        let nl = buf.indexOf("\n");
-        while (nl >= 0) {
-          const line = buf.slice(0, nl);
+        for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
+          const e = JSON.parse(buf.slice(0, nl)) as {
+            Type?: string;
+            Action?: string;
+            Actor?: { ID?: string };
+          };
           buf = buf.slice(nl + 1);
-          const e = JSON.parse(line) as { Actor?: { ID?: string } };
-          if (wanted.has(e.Actor?.ID ?? "")) resolveFirst(e.Actor?.ID ?? "");
-          nl = buf.indexOf("\n");
+          const name = e.Actor?.ID ?? "";
+          if (e.Type !== "volume" || e.Action !== "destroy" || !counts.has(name)) continue;
+          counts.set(name, (counts.get(name) ?? 0) + 1);
+          for (const w of waiters.filter((x) => x.among.has(name))) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(name);
+          }
         }
       });
       res.on("error", () => {});
@@ -160,7 +145,20 @@ async function firstDestroy(engine: EngineInfo, names: readonly string[]) {
     req.on("error", reject);
     req.end();
   });
-  return { first, close: () => req.destroy() };
+  const watch: DestroyWatch = {
+    next: (among) => new Promise((resolve) => waiters.push({ among: new Set(among), resolve })),
+    async settled() {
+      for (let i = 0; i < 40; i++) {
+        const gone = names.length - (await existing(engine, names)).length;
+        if (destroyedIn(counts).length >= gone) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      return new Map(counts);
+    },
+    close: () => req.destroy(),
+  };
+  watches.push(watch);
+  return watch;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -196,22 +194,18 @@ function startCli(args: string[], env: NodeJS.ProcessEnv) {
 
 const runCli = (args: string[], env: NodeJS.ProcessEnv) => startCli(args, env).exited;
 
-/** Runs the CLI and sends it SIGINT as soon as the engine destroyed the first of `names`. */
+/** Runs the CLI and sends it SIGINT as soon as the engine destroyed the first of `among`. */
 async function interrupted(
-  engine: EngineInfo,
-  names: readonly string[],
+  watch: DestroyWatch,
+  among: readonly string[],
   args: string[],
   env: NodeJS.ProcessEnv,
 ): Promise<Exit> {
-  const watch = await firstDestroy(engine, names);
+  const first = watch.next(among);
   const cli = startCli(args, env);
-  try {
-    await Promise.race([watch.first, cli.exited]);
-    cli.child.kill("SIGINT");
-    return await cli.exited;
-  } finally {
-    watch.close();
-  }
+  await Promise.race([first, cli.exited]);
+  cli.child.kill("SIGINT");
+  return cli.exited;
 }
 
 async function readRequest(env: NodeJS.ProcessEnv, id: string): Promise<DeletionRequest> {
@@ -277,8 +271,8 @@ describe.each<{ kind: "docker20" | "docker28" }>([{ kind: "docker20" }, { kind: 
 
     it("SIGINT: in-flight deletions finish and are recorded, the request is paused (exit 1); resume deletes only the rest", async () => {
       const names = await volumes("int");
-      const t0 = Date.now();
-      const stopped = await interrupted(engine, names, ["--yes", "rm", "h", ...names], env);
+      const watch = await watchDestroys(engine, names);
+      const stopped = await interrupted(watch, names, ["--yes", "rm", "h", ...names], env);
 
       // The exit status of a deletion that did not complete (README "Exit status"), not the signal's.
       expect(stopped.signal).toBeNull();
@@ -287,7 +281,7 @@ describe.each<{ kind: "docker20" | "docker28" }>([{ kind: "docker20" }, { kind: 
         "dvol: SIGINT: stopping after the deletions in flight; SIGINT again to quit now",
       );
       const id = idOf(stopped.stdout);
-      const before = await settledDestroys(engine, t0, names);
+      const before = await watch.settled();
       const gone = destroyedIn(before);
       // Stopped mid-run: some deleted (at most the 8 in flight, and their outcomes arrived after the
       // signal), the rest never started.
@@ -314,7 +308,7 @@ describe.each<{ kind: "docker20" | "docker28" }>([{ kind: "docker20" }, { kind: 
       for (const n of rest) expect(resumed.stdout).toMatch(new RegExp(`deleted +${n} `));
 
       // Only the rest was deleted by the resume; every volume exactly once in all.
-      const total = await settledDestroys(engine, t0, names);
+      const total = await watch.settled();
       expect([...total.values()]).toEqual(Array(N).fill(1));
       expect(names.filter((n) => (total.get(n) ?? 0) > (before.get(n) ?? 0)).sort()).toEqual(
         [...rest].sort(),
@@ -332,17 +326,17 @@ describe.each<{ kind: "docker20" | "docker28" }>([{ kind: "docker20" }, { kind: 
 
     it("SIGINT during `requests resume`: it pauses again after its deletions in flight (exit 1); the next resume finishes", async () => {
       const names = await volumes("res");
-      const t0 = Date.now();
-      const first = await interrupted(engine, names, ["--yes", "rm", "h", ...names], env);
+      const watch = await watchDestroys(engine, names);
+      const first = await interrupted(watch, names, ["--yes", "rm", "h", ...names], env);
       expect(first.code, first.stderr).toBe(1);
       const id = idOf(first.stdout);
-      const gone1 = destroyedIn(await settledDestroys(engine, t0, names));
+      const gone1 = destroyedIn(await watch.settled());
 
       const left = names.filter((n) => !gone1.includes(n));
-      const second = await interrupted(engine, left, ["requests", "resume", id], env);
+      const second = await interrupted(watch, left, ["requests", "resume", id], env);
       expect(second.code, second.stderr).toBe(1);
       expect(second.stderr).toContain("dvol: SIGINT: stopping after the deletions in flight");
-      const gone2 = destroyedIn(await settledDestroys(engine, t0, names));
+      const gone2 = destroyedIn(await watch.settled());
       const byResume = gone2.filter((n) => !gone1.includes(n));
       expect(byResume.length).toBeGreaterThan(0);
       expect(byResume.length).toBeLessThanOrEqual(8);
@@ -356,7 +350,7 @@ describe.each<{ kind: "docker20" | "docker28" }>([{ kind: "docker20" }, { kind: 
 
       const third = await runCli(["requests", "resume", id], env);
       expect(third.code, third.stdout + third.stderr).toBe(0);
-      const total = await settledDestroys(engine, t0, names);
+      const total = await watch.settled();
       expect([...total.values()]).toEqual(Array(N).fill(1));
       const done = await readRequest(env, id);
       expect(done.status).toBe("done");
@@ -371,31 +365,27 @@ describe.each<{ kind: "docker20" | "docker28" }>([{ kind: "docker20" }, { kind: 
       "$how: the DELETEs in flight are unrecorded; the next resume records each as deleted, never deleting twice",
       async ({ what }) => {
         const names = await volumes(what);
-        const t0 = Date.now();
-        const watch = await firstDestroy(engine, names);
+        const watch = await watchDestroys(engine, names);
+        const first = watch.next(names);
         const cli = startCli(["--yes", "rm", "h", ...names], env);
-        try {
-          await Promise.race([watch.first, cli.exited]);
-          if (what === "kill") {
-            cli.child.kill("SIGKILL");
-            expect((await cli.exited).signal).toBe("SIGKILL");
-          } else {
-            // The second signal once the first was heard: the process quits without waiting.
-            cli.child.kill("SIGINT");
-            const heard = Date.now();
-            while (!cli.stderr().includes("SIGINT again to quit now") && Date.now() - heard < 5000)
-              await new Promise((r) => setTimeout(r, 5));
-            cli.child.kill("SIGINT");
-            const quit = await cli.exited;
-            expect(quit.code, quit.stderr).toBe(130);
-            expect(quit.stdout).toBe("");
-          }
-        } finally {
-          watch.close();
+        await Promise.race([first, cli.exited]);
+        if (what === "kill") {
+          cli.child.kill("SIGKILL");
+          expect((await cli.exited).signal).toBe("SIGKILL");
+        } else {
+          // The second signal once the first was heard: the process quits without waiting.
+          cli.child.kill("SIGINT");
+          const heard = Date.now();
+          while (!cli.stderr().includes("SIGINT again to quit now") && Date.now() - heard < 5000)
+            await new Promise((r) => setTimeout(r, 5));
+          cli.child.kill("SIGINT");
+          const quit = await cli.exited;
+          expect(quit.code, quit.stderr).toBe(130);
+          expect(quit.stdout).toBe("");
         }
         const id = await executingId(env, names);
 
-        const before = await settledDestroys(engine, t0, names);
+        const before = await watch.settled();
         const gone = destroyedIn(before);
         expect(gone.length).toBeGreaterThan(0);
         expect(gone.length).toBeLessThanOrEqual(8);
@@ -421,7 +411,7 @@ describe.each<{ kind: "docker20" | "docker28" }>([{ kind: "docker20" }, { kind: 
         }
 
         // Nothing deleted twice: the resume destroyed exactly the volumes the killed run had not.
-        const total = await settledDestroys(engine, t0, names);
+        const total = await watch.settled();
         expect([...total.values()]).toEqual(Array(N).fill(1));
         expect(names.filter((n) => (total.get(n) ?? 0) > (before.get(n) ?? 0)).sort()).toEqual(
           names.filter((n) => !gone.includes(n)).sort(),
