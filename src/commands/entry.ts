@@ -3,6 +3,7 @@
  * it runs, with a typed result, its text (the CLI's output, and the file attached in Slack), its
  * JSON and whether it succeeded; and what a run may use (RunContext).
  */
+import type { BackupStore } from "../backup/store.js";
 import type { CommandContext } from "../docker/context.js";
 import type { Store } from "../store/store.js";
 import type { DeletionSetting } from "./delete/run.js";
@@ -17,6 +18,21 @@ export interface RunContext {
   context: () => Promise<CommandContext>;
   store: () => Promise<Store>;
   deletion: DeletionSetting;
+  /** backup, backups and restore: the store of backups; absent where none is set up. */
+  backup?: BackupSetting;
+}
+
+/** What backup, backups and restore run with (README "Backups"). */
+export interface BackupSetting {
+  /** The store of backups (S3 or a local directory), opened on first use. */
+  store: () => Promise<BackupStore>;
+  /** dvol's version, kept in each manifest. */
+  dvolVersion: string;
+  /**
+   * On Lambda: the time left in this invocation. A backup or restore that cannot fit in it is
+   * refused at once (it points to the CLI); one that runs is stopped before the deadline.
+   */
+  remainingMs?: () => number;
 }
 
 export type { DeletionSetting };

@@ -25,7 +25,10 @@ export type CommandDecision =
 export type Typed = Omit<OpenRequestJob, "kind">;
 
 export interface SlackRoute<K extends CommandName> {
-  /** The policy's action (src/approvals/policy.ts): rm and prune are "request"; the rest "read". */
+  /**
+   * The policy's action (src/approvals/policy.ts): rm and prune are "request", backup "backup",
+   * restore "restore"; the rest "read".
+   */
   access?: ListAction;
   /** Host names (and targets) checked before any job exists: an unknown host throws. */
   check?(cmd: CommandOf<K>, config: Config): void;
@@ -60,6 +63,12 @@ const SLACK_ROUTES: { [K in CommandName]: SlackRoute<K> } = {
   prune: { access: "request", check: oneHost, answer: open },
   requests: { answer: work },
   report: { check: (cmd, config) => void resolveTarget(config, cmd.target ?? "all"), answer: work },
+  backup: { access: "backup", check: oneHost, answer: work },
+  backups: {
+    check: (cmd, config) => void (cmd.target === null || resolveTarget(config, cmd.target)),
+    answer: work,
+  },
+  restore: { access: "restore", check: oneHost, answer: work },
 };
 
 function isCommandName(word: string | undefined): word is CommandName {
