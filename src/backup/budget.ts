@@ -33,7 +33,7 @@ export function checkBudget(
   hostTimeoutMs: number,
   rate = WORKER_COPY_BYTES_PER_SECOND,
 ): BudgetCheck {
-  const allowMs = remainingMs - hostTimeoutMs - COPY_MARGIN_MS;
+  const allowMs = Math.floor(remainingMs - hostTimeoutMs - COPY_MARGIN_MS);
   const needMs = bytes === null ? 0 : (bytes / rate) * 1000;
   if (allowMs > 0 && needMs <= allowMs) return { ok: true, allowMs };
   return {
