@@ -3,9 +3,9 @@
  * it runs, with a typed result, its text (the CLI's output, and the file attached in Slack), its
  * JSON and whether it succeeded; and what a run may use (RunContext).
  */
-import type { BackupStore } from "../backup/store.js";
 import type { CommandContext } from "../docker/context.js";
 import type { Store } from "../store/store.js";
+import type { BackupSetting } from "./backups/run.js";
 import type { DeletionSetting } from "./delete/run.js";
 import type { CommandName, CommandOf } from "./parse.js";
 import type { ResultOf } from "./results.js";
@@ -22,20 +22,7 @@ export interface RunContext {
   backup?: BackupSetting;
 }
 
-/** What backup, backups and restore run with (README "Backups"). */
-export interface BackupSetting {
-  /** The store of backups (S3 or a local directory), opened on first use. */
-  store: () => Promise<BackupStore>;
-  /** dvol's version, kept in each manifest. */
-  dvolVersion: string;
-  /**
-   * On Lambda: the time left in this invocation. A backup or restore that cannot fit in it is
-   * refused at once (it points to the CLI); one that runs is stopped before the deadline.
-   */
-  remainingMs?: () => number;
-}
-
-export type { DeletionSetting };
+export type { BackupSetting, DeletionSetting };
 
 export interface CommandEntry<K extends CommandName> {
   run(cmd: CommandOf<K>, ctx: RunContext): Promise<ResultOf<K>>;

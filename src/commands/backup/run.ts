@@ -13,8 +13,7 @@ import type { CommandContext } from "../../docker/context.js";
 import { forEachHost } from "../../docker/fanout.js";
 import { DvolError, describeError, NotAllowedError } from "../../errors.js";
 import { humanSize } from "../../format.js";
-import { type BackupRow, backupRow } from "../backups/run.js";
-import type { BackupSetting } from "../entry.js";
+import { type BackupRow, type BackupSetting, backupRow } from "../backups/run.js";
 import type { Command } from "../parse.js";
 
 export type BackupCommand = Extract<Command, { name: "backup" }>;

@@ -4,11 +4,24 @@
  * and is never restorable. What the other backup commands show of a backup is a BackupRow too.
  */
 import type { BackupManifest } from "../../backup/manifest.js";
+import type { BackupStore } from "../../backup/store.js";
 import { resolveTarget } from "../../config/targets.js";
 import type { CommandContext } from "../../docker/context.js";
 import { BackupStoreError } from "../../errors.js";
-import type { BackupSetting } from "../entry.js";
 import type { Command } from "../parse.js";
+
+/** What backup, backups and restore run with (README "Backups"). */
+export interface BackupSetting {
+  /** The store of backups (S3 or a local directory), opened on first use. */
+  store: () => Promise<BackupStore>;
+  /** dvol's version, kept in each manifest. */
+  dvolVersion: string;
+  /**
+   * On Lambda: the time left in this invocation. A backup or restore that cannot fit in it is
+   * refused at once (it points to the CLI); one that runs is stopped before the deadline.
+   */
+  remainingMs?: () => number;
+}
 
 export type BackupsCommand = Extract<Command, { name: "backups" }>;
 
