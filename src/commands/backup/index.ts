@@ -11,7 +11,8 @@ export function backupActor(ctx: RunContext): BackupActor {
 }
 
 export const backup: CommandEntry<"backup"> = {
-  run: async (cmd, ctx) => runBackup(cmd, await ctx.context(), backupSetting(ctx.backup), backupActor(ctx)),
+  run: async (cmd, ctx) =>
+    runBackup(cmd, await ctx.context(), backupSetting(ctx.backup), backupActor(ctx), ctx.store),
   text: renderBackupText,
   json: asIs,
   ok: everyVolumeBackedUp,

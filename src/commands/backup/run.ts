@@ -13,6 +13,7 @@ import type { CommandContext } from "../../docker/context.js";
 import { forEachHost } from "../../docker/fanout.js";
 import { DvolError, describeError, NotAllowedError } from "../../errors.js";
 import { humanSize } from "../../format.js";
+import type { Store } from "../../store/store.js";
 import { type BackupRow, type BackupSetting, backupRow } from "../backups/run.js";
 import type { Command } from "../parse.js";
 
@@ -44,13 +45,30 @@ export interface BackupActor {
   checked: boolean;
 }
 
-/** Each volume's size, for the time budget: the engine's /system/df (null where unknown). */
-async function sizesOf(host: HostConfig, ctx: CommandContext): Promise<Map<string, number | null>> {
+/**
+ * The sizes of `volumes`, for the time budget: remembered ones first (the newest measurement the
+ * store keeps, issue 12: no engine call), then the engine's /system/df for the others, within the
+ * host's deadline. A size that neither knows is absent (the copy then starts under its abort signal).
+ */
+async function sizesOf(
+  host: HostConfig,
+  volumes: readonly string[],
+  ctx: CommandContext,
+  remembered?: () => Promise<Store>,
+): Promise<Map<string, number | null>> {
+  const sizes = new Map<string, number | null>();
+  try {
+    const snapshot = remembered ? await (await remembered()).getSizes(host.name, "measured") : null;
+    for (const v of snapshot?.volumes ?? []) if (volumes.includes(v.name)) sizes.set(v.name, v.sizeBytes);
+  } catch {
+    // No store here, or it failed: the engine says.
+  }
+  if (volumes.every((v) => sizes.get(v) != null)) return sizes;
   const [r] = await forEachHost([host], ctx.connect, async (engine) => ({
     volumes: await engine.volumesWithUsage(),
   }));
-  const sizes = new Map<string, number | null>();
-  if (r?.ok) for (const v of r.volumes) sizes.set(v.name, v.sizeBytes);
+  if (r?.ok)
+    for (const v of r.volumes) if (v.sizeBytes !== null || !sizes.has(v.name)) sizes.set(v.name, v.sizeBytes);
   return sizes;
 }
 
@@ -59,6 +77,8 @@ export async function runBackup(
   ctx: CommandContext,
   setting: BackupSetting,
   who: BackupActor,
+  /** The store of remembered sizes (the worker's), read before asking the engine. */
+  remembered?: () => Promise<Store>,
 ): Promise<BackupResult> {
   const host = resolveHost(ctx.config, cmd.host);
   if (who.checked) {
@@ -68,7 +88,7 @@ export async function runBackup(
   const store = await setting.store();
   const keepDays = backupConfig(ctx.config).keepDays;
   const budget = setting.remainingMs;
-  const sizes = budget ? await sizesOf(host, ctx) : null;
+  const sizes = budget ? await sizesOf(host, cmd.volumes, ctx, remembered) : null;
   const volumes: VolumeBackup[] = [];
   for (const volume of cmd.volumes) {
     let signal: AbortSignal | undefined;

@@ -20,7 +20,7 @@ const r: BackupResult = {
       ok: false,
       backup: null,
       error:
-        "host1: huge (40 GB) cannot be backed up in the time this worker has left (about 4769 s needed, 70 s left); nothing was written",
+        "host1: huge (40.0 GB) cannot be backed up in the time this worker has left (about 4769 s needed, 70 s left); nothing was written",
       hint: "Back it up from a terminal, where there is no time limit: dvol backup host1 huge",
     },
   ],
@@ -33,7 +33,7 @@ describe("renderBackupSlack", () => {
     const all = JSON.stringify(msg.blocks);
     expect(all).toContain("dvol backup host1 · 1 of 2 backed up");
     expect(all).toContain(`*pgdata* backed up as \`${made.id}\``);
-    expect(all).toContain("*huge* not backed up: host1: huge (40 GB) cannot be backed up");
+    expect(all).toContain("*huge* not backed up: host1: huge (40.0 GB) cannot be backed up");
     expect(all).toContain("dvol backup host1 huge");
     expect(all).toContain("why: before the upgrade");
   });
@@ -58,7 +58,7 @@ describe("renderBackupText", () => {
     expect(text).toContain(
       `  pgdata: backed up as ${made.id}: 5.0 MB in 12 entries, archive 1.2 MB, sha256 ${"ab".repeat(32)}`,
     );
-    expect(text).toContain("  huge: NOT backed up: host1: huge (40 GB)");
+    expect(text).toContain("  huge: NOT backed up: host1: huge (40.0 GB)");
     expect(text).toContain("    Back it up from a terminal");
     expect(text).toContain("Restore with: dvol restore host1 <backup-id> [--as NAME]");
   });
