@@ -174,6 +174,28 @@ describe("backup, backups and restore in Slack, S3 store (s3rver stand-in), dock
     expect(await treeOf(engine, copy)).toBe(before);
   });
 
+  it("a volume larger than one part goes up as a multipart upload (SSE asked when it is created) and restores whole", async () => {
+    const name = vname("multi");
+    await createVolume(engine, name);
+    await busybox(engine, name, "dd if=/dev/urandom of=/data/big bs=1M count=20 2>/dev/null");
+    const before = await treeOf(engine, name);
+    const seen = s3.requests.length;
+    const b = await slash(`backup h ${name}`);
+    const id = /backed up as `(bk-[0-9a-f-]+)`/.exec(b.posted[0] ?? "")?.[1] ?? "";
+    expect(id, b.posted[0]).not.toBe("");
+    const mine = s3.requests.slice(seen).filter((r) => r.url.startsWith(`/${BUCKET}/backups/${id}.tar.gz`));
+    const created = mine.filter((r) => r.method === "POST" && /[?&]uploads(=|&|$)/.test(r.url));
+    expect(created).toHaveLength(1);
+    expect(created[0]?.headers["x-amz-server-side-encryption"]).toBe("AES256");
+    expect(
+      mine.filter((r) => r.method === "PUT" && r.url.includes("partNumber=")).length,
+    ).toBeGreaterThanOrEqual(3);
+    await removeVolume(engine, name);
+    const r = await slash(`restore h ${id}`);
+    expect(r.outcomes.map((o) => o.status)).toEqual(["posted"]);
+    expect(await treeOf(engine, name)).toBe(before);
+  });
+
   it("refuses backup and restore to someone who is not a requester, at once, with nothing run", async () => {
     const name = vname("eve");
     await createVolume(engine, name);
