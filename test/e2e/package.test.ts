@@ -365,6 +365,7 @@ describe("npm run package", () => {
       "Fn::Join": ["", [{ "Fn::GetAtt": ["HttpApi", "ApiEndpoint"] }, "/slack/events"]],
     });
     expect(template.Outputs.AlarmTopicArn?.Value).toEqual({ Ref: "AlarmTopic" });
+    expect(template.Outputs.BackupBucketName?.Value).toEqual({ Ref: "BackupBucket" });
   });
 
   it("sends the worker's failed async invocations to its SQS queue with no retries, and the report's to its own after Lambda's two retries", () => {
