@@ -1,8 +1,8 @@
 /**
  * The Slack router's side of the command table: for each command, who may type it (viewers or
  * requesters), which names are checked before anything runs, and how it is answered: at once
- * (help), or handed to the worker as a job (the host commands, requests and report as a
- * CommandJob; rm and prune as an OpenRequestJob). It imports no runner, only grammar and Slack
+ * (help), or handed to the worker as a job (the host commands, requests, report, backup, backups
+ * and restore as a CommandJob; rm and prune as an OpenRequestJob). It imports no runner, only grammar and Slack
  * renderings (help's, from the grammar): the Slack handler's bundle holds no engine code.
  */
 

@@ -21,6 +21,7 @@ export function row(over: Partial<BackupRow> = {}): BackupRow {
     finishedAt: "2026-12-03T06:15:14.000Z",
     ageSeconds: 7200,
     expiresAt: "2027-01-02T06:15:12.000Z",
+    expired: false,
     error: null,
     ...over,
   };

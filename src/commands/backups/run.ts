@@ -47,6 +47,11 @@ export interface BackupRow {
   /** Seconds from its start to when it was listed. */
   ageSeconds: number;
   expiresAt: string;
+  /**
+   * Past its expiry when listed: S3's lifecycle rule removes it soon; a local directory keeps it
+   * until someone removes it (it can still be restored while it is there).
+   */
+  expired: boolean;
   /** Why it failed (null when complete). */
   error: string | null;
 }
@@ -80,6 +85,7 @@ export function backupRow(m: BackupManifest, now: Date): BackupRow {
     finishedAt: m.finishedAt,
     ageSeconds: Math.max(0, Math.floor((now.getTime() - Date.parse(m.startedAt)) / 1000)),
     expiresAt: m.expiresAt,
+    expired: Date.parse(m.expiresAt) <= now.getTime(),
     error: complete ? null : (m.error ?? "incomplete"),
   };
 }

@@ -31,7 +31,9 @@ export function renderBackupsText(r: BackupsResult): string {
     age(b.ageSeconds),
     b.who,
     shortSum(b),
-    b.restorable ? `complete, expires ${shortTime(b.expiresAt)}` : `FAILED: ${b.error ?? "incomplete"}`,
+    b.restorable
+      ? `complete, ${b.expired ? "expired" : "expires"} ${shortTime(b.expiresAt)}`
+      : `FAILED: ${b.error ?? "incomplete"}`,
     b.why ?? "-",
   ]);
   const failed = r.backups.filter((b) => !b.restorable).length;

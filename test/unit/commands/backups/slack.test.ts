@@ -53,6 +53,9 @@ describe("renderBackupsText", () => {
     expect(text).toMatch(/^ID +HOST +VOLUME +SIZE +AGE +WHO +SHA256 +STATUS +WHY$/m);
     expect(text).toContain("complete, expires 2027-01-02 06:15");
     expect(text).toContain("1 failed: kept as a record only, never restorable.");
+    expect(renderBackupsText(result([row({ expired: true })]))).toContain(
+      "complete, expired 2027-01-02 06:15",
+    );
   });
 
   it.each([
