@@ -10,8 +10,12 @@
  */
 import { type Actor, type GroupResolver, mayDo } from "../approvals/policy.js";
 import { isExpired } from "../approvals/requests.js";
+import type { BackupStore } from "../backup/store.js";
 import { plain } from "../blocks/blocks.js";
 import type { SlackMessage } from "../blocks/message.js";
+import { cached } from "../cached.js";
+import { renderBackupSlack } from "../commands/backup/slack.js";
+import { renderBackupsSlack } from "../commands/backups/slack.js";
 import { renderRequestOutcome } from "../commands/delete/slack-outcome.js";
 import type { RunContext } from "../commands/entry.js";
 import { renderHelpSlack } from "../commands/help/slack.js";
@@ -22,6 +26,7 @@ import { renderLsSlack } from "../commands/ls/slack.js";
 import { type CommandName, type CommandOf, parseCommand } from "../commands/parse.js";
 import type { RequestsResult } from "../commands/requests/run.js";
 import { renderRequestList } from "../commands/requests/slack.js";
+import { renderRestoreSlack } from "../commands/restore/slack.js";
 import type { ResultOf } from "../commands/results.js";
 import { COMMAND_TABLE, runCommand } from "../commands/table.js";
 import type { Config } from "../config/types.js";
@@ -60,7 +65,15 @@ export function runOpenRequest(job: OpenRequestJob, deps: RequestJobDeps): Promi
 }
 
 export type WorkerOutcome = JobOutcome | OpenOutcome | DecideOutcome | CleanupOutcome;
-export type WorkerDeps = RunJobDeps & RequestJobDeps;
+export type WorkerDeps = RunJobDeps & RequestJobDeps & BackupDeps;
+
+/** What backup, backups and restore need in the worker (absent: they say no store is set up). */
+export interface BackupDeps {
+  /** The store of backups for a config (openBackupStore: the bucket on AWS). */
+  backups?: (config: Config) => Promise<BackupStore>;
+  /** Kept in each manifest. */
+  dvolVersion?: string;
+}
 
 /** How the worker delivers a command: run for the person who typed it, answered where it was typed. */
 type Delivery<K extends CommandName> = (
@@ -88,6 +101,9 @@ const DELIVERY: { [K in CommandName]: Delivery<K> } = {
   prune: openRequestFor,
   requests: (cmd, job, _config, ctx, deps) => runRequestList(cmd, job, ctx, deps),
   report: (cmd, job, _config, ctx, deps) => runReportJob(cmd, job, ctx, deps),
+  backup: postRead(renderBackupSlack),
+  backups: postRead(renderBackupsSlack),
+  restore: postRead(renderRestoreSlack),
 };
 
 function deliver<K extends CommandName>(
@@ -109,9 +125,20 @@ function workerContext(
 ): RunContext {
   const now = deps.now ?? (() => new Date());
   const connect = deps.connect(config);
+  const backups = deps.backups;
   return {
     context: async () => ({ config, connect, now }),
     store: deps.store,
+    ...(backups
+      ? {
+          backup: {
+            store: cached(() => backups(config)),
+            dvolVersion: deps.dvolVersion ?? "unknown",
+            // On Lambda, a backup or restore must fit in the invocation's time left.
+            ...(deps.invocation ? { remainingMs: deps.invocation.remainingMs } : {}),
+          },
+        }
+      : {}),
     deletion: {
       mode: "request",
       actor,

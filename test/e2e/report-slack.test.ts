@@ -74,8 +74,8 @@ afterAll(async () => {
 
 describe("the daily report through the Lambda handlers", () => {
   it("posts once per date, and its Request cleanup opens a request for exactly the listed volumes", async () => {
-    // Today: the embedded store keeps its claims and memos by the real clock (a fixed date here
-    // would find them expired once it is more than a week old).
+    // Today, not a fixed date: the embedded store expires its memos against the real clock, so a
+    // report "posted" on a fixed past date would be forgotten once that date is far enough behind.
     const at = new Date();
     const report = createReportHandler({ env, now: () => at });
     const event = { source: "aws.events", "detail-type": "Scheduled Event", time: at.toISOString() };
