@@ -7,9 +7,9 @@
 //
 // - SIGINT: the CLI starts no new deletion, lets those in flight finish, records every outcome,
 //   marks the request paused, prints how to resume or cancel, and exits 1 (README "Exit status").
-//   `dvol requests resume DR-…` then deletes only the rest.
-// - SIGKILL: nothing is recorded of the DELETEs in flight; the request is left executing under the
-//   dead process. The next `dvol requests resume DR-…` pauses it, and its re-check records each
+//   `dvol requests resume DR-…` then deletes only the rest; a resume sent SIGINT pauses the same way.
+// - SIGKILL, or a second SIGINT (which quits at once, 130): nothing is recorded of the DELETEs in
+//   flight; the request is left executing under the dead process. The next `dvol requests resume DR-…` pauses it, and its re-check records each
 //   planned volume already gone as deleted by the run that stopped, never deleting it twice.
 //
 // Every DELETE that reached an engine is counted with its events stream (volume `destroy` events):
