@@ -43,6 +43,8 @@ export interface WorkerHandlerOptions {
   /** Replaces the store openStore(env) opens (tests). */
   store?: Store;
   config?: Config;
+  /** S3 client settings the environment does not give, for the bucket of backups (tests: credentials). */
+  s3?: Record<string, unknown>;
   now?: () => Date;
   /** Default: the JSON logger (createLogger), given each invocation's Lambda context. */
   logger?: Logger;
@@ -64,6 +66,7 @@ export function createWorkerHandler(opts: WorkerHandlerOptions = {}): WorkerHand
     connect: opts.connect,
     slack: opts.slack,
     store: opts.store,
+    s3: opts.s3,
   });
 
   // The worker invokes itself, by its own name, to hand over an execution near its deadline.
@@ -97,6 +100,8 @@ export function createWorkerHandler(opts: WorkerHandlerOptions = {}): WorkerHand
         connect: (c) => runtime.connect(c),
         slack: runtime.outbox,
         store: runtime.store,
+        backups: (c) => runtime.backups(c),
+        dvolVersion: env.DVOL_VERSION || "unknown",
         ...(opts.now ? { now: opts.now } : {}),
         ...(context ? { invocation: invocationOf(context) } : {}),
         logger: log,

@@ -308,6 +308,31 @@ export async function expireDue(deps: RequestDeps): Promise<DeletionRequest[]> {
 type Decision = "approve" | "reject";
 
 /**
+ * Asks the policy whether `actor` may do `tried` to `current`; a refusal is audited (with a sequence
+ * number of its own, so that refusals never collide with the request's steps) and returned.
+ */
+async function refuseUnlessAllowed(
+  deps: RequestDeps,
+  current: DeletionRequest,
+  actor: Actor,
+  tried: string,
+  allow: (request: DeletionRequest) => Promise<PolicyDecision>,
+): Promise<DecisionResult | null> {
+  const allowed = await allow(current);
+  if (allowed.ok) return null;
+  await audit(
+    deps.store,
+    current,
+    deps.now(),
+    auditSeq(current.version, 900 + randomInt(100)),
+    actor.user,
+    "refused",
+    { tried, reason: allowed.reason, message: allowed.message },
+  );
+  return { ...allowed, request: current };
+}
+
+/**
  * Decides a pending request once. In order: it must exist, be pending and not expired (an expired
  * one is marked so), and the actor must be allowed; then one conditional write decides it. A
  * concurrent decision that wrote first wins, and this one answers "already decided".
@@ -322,31 +347,12 @@ async function decide(
 ): Promise<DecisionResult> {
   for (;;) {
     const current = await deps.store.getRequest(id);
-    if (!current) {
-      return {
-        ok: false,
-        reason: "not-found",
-        message: `There is no deletion request ${id}.`,
-        hint: "See the open ones with: requests",
-        request: null,
-      };
-    }
+    if (!current) return notFound(id);
     if (current.status !== "pending") return alreadyDecided(current);
     if (isExpired(current, deps.now())) return alreadyDecided(await expireIfDue(deps, current));
 
-    const allowed = await allow(current);
-    if (!allowed.ok) {
-      await audit(
-        deps.store,
-        current,
-        deps.now(),
-        auditSeq(current.version, 900 + randomInt(100)),
-        actor.user,
-        "refused",
-        { tried: decision, reason: allowed.reason, message: allowed.message },
-      );
-      return { ...allowed, request: current };
-    }
+    const refused = await refuseUnlessAllowed(deps, current, actor, decision, allow);
+    if (refused) return refused;
 
     const now = deps.now();
     const next = await writeNext(deps.store, current, {
@@ -481,19 +487,8 @@ async function change(
     const refused = wrongState(current, action);
     if (refused) return refused;
 
-    const allowed = await allow(current);
-    if (!allowed.ok) {
-      await audit(
-        deps.store,
-        current,
-        deps.now(),
-        auditSeq(current.version, 900 + randomInt(100)),
-        actor.user,
-        "refused",
-        { tried: action, reason: allowed.reason, message: allowed.message },
-      );
-      return { ...allowed, request: current };
-    }
+    const denied = await refuseUnlessAllowed(deps, current, actor, action, allow);
+    if (denied) return denied;
     const now = deps.now();
     const next = await writeNext(
       deps.store,

@@ -5,6 +5,7 @@
  */
 import type { CommandContext } from "../docker/context.js";
 import type { Store } from "../store/store.js";
+import type { BackupSetting } from "./backups/run.js";
 import type { DeletionSetting } from "./delete/run.js";
 import type { CommandName, CommandOf } from "./parse.js";
 import type { ResultOf } from "./results.js";
@@ -17,9 +18,11 @@ export interface RunContext {
   context: () => Promise<CommandContext>;
   store: () => Promise<Store>;
   deletion: DeletionSetting;
+  /** backup, backups and restore: the store of backups; absent where none is set up. */
+  backup?: BackupSetting;
 }
 
-export type { DeletionSetting };
+export type { BackupSetting, DeletionSetting };
 
 export interface CommandEntry<K extends CommandName> {
   run(cmd: CommandOf<K>, ctx: RunContext): Promise<ResultOf<K>>;

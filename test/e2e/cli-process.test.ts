@@ -130,7 +130,7 @@ describe("a closed pipe", () => {
       child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
     });
     expect(r.stdout).toBe(
-      '{"command":"ls","hosts":[{"host":"local","ok":true,"error":null,"matched":5000,"volumes":[{"name":"vol-'.slice(
+      '{"command":"ls","hosts":[{"host":"local","ok":true,"error":null,"matched":5000,"shown":5000,"totals":{"sizeBytes":'.slice(
         0,
         100,
       ),

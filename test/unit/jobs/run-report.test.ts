@@ -94,6 +94,15 @@ function failingStore(store: Store, fails: (op: string, key: string) => boolean)
   });
 }
 
+/**
+ * A memory store on the test's clock: memos and claims expire against the same time as the job
+ * that wrote them (the default, the real clock, made these tests fail once the real date passed
+ * the fixed one by more than a memo's life).
+ */
+function storeOn(now: () => Date): MemoryStore {
+  return new MemoryStore({ now: () => now().getTime() });
+}
+
 function dailyDeps(o: ReturnType<typeof outbox>, store: Store, clock: ManualClock) {
   return {
     config: async () => configOf(["host1"]),
@@ -185,7 +194,7 @@ const fake = () =>
 describe("/dvol report in Slack", () => {
   it("runs as a worker job and posts the report in the channel where it was typed", async () => {
     const o = outbox();
-    const store = new MemoryStore();
+    const store = storeOn(() => new Date("2026-11-29T08:00:00Z"));
     const job: CommandJob = {
       kind: "command",
       words: ["report"],
@@ -218,8 +227,8 @@ describe("/dvol report in Slack", () => {
 describe("the daily report", () => {
   it("posts once per date in report.channel, however often it runs that day, and emits DailyReportPosted for each post", async () => {
     const o = outbox();
-    const store = new MemoryStore();
     const clock = manualClock("2026-11-29T08:00:00Z");
+    const store = storeOn(() => clock.now());
     const metrics = recordingMetrics();
     const deps = { ...dailyDeps(o, store, clock), metrics };
     expect(await postDailyReport(deps)).toMatchObject({ status: "posted", recorded: true });
@@ -237,8 +246,8 @@ describe("the daily report", () => {
 
   it("gives the date up when the post fails and fails the invocation, so Lambda's retry a minute later posts it once", async () => {
     const o = outbox();
-    const store = new MemoryStore();
     const clock = manualClock("2026-11-29T08:00:00Z");
+    const store = storeOn(() => clock.now());
     const metrics = recordingMetrics();
     let failures = 1;
     const slack: SlackThreadOutbox = {
@@ -264,8 +273,8 @@ describe("the daily report", () => {
 
   it("fails, rather than succeeds, while another invocation holds the date without having posted", async () => {
     const o = outbox();
-    const store = new MemoryStore();
     const clock = manualClock("2026-11-29T08:00:00Z");
+    const store = storeOn(() => clock.now());
     const metrics = recordingMetrics();
     await store.claim("report#2026-11-29", "2026-11-29T08:01:30Z", "2026-11-29T07:59:30Z");
     const deps = { ...dailyDeps(o, store, clock), metrics };
@@ -287,7 +296,7 @@ describe("the daily report", () => {
     const metrics = recordingMetrics();
     const errors: string[] = [];
     const store = failingStore(
-      new MemoryStore(),
+      storeOn(() => clock.now()),
       (op, key) => op === "putMemo" && key.startsWith("report-posted#"),
     );
     const deps = {
@@ -314,7 +323,7 @@ describe("the daily report", () => {
     const metrics = recordingMetrics();
     let failures = 1;
     const store = failingStore(
-      new MemoryStore(),
+      storeOn(() => clock.now()),
       (op, key) => op === "putMemo" && key.startsWith("report-list|") && failures-- > 0,
     );
     const deps = { ...dailyDeps(o, store, clock), metrics };
@@ -332,7 +341,10 @@ describe("the daily report", () => {
     const clock = manualClock("2026-11-29T08:00:00Z");
     const metrics = recordingMetrics();
     let failures = 1;
-    const store = failingStore(new MemoryStore(), (op) => op === "releaseClaim");
+    const store = failingStore(
+      storeOn(() => clock.now()),
+      (op) => op === "releaseClaim",
+    );
     const slack: SlackThreadOutbox = {
       ...o.slack,
       post: async (channel, msg) => {
@@ -362,7 +374,7 @@ describe("the daily report", () => {
   it("holds the date until the invocation's deadline (plus a margin), or POSTING_LEASE_MS without one", async () => {
     const o = outbox();
     const clock = manualClock("2026-11-29T08:00:00Z");
-    const store = new MemoryStore();
+    const store = storeOn(() => clock.now());
     await postDailyReport({ ...dailyDeps(o, store, clock), remainingMs: () => 30_000 });
     expect(store.state.claims.get("report#2026-11-29")).toBe(
       Date.parse("2026-11-29T08:00:00Z") + 30_000 + CLAIM_MARGIN_MS,
@@ -395,9 +407,9 @@ describe("the daily report", () => {
 describe("the Request cleanup button", () => {
   it("opens an ordinary rm request, as the clicking user in the channel, for exactly the volumes the report listed", async () => {
     const o = outbox();
-    const store = new MemoryStore();
-    const engine = fake().addVolume({ name: "tmp-1", sizeBytes: 1_000 });
     const at = new Date("2026-11-29T08:00:00Z");
+    const store = storeOn(() => at);
+    const engine = fake().addVolume({ name: "tmp-1", sizeBytes: 1_000 });
     const deps = {
       config: async () => configOf(["host1"]),
       connect: () => factory({ host1: engine }),
@@ -448,7 +460,7 @@ describe("the Request cleanup button", () => {
 describe("handlers/report.ts", () => {
   it("posts the day's report once, however often the schedule invokes it", async () => {
     const o = outbox();
-    const store = new MemoryStore();
+    const store = storeOn(() => new Date("2026-11-29T08:00:03Z"));
     const metrics = recordingMetrics();
     const run = createReportHandler({
       env: {},
@@ -481,7 +493,7 @@ describe("handlers/report.ts", () => {
         config: configOf(["host1"]),
         connect: factory({ host1: fake() }),
         slack: outbox().slack,
-        store: new MemoryStore(),
+        store: storeOn(() => new Date("2026-11-29T08:00:03Z")),
         now: () => new Date("2026-11-29T08:00:03Z"),
         logger: { info() {}, warn() {}, error() {} },
       });
