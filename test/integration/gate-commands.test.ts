@@ -15,7 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BackupContext, backupVolume } from "../../src/backup/backup.js";
 import { LocalBackupStore } from "../../src/backup/local.js";
 import { restoreBackup } from "../../src/backup/restore.js";
+import type { BackupResult } from "../../src/commands/backup/run.js";
+import type { BackupsResult } from "../../src/commands/backups/run.js";
 import type { DeletionResult } from "../../src/commands/delete/run.js";
+import type { RestoreResult } from "../../src/commands/restore/run.js";
 import { loadConfig } from "../../src/config/load.js";
 import { SecretResolver } from "../../src/config/secrets.js";
 import type { HostConfig } from "../../src/config/types.js";
@@ -331,6 +334,46 @@ describe.each(KINDS)("every command through a gate, on a %s engine of its own", 
       expect(helperLines.filter((l) => l.decision !== "allowed")).toEqual([]);
     } finally {
       await rm(backupDir, { recursive: true, force: true });
+    }
+  });
+
+  it("the backup, backups and restore commands through the gate, with the backup certificate: the same tree back", async () => {
+    const name = unique("cmd");
+    await createVolume(engine, name, { "com.docker.compose.project": "shop" });
+    await busybox(
+      engine,
+      name,
+      "mkdir /data/d; echo hi > /data/d/f; chown 33:33 /data/d/f; chmod 0750 /data",
+    );
+    const before = await busybox(engine, name, LIST, true);
+    const dir = mkdtempSync(join(tmpdir(), "dvol-gate-bcmd-"));
+    const bEnv = { ...env, DVOL_BACKUP_DIR: join(dir, "backups") };
+    const file = writeConfig([gatedHost("h", gate, gatePki, "backup") as HostEntry], {
+      backup: { beforeDelete: "off", keepDays: 14 },
+    });
+    const dvol = <T>(...args: string[]) => runCli<T>(["--config", file, ...args], { env: bEnv });
+    try {
+      const b = await dvol<BackupResult>("--json", "backup", "h", name, "--reason", "through the gate");
+      expect(b.code, b.stderr).toBe(0);
+      expect(b.json.volumes).toMatchObject([
+        { volume: name, ok: true, error: null, backup: { status: "complete", restorable: true } },
+      ]);
+      const id = b.json.volumes[0]?.backup?.id as string;
+      const listed = await dvol<BackupsResult>("--json", "backups", "h");
+      expect(listed.code).toBe(0);
+      expect(JSON.stringify(listed.json)).toContain(id);
+
+      expect((await socketRequest(engine.socketPath, "DELETE", `/volumes/${name}`)).status).toBe(204);
+      const r = await dvol<RestoreResult>("--json", "restore", "h", id);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.json).toMatchObject({ command: "restore", host: "h", volume: name, fromOtherHost: null });
+      expect(await busybox(engine, name, LIST, true)).toBe(before);
+      const text = await dvol("restore", "h", id, "--as", `${name}-copy`);
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout).toContain(`h: restored ${id} into the new volume ${name}-copy:`);
+      expect(await busybox(engine, `${name}-copy`, LIST, true)).toBe(before);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
