@@ -48,8 +48,10 @@ export class GateChecks {
   }
 
   /** Remembers what an answer created: a helper (by its ID) or a restored volume. */
-  remember(plan: Planned, text: Buffer): void {
-    if (plan.remember === "volume" && plan.volume) this.made.volumes.add(plan.volume);
+  remember(plan: Planned, text: Buffer, askedAt: number): void {
+    if (plan.remember === "volume" && plan.volume && this.newSince(text, askedAt)) {
+      this.made.volumes.add(plan.volume);
+    }
     if (plan.remember === "helper" && plan.volume) {
       try {
         const id = (JSON.parse(text.toString("utf8")) as { Id?: unknown }).Id;
@@ -59,6 +61,22 @@ export class GateChecks {
       } catch {
         // An answer without an Id: nothing to remember, so no later call on it is allowed.
       }
+    }
+  }
+
+  /**
+   * Whether a volume the engine says it created is new: the engine answers 201 with the existing
+   * volume when one of that name appeared after the gate found none (a race with another client
+   * of the engine), and then its CreatedAt (whole seconds) is before the request.
+   */
+  private newSince(text: Buffer, askedAt: number): boolean {
+    try {
+      const created = Date.parse(
+        (JSON.parse(text.toString("utf8")) as { CreatedAt?: string }).CreatedAt ?? "",
+      );
+      return Number.isFinite(created) && created >= Math.floor(askedAt / 1000) * 1000;
+    } catch {
+      return false;
     }
   }
 

@@ -271,7 +271,7 @@ export async function startGate(config: GateConfig, options: GateOptions = {}): 
         const chunks: Buffer[] = [];
         for await (const c of answer.body) chunks.push(c as Buffer);
         let text: Buffer = Buffer.concat(chunks);
-        if (answer.status === 201) gateChecks.remember(plan, text);
+        if (answer.status === 201) gateChecks.remember(plan, text, started);
         if (plan.operation === "version" && answer.status === 200) text = speaking(text, pinned);
         bytesOut = text.length;
         res.writeHead(answer.status, { ...headers, "Content-Length": text.length });
