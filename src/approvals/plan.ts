@@ -6,15 +6,16 @@
 
 import { createHash } from "node:crypto";
 import { resolveHost } from "../config/targets.js";
-import type { Config, HostConfig } from "../config/types.js";
+import { backupConfig, type Config, type HostConfig } from "../config/types.js";
 import type { ConnectionFactory } from "../docker/connection.js";
 import type { CommandContext } from "../docker/context.js";
 import { Engine } from "../docker/engine.js";
 import { classifyFailure } from "../docker/failures.js";
 import { type ContainerUse, projectOf, type Volume } from "../docker/model.js";
 import { UsageError } from "../errors.js";
-import type { BlockedVolume, PlannedVolume } from "../store/records.js";
+import type { BackupMode, BlockedVolume, PlannedVolume } from "../store/records.js";
 import { assertVolumeName } from "../volume-names.js";
+import { applyBackupRule, backupModeOf } from "./before-delete.js";
 import { MAX_RM_VOLUMES, type PruneCommand, type RmCommand } from "./commands.js";
 import { matchesLabelRule, protectionOf } from "./policy.js";
 import { forEachLimited } from "./pool.js";
@@ -47,6 +48,8 @@ export interface DeletionPlan extends PlanParts {
   /** The command, for messages and the audit trail ("rm host1 a b"). */
   command: string;
   reason: string | null;
+  /** Backed up before deletion (`first`), not despite the config (`skipped`: --no-backup), or `off` (absent). */
+  backup?: BackupMode;
 }
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -167,7 +170,13 @@ export async function planPrune(
 export function commandText(cmd: RmCommand | PruneCommand): string {
   const q = (s: string) => (/^[\w.,:=/@*-]+$/.test(s) ? s : JSON.stringify(s));
   if (cmd.name === "rm") {
-    return ["rm", cmd.host, ...cmd.volumes, ...(cmd.reason ? ["--reason", q(cmd.reason)] : [])].join(" ");
+    return [
+      "rm",
+      cmd.host,
+      ...cmd.volumes,
+      ...(cmd.reason ? ["--reason", q(cmd.reason)] : []),
+      ...(cmd.noBackup ? ["--no-backup"] : []),
+    ].join(" ");
   }
   return [
     "prune",
@@ -175,6 +184,7 @@ export function commandText(cmd: RmCommand | PruneCommand): string {
     ...(cmd.project ? ["--project", q(cmd.project)] : []),
     ...cmd.labels.flatMap((l) => ["--label", q(l.value === undefined ? l.key : `${l.key}=${l.value}`)]),
     ...(cmd.olderThan ? ["--older-than", cmd.olderThan.text] : []),
+    ...(cmd.noBackup ? ["--no-backup"] : []),
   ].join(" ");
 }
 
@@ -195,19 +205,36 @@ export async function withHostEngine<T>(
   }
 }
 
-/** Builds the plan of an rm or prune on its host. Unknown hosts and bad names throw before any call. */
-export async function buildPlan(cmd: RmCommand | PruneCommand, ctx: CommandContext): Promise<DeletionPlan> {
+/**
+ * Builds the plan of an rm or prune on its host. Unknown hosts and bad names throw before any call.
+ * With `backup.beforeDelete: required` (and no --no-backup), volumes that cannot be backed up
+ * first (before-delete.ts: over backup.maxBytes, or too big for `backupTimeMs`, the time the
+ * executing function has; null on the CLI) are blocked as too big.
+ */
+export async function buildPlan(
+  cmd: RmCommand | PruneCommand,
+  ctx: CommandContext,
+  backupTimeMs: number | null = null,
+): Promise<DeletionPlan> {
   const host = resolveHost(ctx.config, cmd.host);
   if (cmd.name === "rm") planRmPrecheck(cmd.volumes);
   const protect = ctx.config.protect;
   const parts = await withHostEngine(host, ctx.connect, (engine) =>
     cmd.name === "rm" ? planRm(engine, cmd.volumes, protect) : planPrune(engine, cmd, protect, ctx.now()),
   );
+  const backup = backupModeOf(ctx.config, cmd.noBackup);
+  const ruled = applyBackupRule(parts.plan, backup, {
+    maxBytes: backupConfig(ctx.config).maxBytes,
+    timeBudgetMs: backupTimeMs,
+  });
   return {
     kind: cmd.name,
     host: host.name,
     command: commandText(cmd),
     reason: cmd.name === "rm" ? cmd.reason : null,
     ...parts,
+    plan: ruled.plan,
+    blocked: [...parts.blocked, ...ruled.blocked].sort(byName),
+    backup,
   };
 }

@@ -135,6 +135,7 @@ export async function openRequest(deps: RequestDeps, input: OpenInput): Promise<
       expiresAt: new Date(now.getTime() + input.ttlHours * 3_600_000).toISOString(),
       plan: plan.plan,
       blocked: plan.blocked,
+      backup: plan.backup ?? "off",
       decidedBy: null,
       decidedAt: null,
       executor: null,
@@ -152,6 +153,10 @@ export async function openRequest(deps: RequestDeps, input: OpenInput): Promise<
         sizeBytes: request.plan.reduce((a, v) => a + (v.sizeBytes ?? 0), 0),
         blocked: request.blocked,
         expiresAt: request.expiresAt,
+        // first: each volume backed up before it is deleted; skipped: --no-backup while backups
+        // are required (the approver was shown it); off: backup.beforeDelete is off.
+        backup: plan.backup ?? "off",
+        noBackup: plan.backup === "skipped",
       });
       return request;
     }

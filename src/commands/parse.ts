@@ -216,7 +216,13 @@ function build(spec: CommandSpec, pos: string[], opts: Map<string, OptionValue>)
         fail(spec, `${volumes.length} volumes; at most ${MAX_RM_VOLUMES} in one request`);
       }
       for (const v of volumes) assertVolumeName(v);
-      return { name: "rm", host: pos[0] as string, volumes, reason: s("reason") };
+      return {
+        name: "rm",
+        host: pos[0] as string,
+        volumes,
+        reason: s("reason"),
+        noBackup: opts.get("no-backup") === true,
+      };
     }
     case "prune": {
       const text = s("older-than");
@@ -230,6 +236,7 @@ function build(spec: CommandSpec, pos: string[], opts: Map<string, OptionValue>)
         project: s("project"),
         labels: (opts.get("label") as LabelRule[] | undefined) ?? [],
         olderThan,
+        noBackup: opts.get("no-backup") === true,
       };
     }
     case "requests": {
