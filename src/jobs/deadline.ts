@@ -33,18 +33,26 @@ export function stopMarginMs(config: Pick<Config, "hosts">): number {
 }
 
 /**
- * The `stopRequested` of an execution in this invocation: null while there is time; then a stop
- * that hands over when `canHandOver` (a dispatcher exists and fewer than MAX_HANDOVERS came
- * before), or pauses.
+ * The longest a backup before deletion may take in the worker: a fresh invocation's time less the
+ * stop margin (a volume whose backup needs more is blocked in the plan, src/approvals/before-delete.ts).
+ */
+export function backupBudgetMs(config: Pick<Config, "hosts">): number {
+  return WORKER_FUNCTION_TIMEOUT_SECONDS * 1000 - stopMarginMs(config);
+}
+
+/**
+ * The `stopRequested` of an execution in this invocation: null while there is time (with `needMs`,
+ * the estimated time of a backup about to start, more than the margin); then a stop that hands
+ * over when `canHandOver` (a dispatcher exists and fewer than MAX_HANDOVERS came before), or pauses.
  */
 export function deadlineStop(
   invocation: Pick<WorkerInvocation, "remainingMs">,
   config: Pick<Config, "hosts">,
   canHandOver: boolean,
-): () => StopRequest | null {
+): (needMs?: number) => StopRequest | null {
   const margin = stopMarginMs(config);
-  return () => {
-    if (invocation.remainingMs() > margin) return null;
+  return (needMs = 0) => {
+    if (invocation.remainingMs() > margin + needMs) return null;
     return canHandOver
       ? { kind: "deadline", reason: "the worker is near its time limit", handOver: true }
       : {

@@ -179,6 +179,7 @@ async function execute(
         ...(deps.execution?.concurrency !== undefined ? { concurrency: deps.execution.concurrency } : {}),
         ...(deps.execution?.afterDelete ? { afterDelete: deps.execution.afterDelete } : {}),
         ...(invocation ? { stopRequested: deadlineStop(invocation, config, hop < MAX_HANDOVERS) } : {}),
+        ...(deps.backups ? { backups: deps.backups(config) } : {}),
       },
       request.id,
     );

@@ -4,6 +4,7 @@
  * the person who asked, and keeping a request's Slack messages (parent, plan, thread) up to date.
  */
 import { randomInt } from "node:crypto";
+import type { BeforeDeleteBackups } from "../approvals/before-delete.js";
 import type { ExecuteDeps } from "../approvals/execute.js";
 import type { GroupResolver } from "../approvals/policy.js";
 import { audit, auditSeq } from "../approvals/requests.js";
@@ -34,6 +35,8 @@ export interface RequestJobDeps {
   execution?: Pick<ExecuteDeps, "leaseMs" | "concurrency" | "afterDelete">;
   /** The Lambda invocation: its deadline and how to hand over (absent locally: no deadline). */
   invocation?: WorkerInvocation;
+  /** The store of backups, for deletions that back volumes up first (and the Restore button). */
+  backups?: (config: Config) => BeforeDeleteBackups;
 }
 
 /** Group members looked up once per job; a failed lookup is the core's "could not be looked up". */

@@ -35,7 +35,7 @@ import { errorFields } from "../log.js";
 import { renderError } from "../slack/render-error.js";
 import { accessOf } from "../slack/routes.js";
 import type { Store } from "../store/store.js";
-import { deadlineStop } from "./deadline.js";
+import { backupBudgetMs, deadlineStop } from "./deadline.js";
 import { type ApproveOrRejectJob, type DecideOutcome, runContinue, runDecide } from "./decide.js";
 import type { CleanupJob, CommandJob, DecideJob, Job, JobOf, OpenRequestJob } from "./job.js";
 import { type OpenOutcome, openRequestFor } from "./open-request.js";
@@ -144,6 +144,9 @@ function workerContext(
       actor,
       resolveGroup,
       ...(deps.invocation ? { stopRequested: deadlineStop(deps.invocation, config, false) } : {}),
+      // On Lambda a backup before deletion must fit in one invocation; locally there is no deadline.
+      ...(deps.invocation ? { backupTimeMs: backupBudgetMs(config) } : {}),
+      ...(deps.backups ? { backups: deps.backups } : {}),
     },
   };
 }

@@ -5,6 +5,7 @@
  * Every request, approval and outcome is in the store's audit trail.
  */
 
+import type { BeforeDeleteBackups } from "../../approvals/before-delete.js";
 import type { PruneCommand, RmCommand } from "../../approvals/commands.js";
 import {
   countOutcomes,
@@ -15,6 +16,7 @@ import {
 import { buildPlan, type DeletionPlan } from "../../approvals/plan.js";
 import { type Actor, type GroupResolver, mayRequest } from "../../approvals/policy.js";
 import { approveAsOperator, openRequest } from "../../approvals/requests.js";
+import type { Config } from "../../config/types.js";
 import type { CommandContext } from "../../docker/context.js";
 import { DeletionIncompleteError, NotAllowedError } from "../../errors.js";
 import type {
@@ -47,6 +49,13 @@ export interface DeletionSetting {
   stopRequested?: () => StopRequest | null;
   /** Whether an executor named in a request is certainly gone (a CLI process on this machine that no longer runs). */
   executorGone?: (executor: string) => boolean;
+  /** The store of backups for backups before deletion (backup.beforeDelete: required). */
+  backups?: (config: Config) => BeforeDeleteBackups;
+  /**
+   * The longest a backup before deletion may take where the request will execute (the worker: its
+   * timeout less its margins); absent on the CLI, which has no function deadline.
+   */
+  backupTimeMs?: number;
 }
 
 export interface DeletionContext extends CommandContext {
@@ -61,6 +70,8 @@ export interface DeletionContext extends CommandContext {
   concurrency?: number;
   /** Polled before each deletion starts (the CLI's SIGINT/SIGTERM): the request is then paused. */
   stopRequested?: () => StopRequest | null;
+  backups?: DeletionSetting["backups"];
+  backupTimeMs?: number;
 }
 
 export interface DeletionResult {
@@ -131,7 +142,7 @@ export async function runDeletion(
     const allowed = await mayRequest(ctx.config.access, ctx.actor, ctx.resolveGroup);
     if (!allowed.ok) throw new NotAllowedError(allowed.message, allowed.hint);
   }
-  const plan = await buildPlan(cmd, ctx);
+  const plan = await buildPlan(cmd, ctx, ctx.backupTimeMs ?? null);
   if (ctx.mode === "plan") return resultOf(cmd, plan, "planned", who, null);
   if (plan.plan.length === 0) return resultOf(cmd, plan, "nothing-to-delete", who, null);
   const store = ctx.store;
@@ -156,6 +167,7 @@ export async function runDeletion(
       executor: ctx.executor ?? who,
       concurrency: ctx.concurrency,
       stopRequested: ctx.stopRequested,
+      backups: ctx.backups?.(ctx.config),
     },
     opened.id,
   );
