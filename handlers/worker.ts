@@ -86,7 +86,10 @@ export function createWorkerHandler(opts: WorkerHandlerOptions = {}): WorkerHand
     // The event is whatever invoked the function, not necessarily what the Slack handler sent.
     if (
       !isJobKind(job?.kind) ||
-      (job.kind !== "decide" && job.kind !== "continue" && !Array.isArray(job.words))
+      (job.kind !== "decide" &&
+        job.kind !== "continue" &&
+        job.kind !== "restore" &&
+        !Array.isArray(job.words))
     ) {
       const err = new NotAJobError(job);
       baseLog.error(err.message, errorFields(err));

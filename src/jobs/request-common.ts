@@ -130,7 +130,7 @@ export async function inThread(
  * refused click changes nothing; it is audited and the person who clicked is told (ephemeral).
  */
 export async function refuseMisdirected(
-  job: DecideJob,
+  job: Omit<DecideJob, "kind" | "action"> & { action: string },
   store: Store,
   deps: Pick<RequestJobDeps, "slack" | "logger" | "now">,
 ): Promise<{ error: string; told: boolean; request: DeletionRequest } | null> {

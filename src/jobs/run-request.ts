@@ -49,6 +49,7 @@ import {
   refuseMisdirected,
   showState,
 } from "./request-common.js";
+import { type RestoreOutcome, runRestoreClick } from "./restore-click.js";
 import {
   deliverRead,
   type JobOutcome,
@@ -64,7 +65,7 @@ export function runOpenRequest(job: OpenRequestJob, deps: RequestJobDeps): Promi
   return runCommandJob(job, deps);
 }
 
-export type WorkerOutcome = JobOutcome | OpenOutcome | DecideOutcome | CleanupOutcome;
+export type WorkerOutcome = JobOutcome | OpenOutcome | DecideOutcome | CleanupOutcome | RestoreOutcome;
 export type WorkerDeps = RunJobDeps & RequestJobDeps & BackupDeps;
 
 /** What backup, backups and restore need in the worker (absent: they say no store is set up). */
@@ -194,6 +195,7 @@ const JOBS: { [K in Job["kind"]]: (job: JobOf<K>, deps: WorkerDeps) => Promise<W
   decide: (job, deps) => (isApproveOrReject(job) ? runDecide(job, deps) : runLifeClick(job, deps)),
   continue: runContinue,
   cleanup: runReportCleanup,
+  restore: runRestoreClick,
 };
 
 const isApproveOrReject = (job: DecideJob): job is ApproveOrRejectJob =>

@@ -20,6 +20,7 @@ import type { Config } from "../../config/types.js";
 import type { CommandContext } from "../../docker/context.js";
 import { DeletionIncompleteError, NotAllowedError } from "../../errors.js";
 import type {
+  BackupMode,
   BlockedVolume,
   DeletionRequest,
   PlannedVolume,
@@ -99,6 +100,8 @@ export interface DeletionResult {
   summary: OutcomeSummary | null;
   /** prune's filters, as text ("dangling, project shop, older than 7d"). */
   filters: string | null;
+  /** Each volume backed up first (`first`), not despite backup.beforeDelete (`skipped`: --no-backup), or `off`. */
+  backup: BackupMode;
 }
 
 function resultOf(
@@ -129,6 +132,7 @@ function resultOf(
     summary: stage === "executed" || stage === "paused" ? countOutcomes(outcomes) : null,
     pausedReason: stage === "paused" ? (request?.paused?.reason ?? null) : null,
     filters: cmd.name === "prune" ? pruneFilterText(cmd) : null,
+    backup: plan.backup ?? "off",
   };
 }
 
