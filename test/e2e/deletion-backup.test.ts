@@ -31,7 +31,7 @@ import type { Job } from "../../src/jobs/job.js";
 import type { WorkerOutcome } from "../../src/jobs/run-request.js";
 import { openStore } from "../../src/store/open.js";
 import type { AuditRecord, DeletionRequest } from "../../src/store/records.js";
-import { engineHost, writeConfig } from "../support/dvol.js";
+import { engineHost, runCli, writeConfig } from "../support/dvol.js";
 import {
   BUSYBOX_IMAGE,
   type Engine,
@@ -408,5 +408,42 @@ describe.each(KINDS)("backups before deletion, in Slack, on a %s engine of its o
       noBackup: true,
       command: `rm h ${nb} --no-backup`,
     });
+  }, 120_000);
+
+  it("the CLI: rm --yes backs up first and prints each backup; backup.maxBytes blocks a bigger volume (no time bound on the CLI)", async () => {
+    const [small, large] = [vname("cli-small"), vname("cli-large")];
+    await createVolume(engine, small);
+    await createVolume(engine, large);
+    await busybox(engine, large, "dd if=/dev/urandom of=/data/big bs=1k count=300 2>/dev/null");
+    const file = writeConfig([engineHost("h", engine, testbed)], {
+      backup: { beforeDelete: "required", maxBytes: 100_000 },
+    });
+    const cliEnv = { DVOL_STATE_DIR: stateDir, DVOL_BACKUP_DIR: backupDir, USER: "tester" };
+    const plan = await runCli(["--config", file, "rm", "h", small, large], { env: cliEnv });
+    expect(plan.stdout).toMatch(new RegExp(`${small} .* backed up first`));
+    expect(plan.stdout).toMatch(
+      new RegExp(`${large} +too-big +3\\d\\d kB is over backup.maxBytes \\(100 kB\\)`),
+    );
+
+    const ran = await runCli(["--config", file, "--json", "rm", "h", small, large, "--yes"], { env: cliEnv });
+    expect(ran.code, ran.stdout + ran.stderr).toBe(0);
+    const json = ran.json as {
+      backup: string;
+      outcomes: { name: string; result: string; backupId?: string }[];
+    };
+    expect(json.backup).toBe("first");
+    expect(json.outcomes).toEqual([
+      {
+        name: small,
+        result: "deleted",
+        freedBytes: expect.any(Number),
+        backupId: expect.stringMatching(/^bk-/),
+      },
+    ]);
+    expect(await volumeExists(engine, small)).toBe(false);
+    expect(await volumeExists(engine, large)).toBe(true);
+    const id = json.outcomes[0]?.backupId ?? "";
+    const m = JSON.parse(readFileSync(join(backupDir, `${id}.json`), "utf8")) as BackupManifest;
+    expect(m).toMatchObject({ status: "complete", who: "cli:tester", volume: { name: small } });
   }, 120_000);
 });
