@@ -387,6 +387,33 @@ describe.each(KINDS)("backups before deletion, in Slack, on a %s engine of its o
     expect(blocksText(standin.thread(CHANNEL, o.parentTs).at(-1)?.blocks)).toContain(
       `/dvol restore h ${plainId} --as NAME`,
     );
+
+    // Once the name is free again, two clicks at once restore it once: one restores, the other is
+    // told it is being restored (or done).
+    const gone = await socketRequest(engine.socketPath, "DELETE", `/volumes/${plain}`);
+    expect(gone.status).toBe(204);
+    const both = [ALICE, BOB].map((user) =>
+      slack(
+        signedBlockActions({
+          actionId: `${RESTORE_ACTION_ID}_${plainId}`,
+          value: `${o.id} ${plainId}`,
+          channel_id: CHANNEL,
+          user_id: user,
+          response_url: standin.responseUrl(`both-${user}`),
+          message_ts: outcomeMsg?.ts ?? "",
+          thread_ts: o.parentTs,
+        }),
+      ),
+    );
+    await Promise.all(both);
+    const statuses = (await settle()).map((x) => x.status).sort();
+    expect(statuses[1]).toBe("restored");
+    expect(["busy", "done-already"]).toContain(statuses[0]);
+    expect(await volumeExists(engine, plain)).toBe(true);
+    const restoredTwice = (await stored((s) => s.listAudit(o.id))).filter(
+      (a) => a.action === "restored" && a.detail.result === "restored",
+    );
+    expect(restoredTwice.map((a) => a.detail.backupId)).toEqual([keepId, plainId]);
   }, 240_000);
 
   it("--no-backup deletes without a backup, says so plainly in the plan, and the audit records it", async () => {
