@@ -28,6 +28,7 @@ import {
 } from "../commands/delete/slack-restore.js";
 import { resolveHost } from "../config/targets.js";
 import type { Config } from "../config/types.js";
+import { WORKER_MARGIN_SECONDS } from "../config/validate.js";
 import { DvolError, describeError } from "../errors.js";
 import { errorFields } from "../log.js";
 import type { Store } from "../store/store.js";
@@ -120,6 +121,14 @@ export async function runRestoreClick(job: RestoreJob, deps: RequestJobDeps): Pr
   }
 
   const base = { host: r.host, backupId: job.backupId, volume: deleted.name, user: job.user };
+  // On Lambda the restore stops before the invocation does (the half-made volume is removed).
+  const budget = new AbortController();
+  const timer = deps.invocation
+    ? setTimeout(
+        () => budget.abort(new Error("the worker's time limit is near")),
+        Math.max(1000, deps.invocation.remainingMs() - WORKER_MARGIN_SECONDS * 1000),
+      )
+    : null;
   try {
     if (!deps.backups) throw new Error("this worker has no store of backups");
     const backups = deps.backups(config);
@@ -130,6 +139,7 @@ export async function runRestoreClick(job: RestoreJob, deps: RequestJobDeps): Pr
       now,
       who: job.user,
       dvolVersion: backups.dvolVersion,
+      signal: budget.signal,
     });
     const record: RestoreRecord = { volume: result.volume, by: job.user, at: now().toISOString() };
     await store.putMemo(restoredKey(job.backupId), JSON.stringify(record), result.backup.expiresAt);
@@ -162,7 +172,10 @@ export async function runRestoreClick(job: RestoreJob, deps: RequestJobDeps): Pr
       error,
     });
     const nameTaken = /already exists: a restore never writes over a volume/.test(error);
-    await inThread(deps, r, renderRestoreFailed({ ...base, error, nameTaken }));
+    const timedOut = budget.signal.aborted;
+    await inThread(deps, r, renderRestoreFailed({ ...base, error, nameTaken, timedOut }));
     return { status: "failed", error, told: true };
+  } finally {
+    if (timer) clearTimeout(timer);
   }
 }

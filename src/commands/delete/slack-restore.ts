@@ -41,10 +41,14 @@ export function renderRestoreFailed(p: {
   user: string;
   error: string;
   nameTaken: boolean;
+  /** Stopped at the worker's time limit (Lambda): the CLI has none. */
+  timedOut?: boolean;
 }): SlackMessage {
-  const how = p.nameTaken
-    ? `A volume named ${inlineCode(p.volume)} exists again on ${esc(p.host)}, and a restore never writes over one: restore it under another name with ${inlineCode(`/dvol restore ${p.host} ${p.backupId} --as NAME`)}, or click again once the name is free.`
-    : `The backup is unchanged: click again once the cause is fixed, or use ${inlineCode(`/dvol restore ${p.host} ${p.backupId} --as NAME`)}.`;
+  const how = p.timedOut
+    ? `The worker's time ran out before the restore ended (the half-made volume is removed): restore it from a terminal, where there is no such limit, with ${inlineCode(`dvol restore ${p.host} ${p.backupId}`)}.`
+    : p.nameTaken
+      ? `A volume named ${inlineCode(p.volume)} exists again on ${esc(p.host)}, and a restore never writes over one: restore it under another name with ${inlineCode(`/dvol restore ${p.host} ${p.backupId} --as NAME`)}, or click again once the name is free.`
+      : `The backup is unchanged: click again once the cause is fixed, or use ${inlineCode(`/dvol restore ${p.host} ${p.backupId} --as NAME`)}.`;
   const line = `:x: The restore of ${inlineCode(p.volume)} from ${inlineCode(p.backupId)}, asked by ${who(p.user)}, did not happen: ${esc(clip(p.error, 1500))}\n${how}`;
   return { text: fallback(`restore of ${p.volume} from ${p.backupId} failed`), blocks: [section(line)] };
 }
