@@ -8,10 +8,11 @@
  *
  * Time: a backup must end within the time the executing function has. dvol does not know a
  * volume's backup time before it is taken, so it estimates it from the volume's size (the plan's,
- * as given) and BACKUP_BYTES_PER_SECOND, a deliberately low throughput (the helper's tar through
- * gzip and a hash on one Lambda core, then S3: measured faster on the test bed's loopback). On the
- * CLI there is no function deadline and only `backup.maxBytes` applies. A volume of unknown size
- * (the engine gives -1 for some drivers) cannot be estimated and is not blocked.
+ * as given) and BACKUP_BYTES_PER_SECOND, a deliberately low throughput: gzip is the bottleneck,
+ * and the 512 MB worker has about a third of a vCPU, shared by at most BACKUP_CONCURRENCY backups
+ * at once (not measured on Lambda; an estimate, said so in the plan's reason). On the CLI there is
+ * no function deadline and only `backup.maxBytes` applies. A volume of unknown size (the engine
+ * gives -1 for some drivers) cannot be estimated and is not blocked.
  */
 import { type BackupContext, backupVolume } from "../backup/backup.js";
 import type { BackupStore } from "../backup/store.js";
@@ -27,8 +28,14 @@ import type {
   VolumeOutcome,
 } from "../store/records.js";
 
-/** The throughput a backup is estimated at, to tell whether it ends in time: 20 MB/s. */
-export const BACKUP_BYTES_PER_SECOND = 20_000_000;
+/** The throughput a backup is estimated at, to tell whether it ends in time: 10 MB/s. */
+export const BACKUP_BYTES_PER_SECOND = 10_000_000;
+
+/**
+ * Backups at once in one execution (deletions run DEFAULT_CONCURRENCY at a time): each streams
+ * through gzip on the worker's CPU and holds a few upload parts in memory.
+ */
+export const BACKUP_CONCURRENCY = 2;
 
 /** The estimated time to back up `sizeBytes` (0 when the size is unknown). */
 export function backupEstimateMs(sizeBytes: number | null): number {

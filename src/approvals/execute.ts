@@ -29,6 +29,7 @@
  * left, and the volume is left for the next invocation.
  */
 import { randomBytes } from "node:crypto";
+import pLimit from "p-limit";
 import type { BackupStore } from "../backup/store.js";
 import { resolveHost } from "../config/targets.js";
 import type { Config, HostConfig } from "../config/types.js";
@@ -39,6 +40,7 @@ import { describeError, HostError, VolumeNotFoundError } from "../errors.js";
 import type { DeletionRequest, PauseRecord, PlannedVolume, VolumeOutcome } from "../store/records.js";
 import type { Store } from "../store/store.js";
 import {
+  BACKUP_CONCURRENCY,
   type BackupFirst,
   type BeforeDeleteBackups,
   backsUpFirst,
@@ -426,26 +428,28 @@ export async function executeRequest(deps: ExecuteDeps, id: string): Promise<Exe
     return stopping.asked !== null || unreachable !== undefined || ledger.stopped;
   };
   const store = backupStore;
+  const backupSlot = pLimit(BACKUP_CONCURRENCY);
   const backUp =
     store === null
       ? null
-      : async (v: PlannedVolume): Promise<BackupFirst | "stop"> => {
-          // Time for this backup in this invocation? Else left for the next one.
-          const stop = deps.stopRequested?.(backupEstimateMs(v.sizeBytes)) ?? null;
-          if (stop !== null) {
-            stopping.asked ??= stop;
-            return "stop";
-          }
-          return backUpFirst(v, ledger.request, {
-            host,
-            connect: deps.connect,
-            store,
-            config: deps.config,
-            now: deps.now,
-            dvolVersion: deps.backups?.dvolVersion ?? "unknown",
-            take: deps.backups?.take,
+      : (v: PlannedVolume): Promise<BackupFirst | "stop"> =>
+          backupSlot(async (): Promise<BackupFirst | "stop"> => {
+            // Time for this backup in this invocation (asked once it may start)? Else left for the next.
+            const stop = stopping.asked ?? deps.stopRequested?.(backupEstimateMs(v.sizeBytes)) ?? null;
+            if (stop !== null) {
+              stopping.asked ??= stop;
+              return "stop";
+            }
+            return backUpFirst(v, ledger.request, {
+              host,
+              connect: deps.connect,
+              store,
+              config: deps.config,
+              now: deps.now,
+              dvolVersion: deps.backups?.dvolVersion ?? "unknown",
+              take: deps.backups?.take,
+            });
           });
-        };
   try {
     await forEachLimited(
       todo,

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import {
   applyBackupRule,
   BACKUP_BYTES_PER_SECOND,
+  BACKUP_CONCURRENCY,
   type BeforeDeleteBackups,
   backupEstimateMs,
   tooBigReason,
@@ -133,7 +134,7 @@ describe("the plan under backup.beforeDelete", () => {
     const budget = 85_000;
     const inWorker = await plan(withBackup(), ["small", "big"], budget);
     expect(inWorker.plan.map((v) => v.name)).toEqual(["small"]);
-    expect(inWorker.blocked[0]?.detail).toMatch(/would take about 150 s to back up .* more than the 85 s/);
+    expect(inWorker.blocked[0]?.detail).toMatch(/would take about 300 s to back up .* more than the 85 s/);
     const onCli = await plan(withBackup(), ["small", "big"], null);
     expect(onCli.plan.map((v) => v.name)).toEqual(["big", "small"]);
   });
@@ -252,7 +253,7 @@ describe("execution with backups first", () => {
       deps({
         backups,
         concurrency: 1,
-        // 10 s left in this invocation: enough for va's backup, not for vb's (45 s estimated).
+        // 10 s left in this invocation: enough for va's backup, not for vb's (90 s estimated).
         stopRequested: (needMs) => {
           asked.push(needMs);
           return (needMs ?? 0) > 10_000
@@ -267,5 +268,27 @@ describe("execution with backups first", () => {
     expect([...fake.volumes.keys()]).toEqual(["vb"]);
     expect(res.status === "handed-over" && res.request.outcomes.map((o) => o.name)).toEqual(["va"]);
     expect(asked).toContain(backupEstimateMs(900 * MB));
+  });
+
+  it("takes at most BACKUP_CONCURRENCY backups at once, while deletions run 8 at a time", async () => {
+    const fake = new FakeEngine();
+    const names = ["v1", "v2", "v3", "v4", "v5", "v6"];
+    for (const n of names) fake.addVolume({ name: n });
+    const { deps, id } = await approved(fake, names, withBackup());
+    const { backups } = fakeBackups();
+    let now = 0;
+    let most = 0;
+    const take = backups.take;
+    if (!take) throw new Error("no take");
+    const slow: typeof take = async (...args) => {
+      most = Math.max(most, ++now);
+      await new Promise((r) => setImmediate(r));
+      now--;
+      return take(...args);
+    };
+    const res = await executeRequest(deps({ backups: { ...backups, take: slow } }), id);
+    expect(res.status).toBe("done");
+    expect(most).toBe(BACKUP_CONCURRENCY);
+    expect(fake.volumes.size).toBe(0);
   });
 });
