@@ -395,7 +395,13 @@ export async function executeRequest(deps: ExecuteDeps, id: string): Promise<Exe
   if ("status" in claimed) return claimed;
   const { takeover } = claimed;
   const ledger = new Ledger(deps, claimed.request, me, leaseMs);
-  const host = resolveHost(deps.config, claimed.request.host);
+  let host: HostConfig;
+  try {
+    host = resolveHost(deps.config, claimed.request.host);
+  } catch (err) {
+    // The host is no longer in the config: nothing was sent; paused, with what was done kept.
+    return pause(deps, ledger.request, me, { kind: "unreachable", reason: describeError(err) }, takeover);
+  }
 
   let backupStore: BackupStore | null = null;
   if (backsUpFirst(claimed.request, deps.config)) {
