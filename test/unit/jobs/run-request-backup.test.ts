@@ -7,7 +7,8 @@ import type { SlackMessage } from "../../../src/blocks/message.js";
 import type { Config } from "../../../src/config/types.js";
 import type { OpenRequestJob } from "../../../src/jobs/job.js";
 import type { RequestJobDeps } from "../../../src/jobs/request-common.js";
-import { runOpenRequest } from "../../../src/jobs/run-request.js";
+import { reportListKey } from "../../../src/jobs/run-report.js";
+import { runOpenRequest, runWorkerJob } from "../../../src/jobs/run-request.js";
 import type { PostedMessage, SlackThreadOutbox } from "../../../src/slack/post.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import { FakeEngine, fakeConfig } from "../../support/fake-engine.js";
@@ -52,13 +53,13 @@ function job(words: string[]): OpenRequestJob {
   };
 }
 
-async function open(words: string[], over: Partial<RequestJobDeps> = {}) {
+async function open(words: string[], over: Partial<RequestJobDeps> = {}, cleanup = false) {
   const engine = new FakeEngine()
     .addVolume({ name: "small", sizeBytes: 50_000_000 })
     .addVolume({ name: "huge", sizeBytes: 3_000_000_000 });
   const store = new MemoryStore({ now: () => NOW.getTime() });
   const { slack, posts } = recordingSlack();
-  const out = await runOpenRequest(job(words), {
+  const deps: RequestJobDeps = {
     config: async () => config,
     connect: () => engine.factory(),
     slack,
@@ -66,7 +67,20 @@ async function open(words: string[], over: Partial<RequestJobDeps> = {}) {
     now: () => NOW,
     logger: quiet,
     ...over,
-  });
+  };
+  let out: Awaited<ReturnType<typeof runOpenRequest>>;
+  if (cleanup) {
+    // A report's "Request cleanup": the names the report listed for the host, kept in the store.
+    const list = JSON.stringify({ date: "2026-11-29", host: "host1", names: words.slice(2) });
+    await store.putMemo(reportListKey("rep1", 0), list, null);
+    const { triggerId, ...rest } = job(["rm"]);
+    out = await runWorkerJob(
+      { ...rest, triggerId, kind: "cleanup", reportList: { id: "rep1", index: 0 } },
+      deps,
+    );
+  } else {
+    out = await runOpenRequest(job(words), deps);
+  }
   if (out.status !== "opened") throw new Error(`not opened: ${JSON.stringify(out)}`);
   const plan = posts.find((p) => p.threadTs !== null)?.msg;
   return { request: out.request, plan: JSON.stringify(plan?.blocks ?? []) };
@@ -103,5 +117,13 @@ describe("the worker's plans under backup.beforeDelete: required", () => {
     const { request } = await open(["rm", "host1", "small", "huge"]);
     expect(request.backup).toBe("first");
     expect(request.blocked).toEqual([]);
+  });
+
+  it("a report's Request cleanup follows the same rule", async () => {
+    const invocation = { remainingMs: () => 119_000, continueWith: async () => {} };
+    const { request } = await open(["rm", "host1", "small", "huge"], { invocation }, true);
+    expect(request.backup).toBe("first");
+    expect(request.plan.map((v) => v.name)).toEqual(["small"]);
+    expect(request.blocked).toMatchObject([{ name: "huge", reason: "too-big" }]);
   });
 });
