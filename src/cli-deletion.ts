@@ -6,13 +6,8 @@
  * DynamoDB when DVOL_TABLE is set: the same store the bot uses).
  */
 import { hostname } from "node:os";
-import type { BeforeDeleteBackups } from "./approvals/before-delete.js";
 import type { GroupResolver } from "./approvals/policy.js";
-import { openBackupStore } from "./backup/open.js";
-import type { BackupStore } from "./backup/store.js";
-import { cached } from "./cached.js";
 import type { DeletionSetting } from "./commands/entry.js";
-import type { Config } from "./config/types.js";
 import { GroupLookupError } from "./errors.js";
 import type { Store } from "./store/store.js";
 
@@ -35,33 +30,12 @@ export function cliOperator(env: NodeJS.ProcessEnv): string {
 }
 
 /**
- * The store of backups of deletions that back volumes up first (`backup.bucket`, else the local
- * DVOL_BACKUP_DIR), opened on first use, and the version written in each manifest.
- */
-export function cliBackups(
-  env: NodeJS.ProcessEnv,
-  cwd: string,
-  version: string | undefined,
-): (config: Config) => BeforeDeleteBackups {
-  return (config) => ({
-    store: cached((): Promise<BackupStore> => openBackupStore(config, env, { cwd })),
-    dvolVersion: version ?? "unknown",
-  });
-}
-
-/**
  * How rm and prune run from this terminal: without --yes the plan only (no store is opened), with
- * --yes opened, approved by the operator and executed at once. A backup before deletion has no
- * time bound here (no function deadline): only backup.maxBytes applies.
+ * --yes opened, approved by the operator and executed at once.
  */
-export function cliDeletion(
-  env: NodeJS.ProcessEnv,
-  yes: boolean,
-  where: { cwd: string; version?: string | undefined } = { cwd: process.cwd() },
-): DeletionSetting {
+export function cliDeletion(env: NodeJS.ProcessEnv, yes: boolean): DeletionSetting {
   const operator = cliOperator(env);
   return {
-    backups: cliBackups(env, where.cwd, where.version),
     mode: yes ? "execute" : "plan",
     actor: { user: operator, channel: null },
     resolveGroup: cliGroups,

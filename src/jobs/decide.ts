@@ -31,6 +31,7 @@ import type { Store } from "../store/store.js";
 import { deadlineStop, MAX_HANDOVERS } from "./deadline.js";
 import type { ContinueJob, DecideJob } from "./job.js";
 import {
+  beforeDeleteBackups,
   groupResolver,
   inThread,
   makeTell,
@@ -179,7 +180,7 @@ async function execute(
         ...(deps.execution?.concurrency !== undefined ? { concurrency: deps.execution.concurrency } : {}),
         ...(deps.execution?.afterDelete ? { afterDelete: deps.execution.afterDelete } : {}),
         ...(invocation ? { stopRequested: deadlineStop(invocation, config, hop < MAX_HANDOVERS) } : {}),
-        ...(deps.backups ? { backups: deps.backups(config) } : {}),
+        ...(deps.backups ? { backups: beforeDeleteBackups(deps, config) } : {}),
       },
       request.id,
     );

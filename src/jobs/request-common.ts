@@ -8,8 +8,10 @@ import type { BeforeDeleteBackups } from "../approvals/before-delete.js";
 import type { ExecuteDeps } from "../approvals/execute.js";
 import type { GroupResolver } from "../approvals/policy.js";
 import { audit, auditSeq } from "../approvals/requests.js";
+import type { BackupStore } from "../backup/store.js";
 import { plain } from "../blocks/blocks.js";
 import type { SlackMessage } from "../blocks/message.js";
+import { cached } from "../cached.js";
 import { renderRequestParent } from "../commands/delete/slack-parent.js";
 import { renderDecidedPlan } from "../commands/delete/slack-plan.js";
 import type { Config } from "../config/types.js";
@@ -35,8 +37,23 @@ export interface RequestJobDeps {
   execution?: Pick<ExecuteDeps, "leaseMs" | "concurrency" | "afterDelete">;
   /** The Lambda invocation: its deadline and how to hand over (absent locally: no deadline). */
   invocation?: WorkerInvocation;
-  /** The store of backups, for deletions that back volumes up first (and the Restore button). */
-  backups?: (config: Config) => BeforeDeleteBackups;
+  /**
+   * The store of backups for a config (as run-request.ts's BackupDeps): for deletions that back
+   * volumes up first, and the Restore button.
+   */
+  backups?: (config: Config) => Promise<BackupStore>;
+  /** Kept in each manifest. */
+  dvolVersion?: string;
+}
+
+/** What an execution needs to back volumes up first, from the job's dependencies (none without a store). */
+export function beforeDeleteBackups(
+  deps: Pick<RequestJobDeps, "backups" | "dvolVersion">,
+  config: Config,
+): BeforeDeleteBackups | undefined {
+  const open = deps.backups;
+  if (!open) return undefined;
+  return { store: cached(() => open(config)), dvolVersion: deps.dvolVersion ?? "unknown" };
 }
 
 /** Group members looked up once per job; a failed lookup is the core's "could not be looked up". */

@@ -131,14 +131,13 @@ export async function runRestoreClick(job: RestoreJob, deps: RequestJobDeps): Pr
     : null;
   try {
     if (!deps.backups) throw new Error("this worker has no store of backups");
-    const backups = deps.backups(config);
     const result = await restoreBackup(job.backupId, null, {
       host: resolveHost(config, r.host),
       connect: deps.connect(config),
-      store: await backups.store(),
+      store: await deps.backups(config),
       now,
       who: job.user,
-      dvolVersion: backups.dvolVersion,
+      dvolVersion: deps.dvolVersion ?? "unknown",
       signal: budget.signal,
     });
     const record: RestoreRecord = { volume: result.volume, by: job.user, at: now().toISOString() };

@@ -147,7 +147,6 @@ function workerContext(
       ...(deps.invocation ? { stopRequested: deadlineStop(deps.invocation, config, false) } : {}),
       // On Lambda a backup before deletion must fit in one invocation; locally there is no deadline.
       ...(deps.invocation ? { backupTimeMs: backupBudgetMs(config) } : {}),
-      ...(deps.backups ? { backups: deps.backups } : {}),
     },
   };
 }

@@ -16,7 +16,6 @@ import {
 import { buildPlan, type DeletionPlan } from "../../approvals/plan.js";
 import { type Actor, type GroupResolver, mayRequest } from "../../approvals/policy.js";
 import { approveAsOperator, openRequest } from "../../approvals/requests.js";
-import type { Config } from "../../config/types.js";
 import type { CommandContext } from "../../docker/context.js";
 import { DeletionIncompleteError, NotAllowedError } from "../../errors.js";
 import type {
@@ -50,8 +49,11 @@ export interface DeletionSetting {
   stopRequested?: () => StopRequest | null;
   /** Whether an executor named in a request is certainly gone (a CLI process on this machine that no longer runs). */
   executorGone?: (executor: string) => boolean;
-  /** The store of backups for backups before deletion (backup.beforeDelete: required). */
-  backups?: (config: Config) => BeforeDeleteBackups;
+  /**
+   * The store of backups for backups before deletion (backup.beforeDelete: required): the run
+   * context's `backup` (index.ts), the same store as the backup commands'.
+   */
+  backups?: BeforeDeleteBackups;
   /**
    * The longest a backup before deletion may take where the request will execute (the worker: its
    * timeout less its margins); absent on the CLI, which has no function deadline.
@@ -171,7 +173,7 @@ export async function runDeletion(
       executor: ctx.executor ?? who,
       concurrency: ctx.concurrency,
       stopRequested: ctx.stopRequested,
-      backups: ctx.backups?.(ctx.config),
+      backups: ctx.backups,
     },
     opened.id,
   );

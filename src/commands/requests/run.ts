@@ -151,7 +151,7 @@ export async function runRequestChange(
       executor: deletion.executor ?? deletion.actor.user,
       concurrency: deletion.concurrency,
       stopRequested: deletion.stopRequested,
-      backups: deletion.backups?.(ctx.config),
+      backups: deletion.backups,
     },
     id,
   );
