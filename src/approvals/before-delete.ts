@@ -8,13 +8,16 @@
  *
  * Time: a backup must end within the time the executing function has. dvol does not know a
  * volume's backup time before it is taken, so it estimates it from the volume's size (the plan's,
- * as given) and BACKUP_BYTES_PER_SECOND, a deliberately low throughput: gzip is the bottleneck,
- * and the 512 MB worker has about a third of a vCPU, shared by at most BACKUP_CONCURRENCY backups
- * at once (not measured on Lambda; an estimate, said so in the plan's reason). On the CLI there is
- * no function deadline and only `backup.maxBytes` applies. A volume of unknown size (the engine
- * gives -1 for some drivers) cannot be estimated and is not blocked.
+ * as given) at the rate the backup commands assume in the worker (src/backup/budget.ts,
+ * WORKER_COPY_BYTES_PER_SECOND: gzip on the 512 MB function's third of a vCPU), one backup at a
+ * time (BACKUP_CONCURRENCY) so that the rate holds; an estimate, said so in the plan's reason. A
+ * backup that starts gets an abort signal for the invocation's time left (as the backup command's
+ * does), so a slower one ends as a failed backup, never as a worker killed mid-write. On the CLI
+ * there is no function deadline and only `backup.maxBytes` applies. A volume of unknown size (the
+ * engine gives -1 for some drivers) cannot be estimated and is not blocked.
  */
 import { type BackupContext, backupVolume } from "../backup/backup.js";
+import { COPY_MARGIN_MS, WORKER_COPY_BYTES_PER_SECOND } from "../backup/budget.js";
 import type { BackupStore } from "../backup/store.js";
 import { backupConfig, type Config, type HostConfig } from "../config/types.js";
 import type { ConnectionFactory } from "../docker/connection.js";
@@ -28,14 +31,15 @@ import type {
   VolumeOutcome,
 } from "../store/records.js";
 
-/** The throughput a backup is estimated at, to tell whether it ends in time: 10 MB/s. */
-export const BACKUP_BYTES_PER_SECOND = 10_000_000;
+/** The throughput a backup is estimated at, to tell whether it ends in time (8 MiB/s). */
+export const BACKUP_BYTES_PER_SECOND = WORKER_COPY_BYTES_PER_SECOND;
 
 /**
  * Backups at once in one execution (deletions run DEFAULT_CONCURRENCY at a time): each streams
- * through gzip on the worker's CPU and holds a few upload parts in memory.
+ * through gzip on the worker's CPU, whose rate the estimate assumes for one, and holds its upload
+ * parts in memory (sized for one upload at a time, src/backup/open.ts).
  */
-export const BACKUP_CONCURRENCY = 2;
+export const BACKUP_CONCURRENCY = 1;
 
 /** The estimated time to back up `sizeBytes` (0 when the size is unknown). */
 export function backupEstimateMs(sizeBytes: number | null): number {
@@ -109,6 +113,8 @@ export interface BeforeDeleteBackups {
   dvolVersion: string;
   /** Takes one backup (default: backupVolume; unit tests pass one without an engine). */
   take?: typeof backupVolume;
+  /** On Lambda: the invocation's time left; each backup is stopped before it runs out. */
+  remainingMs?: () => number;
 }
 
 /** The backup of one volume before its deletion: its id, or the outcome the volume gets instead. */
@@ -134,8 +140,10 @@ export async function backUpFirst(
     now: () => Date;
     dvolVersion: string;
     take?: typeof backupVolume | undefined;
+    remainingMs?: (() => number) | undefined;
   },
 ): Promise<BackupFirst> {
+  const allowMs = ctx.remainingMs ? ctx.remainingMs() - ctx.host.timeoutMs - COPY_MARGIN_MS : null;
   const backupCtx: BackupContext = {
     host: ctx.host,
     connect: ctx.connect,
@@ -144,6 +152,7 @@ export async function backUpFirst(
     who: request.decidedBy ?? request.requester,
     dvolVersion: ctx.dvolVersion,
     keepDays: backupConfig(ctx.config).keepDays,
+    ...(allowMs !== null ? { signal: AbortSignal.timeout(Math.max(1, Math.floor(allowMs))) } : {}),
   };
   const why = `before deletion (${request.id}${request.reason ? `: ${request.reason}` : ""})`;
   try {

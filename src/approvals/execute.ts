@@ -454,6 +454,7 @@ export async function executeRequest(deps: ExecuteDeps, id: string): Promise<Exe
               now: deps.now,
               dvolVersion: deps.backups?.dvolVersion ?? "unknown",
               take: deps.backups?.take,
+              remainingMs: deps.backups?.remainingMs,
             });
           });
   try {

@@ -11,6 +11,7 @@
  * (`/dvol requests resume`) pauses at the deadline too, rather than handing over.
  */
 import type { StopRequest } from "../approvals/execute.js";
+import { COPY_MARGIN_MS } from "../backup/budget.js";
 import type { Config } from "../config/types.js";
 import { WORKER_FUNCTION_TIMEOUT_SECONDS, WORKER_MARGIN_SECONDS } from "../config/validate.js";
 import type { ContinueJob } from "./job.js";
@@ -34,10 +35,12 @@ export function stopMarginMs(config: Pick<Config, "hosts">): number {
 
 /**
  * The longest a backup before deletion may take in the worker: a fresh invocation's time less the
- * stop margin (a volume whose backup needs more is blocked in the plan, src/approvals/before-delete.ts).
+ * slowest host's deadline and the backup commands' margin (src/backup/budget.ts, COPY_MARGIN_MS);
+ * a volume whose backup needs more is blocked in the plan (src/approvals/before-delete.ts).
  */
 export function backupBudgetMs(config: Pick<Config, "hosts">): number {
-  return WORKER_FUNCTION_TIMEOUT_SECONDS * 1000 - stopMarginMs(config);
+  const slowest = Math.max(0, ...config.hosts.map((h) => h.timeoutMs));
+  return WORKER_FUNCTION_TIMEOUT_SECONDS * 1000 - slowest - COPY_MARGIN_MS;
 }
 
 /**

@@ -48,12 +48,16 @@ export interface RequestJobDeps {
 
 /** What an execution needs to back volumes up first, from the job's dependencies (none without a store). */
 export function beforeDeleteBackups(
-  deps: Pick<RequestJobDeps, "backups" | "dvolVersion">,
+  deps: Pick<RequestJobDeps, "backups" | "dvolVersion" | "invocation">,
   config: Config,
 ): BeforeDeleteBackups | undefined {
   const open = deps.backups;
   if (!open) return undefined;
-  return { store: cached(() => open(config)), dvolVersion: deps.dvolVersion ?? "unknown" };
+  return {
+    store: cached(() => open(config)),
+    dvolVersion: deps.dvolVersion ?? "unknown",
+    ...(deps.invocation ? { remainingMs: deps.invocation.remainingMs } : {}),
+  };
 }
 
 /** Group members looked up once per job; a failed lookup is the core's "could not be looked up". */

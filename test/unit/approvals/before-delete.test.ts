@@ -134,7 +134,7 @@ describe("the plan under backup.beforeDelete", () => {
     const budget = 85_000;
     const inWorker = await plan(withBackup(), ["small", "big"], budget);
     expect(inWorker.plan.map((v) => v.name)).toEqual(["small"]);
-    expect(inWorker.blocked[0]?.detail).toMatch(/would take about 300 s to back up .* more than the 85 s/);
+    expect(inWorker.blocked[0]?.detail).toMatch(/would take about 358 s to back up .* more than the 85 s/);
     const onCli = await plan(withBackup(), ["small", "big"], null);
     expect(onCli.plan.map((v) => v.name)).toEqual(["big", "small"]);
   });

@@ -97,7 +97,7 @@ describe("the worker's plans under backup.beforeDelete: required", () => {
         name: "huge",
         reason: "too-big",
         detail: expect.stringContaining(
-          "would take about 300 s to back up (at an estimated 10.0 MB/s), more than the 85 s the worker has",
+          "would take about 358 s to back up (at an estimated 8.4 MB/s), more than the 80 s the worker has",
         ),
       },
     ]);
