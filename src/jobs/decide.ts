@@ -11,8 +11,9 @@
  * Only types from src/docker: the connection factory is passed in.
  */
 import { type ExecutionResult, executeRequest } from "../approvals/execute.js";
+import { pauseUnclaimed } from "../approvals/life.js";
 import { type Actor, mayResume } from "../approvals/policy.js";
-import { approveRequest, pauseUnclaimed, progressText, rejectRequest } from "../approvals/requests.js";
+import { approveRequest, progressText, rejectRequest } from "../approvals/requests.js";
 import { plain } from "../blocks/blocks.js";
 import type { SlackMessage } from "../blocks/message.js";
 import { renderRejected, renderRequestOutcome } from "../commands/delete/slack-outcome.js";

@@ -11,8 +11,9 @@ import {
   tooBigReason,
 } from "../../../src/approvals/before-delete.js";
 import { type ExecuteDeps, executeRequest } from "../../../src/approvals/execute.js";
+import { changeAsOperator } from "../../../src/approvals/life.js";
 import { buildPlan } from "../../../src/approvals/plan.js";
-import { approveAsOperator, changeAsOperator, openRequest } from "../../../src/approvals/requests.js";
+import { approveAsOperator, openRequest } from "../../../src/approvals/requests.js";
 import type { BackupContext } from "../../../src/backup/backup.js";
 import type { BackupManifest } from "../../../src/backup/manifest.js";
 import type { BackupStore } from "../../../src/backup/store.js";
