@@ -1,6 +1,10 @@
 /**
  * Every error a user can meet is one of these classes. Each carries a message that says what
  * happened and a hint that says what to do; `cause` keeps the underlying error for debugging.
+ *
+ * Over 400 lines on purpose: it is one catalogue (one class per kind, each a few lines), read as a
+ * whole to see every error a user can meet and the exit code each kind gives; split by topic, a
+ * kind's exit code and message would be looked for in several files.
  */
 export abstract class DvolError extends Error {
   abstract readonly kind: ErrorKind;
