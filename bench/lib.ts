@@ -1,7 +1,7 @@
 // Shared pieces of the benchmarks: timed child processes (wall time and peak memory), statistics,
 // bounded concurrency, and a clean-up registry that also runs on Ctrl-C.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { closeSync, existsSync, openSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -35,6 +35,10 @@ export interface TimedRunOptions {
    * "null": stdout is /dev/null (nothing read back: `stdout` is empty), as the output thrown away.
    */
   stdout?: "pipe" | "null";
+  /** Writes stdout to this file instead (a `> file` redirection); `stdout` is then empty. */
+  stdoutFile?: string;
+  /** Reads stdin from this file (a `< file` redirection); otherwise stdin is closed. */
+  stdinFile?: string;
 }
 
 let runCounter = 0;
@@ -45,13 +49,18 @@ export async function timedRun(file: string, args: string[], opts: TimedRunOptio
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   const timeoutMs = opts.timeoutMs ?? 120_000;
+  const inFd = opts.stdinFile ? openSync(opts.stdinFile, "r") : null;
+  const outFd = opts.stdoutFile ? openSync(opts.stdoutFile, "w", 0o600) : null;
   const started = process.hrtime.bigint();
   const child = spawn(GNU_TIME, ["-f", "%M %U %S", "-o", rssFile, file, ...args], {
     env: opts.env ?? process.env,
     cwd: opts.cwd,
-    stdio: ["ignore", opts.stdout === "null" ? "ignore" : "pipe", "pipe"],
+    stdio: [inFd ?? "ignore", outFd ?? (opts.stdout === "null" ? "ignore" : "pipe"), "pipe"],
     detached: true, // own process group, so a timeout ends the measured process too
   });
+  // The child has its own copies of the descriptors.
+  if (inFd !== null) closeSync(inFd);
+  if (outFd !== null) closeSync(outFd);
   child.stdout?.on("data", (c: Buffer) => stdout.push(c));
   child.stderr?.on("data", (c: Buffer) => stderr.push(c));
   let timedOut = false;
