@@ -19,7 +19,7 @@
 // the dvol build of a git ref ("before") to every round, bundled from `git archive REF`.
 //
 //   npm run bench:backup -- [--rounds 5] [--engines docker28,docker20] [--node FILE]
-//                           [--baseline REF] [--large-mib 192] [--small 20000] [--profile]
+//                           [--baseline REF] [--large-mib 192] [--small 20000] [--profile DIR]
 //
 // As root, after scripts/testbed/install.sh. Prints a table and writes bench/backup-results.md.
 import { execFile } from "node:child_process";
@@ -60,7 +60,7 @@ const { values: args } = parseArgs({
     baseline: { type: "string" },
     "large-mib": { type: "string", default: "192" },
     small: { type: "string", default: "20000" },
-    profile: { type: "boolean", default: false },
+    profile: { type: "string" },
     out: { type: "string", default: join(REPO, "bench/backup-results.md") },
   },
 });
@@ -75,7 +75,8 @@ const opts = {
   largeMiB: int("large-mib", args["large-mib"]),
   small: int("small", args.small),
   baseline: args.baseline ?? null,
-  profile: args.profile ?? false,
+  /** A directory for one `node --cpu-prof` profile of each dvol backup, after the rounds. */
+  profile: args.profile ? resolve(args.profile) : null,
   out: resolve(args.out ?? ""),
 };
 for (const e of opts.engines)
@@ -136,16 +137,16 @@ interface Mix {
 }
 
 /** Writes the mix into `root` (the volume's mountpoint). */
-async function fill(root: string): Promise<Mix> {
+async function fill(root: string, small: number, largeMiB: number): Promise<Mix> {
   const next = rng(11);
   const dirs = 100;
   let smallBytes = 0;
   for (let d = 0; d < dirs; d++) {
     const dir = join(root, `d${String(d).padStart(3, "0")}`);
     await mkdir(dir);
-    const per = Math.ceil(opts.small / dirs);
+    const per = Math.ceil(small / dirs);
     const writes: Promise<void>[] = [];
-    for (let f = d * per; f < Math.min(opts.small, (d + 1) * per); f++) {
+    for (let f = d * per; f < Math.min(small, (d + 1) * per); f++) {
       const size = 1024 + (next() % (63 * 1024 + 1));
       smallBytes += size;
       const body = f % 2 === 0 ? random(size, next) : text(size, next);
@@ -154,7 +155,7 @@ async function fill(root: string): Promise<Mix> {
     await Promise.all(writes);
   }
   await mkdir(join(root, "large"));
-  const large = opts.largeMiB * 1024 * 1024;
+  const large = largeMiB * 1024 * 1024;
   for (const [name, make] of [
     ["random.bin", random],
     ["app.log", text],
@@ -167,9 +168,9 @@ async function fill(root: string): Promise<Mix> {
     await new Promise<void>((res, rej) => out.end((err?: Error | null) => (err ? rej(err) : res())));
   }
   return {
-    files: opts.small + 2,
+    files: small + 2,
     dirs: dirs + 1,
-    smallFiles: opts.small,
+    smallFiles: small,
     smallBytes,
     largeBytes: 2 * large,
     bytes: smallBytes + 2 * large,
@@ -217,7 +218,7 @@ async function bundleDriver(outfile: string, srcRoot: string): Promise<void> {
     target: "node20",
     format: "cjs",
     minify: true,
-    sourcemap: opts.profile,
+    sourcemap: opts.profile !== null,
     external: ["@aws-sdk/*", "better-sqlite3"],
     alias: { yaml: join(REPO, "node_modules/yaml/browser/index.js") },
     nodePaths: [join(REPO, "node_modules")],
@@ -237,6 +238,13 @@ async function baselineTree(ref: string, dir: string): Promise<string> {
 // One engine.
 
 type Op = "dvol" | "before" | "classic";
+interface DriverMemory {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
 interface Sample {
   engine: EngineKind;
   round: number;
@@ -247,6 +255,9 @@ interface Sample {
   dockerdCpuMs: number;
   /** Size of the archive written (backups). */
   archiveBytes: number;
+  /** dvol's own peaks of V8's heap and of buffers outside it (the driver's process.memoryUsage()). */
+  heapBytes: number | null;
+  buffersBytes: number | null;
   load: number;
 }
 
@@ -279,11 +290,15 @@ async function onEngine(kind: EngineKind, work: string, drivers: Partial<Record<
     const scratch = join(work, `scratch-${kind}`);
     const store = join(work, `store-${kind}`);
     await mkdir(scratch, { recursive: true });
-    const source = "bench-source";
-    const root = await createVolume(engine, source);
+    // The warm-up round (0) runs on a small volume of the same kinds of files.
+    const warm = "bench-warm";
+    const warmMix = await fill(await createVolume(engine, warm), 200, 2);
+    const big = "bench-source";
     log(`${kind}: writing the volume (${opts.small} small files, 2 x ${opts.largeMiB} MiB)`);
-    const mix = await fill(root);
+    const mix = await fill(await createVolume(engine, big), opts.small, opts.largeMiB);
     log(`${kind}: ${(mix.bytes / 2 ** 20).toFixed(0)} MiB in ${mix.files} files`);
+    let source = warm;
+    let current = warmMix;
 
     const dockerEnv = cleanEnv(engine.dockerEnv);
     const measure = async (
@@ -296,6 +311,7 @@ async function onEngine(kind: EngineKind, work: string, drivers: Partial<Record<
       const before = await cpuOf(engine.pid);
       let sample: RunSample;
       let archiveBytes = 0;
+      let memory: DriverMemory | null = null;
       if (op === "classic") {
         const file = join(scratch, `classic-${round}.tar.gz`);
         sample =
@@ -324,8 +340,11 @@ async function onEngine(kind: EngineKind, work: string, drivers: Partial<Record<
           scratchDir: scratch,
           timeoutMs: 900_000,
         });
-        if (what === "backup" && sample.code === 0)
-          archiveBytes = (JSON.parse(sample.stdout) as { bytes: number }).bytes;
+        if (sample.code === 0) {
+          const out = JSON.parse(sample.stdout) as { bytes?: number; memory: DriverMemory };
+          archiveBytes = out.bytes ?? 0;
+          memory = out.memory;
+        }
       }
       if (sample.code !== 0)
         throw new Error(`${kind} ${op} ${what} (round ${round}) exited ${sample.code}: ${sample.stderr}`);
@@ -337,10 +356,12 @@ async function onEngine(kind: EngineKind, work: string, drivers: Partial<Record<
         run: sample,
         dockerdCpuMs: (await cpuOf(engine.pid)) - before,
         archiveBytes,
+        heapBytes: memory?.heapTotal ?? null,
+        buffersBytes: memory ? Math.max(memory.external, memory.arrayBuffers) : null,
         load: loadavg()[0] ?? 0,
       };
       log(
-        `${kind} r${round} ${what} ${op}: ${(sample.wallMs / 1000).toFixed(1)} s, ${((mix.bytes / 2 ** 20 / sample.wallMs) * 1000).toFixed(0)} MiB/s, cpu ${(sample.cpuMs / 1000).toFixed(1)} s, rss ${(sample.maxRssBytes / 2 ** 20).toFixed(0)} MiB, dockerd cpu ${(s.dockerdCpuMs / 1000).toFixed(1)} s, load ${s.load.toFixed(2)}`,
+        `${kind} r${round} ${what} ${op}: ${(sample.wallMs / 1000).toFixed(1)} s, ${((current.bytes / 2 ** 20 / sample.wallMs) * 1000).toFixed(0)} MiB/s, cpu ${(sample.cpuMs / 1000).toFixed(1)} s, rss ${(sample.maxRssBytes / 2 ** 20).toFixed(0)} MiB${s.heapBytes !== null ? ` (heap ${(s.heapBytes / 2 ** 20).toFixed(0)}, buffers ${((s.buffersBytes ?? 0) / 2 ** 20).toFixed(0)})` : ""}, dockerd cpu ${(s.dockerdCpuMs / 1000).toFixed(1)} s, load ${s.load.toFixed(2)}`,
       );
       return s;
     };
@@ -350,14 +371,15 @@ async function onEngine(kind: EngineKind, work: string, drivers: Partial<Record<
     const checkRestored = async (name: string, what: string) => {
       const got = await tally(await mountpoint(engine, name));
       // The classic recipe's target holds `data/` (the recipe's own root) inside /data.
-      if (got.files !== mix.files || got.bytes !== mix.bytes)
+      if (got.files !== current.files || got.bytes !== current.bytes)
         throw new Error(
-          `${what}: restored ${got.files} files, ${got.bytes} bytes; expected ${mix.files}, ${mix.bytes}`,
+          `${what}: restored ${got.files} files, ${got.bytes} bytes; expected ${current.files}, ${current.bytes}`,
         );
     };
 
     for (let round = 0; round <= opts.rounds; round++) {
-      // Round 0 is the warm-up: measured, not kept.
+      // Round 0 is the warm-up, on the small volume: measured, not kept.
+      if (round > 0) [source, current] = [big, mix];
       const order: Op[] = round % 2 === 1 ? [...dvolOps, "classic"] : ["classic", ...dvolOps];
       const kept: Sample[] = [];
       for (const op of order) {
@@ -382,7 +404,7 @@ async function onEngine(kind: EngineKind, work: string, drivers: Partial<Record<
       if (round > 0) samples.push(...kept);
     }
     if (opts.profile) {
-      const dir = join(REPO, "bench/.profiles");
+      const dir = opts.profile;
       await mkdir(dir, { recursive: true });
       for (const op of dvolOps) {
         log(`${kind}: profiling ${op}'s backup into ${dir}`);
@@ -390,7 +412,8 @@ async function onEngine(kind: EngineKind, work: string, drivers: Partial<Record<
         await rm(store, { recursive: true, force: true });
       }
     }
-    await removeVolume(engine, source);
+    await removeVolume(engine, big);
+    await removeVolume(engine, warm);
     return { kind, version: engine.version, apiVersion: engine.apiVersion, mix, samples };
   });
 }
@@ -447,13 +470,13 @@ function render(
       ? `The volume: ${mix.smallFiles.toLocaleString("en-US")} files of 1 to 64 KiB (sizes uniform; half random bytes, half log-like text) in 100 directories, ${mib(mix.smallBytes)}, and two files of ${opts.largeMiB} MiB (random bytes; log-like text): ${mib(mix.bytes)} (${mix.bytes.toLocaleString("en-US")} bytes) in ${mix.files.toLocaleString("en-US")} files.`
       : "",
     "dvol: backupVolume to a local directory and restoreBackup into a new volume (which reads the tree back and compares it with the manifest), each a process of its own over mutual TLS. Classic: `docker run --rm -v VOL:/data busybox tar czf - /data > FILE`, and `docker run --rm -i -v VOL2:/data busybox tar xzf - -C / < FILE`, the docker CLI over the same TLS endpoint. Both gzip at level 6.",
-    `${opts.rounds} rounds after a warm-up round, alternating which runs first; median (min) of the rounds. Throughput is the volume's content bytes over the whole process's wall time; ratios are medians of the per-round ratios (dvol's throughput over the classic recipe's). Peak memory is the measured process's (GNU time); the classic recipe's tar and gzip run in the container, so their CPU and memory are not in its figures; dockerd's CPU is read from /proc for both.`,
+    `${opts.rounds} rounds after a warm-up round (the same runs on a volume of 200 small files and two of 2 MiB), alternating which runs first; median (min) of the rounds. Throughput is the volume's content bytes over the whole process's wall time; ratios are medians of the per-round ratios (dvol's throughput over the classic recipe's). Peak memory is the measured process's (GNU time); the classic recipe's tar and gzip run in the container, so their CPU and memory are not in its figures; dockerd's CPU is read from /proc for both.`,
     "",
   ];
   for (const r of results) {
     lines.push(`## ${r.kind}: dockerd ${r.version} (API ${r.apiVersion})`, "");
     lines.push(
-      "| run | wall, median (min) | throughput, median | process CPU | dockerd CPU | peak memory, max | archive |",
+      "| run | wall, median (min) | throughput, median | process CPU | dockerd CPU | peak memory, max (V8 heap, buffers) | archive |",
       "|---|---:|---:|---:|---:|---:|---:|",
     );
     const ops = (["dvol", "before", "classic"] as const).filter((o) => r.samples.some((s) => s.op === o));
@@ -468,7 +491,7 @@ function render(
         const xs = r.samples.filter((s) => s.op === op && s.what === what);
         const wall = xs.map((s) => s.run.wallMs);
         lines.push(
-          `| ${what}: ${label(op, what)} | ${sec(median(wall))} (${sec(min(wall))}) | ${mibs(r.mix.bytes, median(wall))} | ${sec(median(xs.map((s) => s.run.cpuMs)))} | ${sec(median(xs.map((s) => s.dockerdCpuMs)))} | ${mib(Math.max(...xs.map((s) => s.run.maxRssBytes)))} | ${what === "backup" ? mib(median(xs.map((s) => s.archiveBytes))) : ""} |`,
+          `| ${what}: ${label(op, what)} | ${sec(median(wall))} (${sec(min(wall))}) | ${mibs(r.mix.bytes, median(wall))} | ${sec(median(xs.map((s) => s.run.cpuMs)))} | ${sec(median(xs.map((s) => s.dockerdCpuMs)))} | ${mib(Math.max(...xs.map((s) => s.run.maxRssBytes)))}${op === "classic" ? "" : ` (${mib(Math.max(...xs.map((s) => s.heapBytes ?? 0)))}, ${mib(Math.max(...xs.map((s) => s.buffersBytes ?? 0)))})`} | ${what === "backup" ? mib(median(xs.map((s) => s.archiveBytes))) : ""} |`,
         );
       }
     }

@@ -6,13 +6,21 @@
 //   node driver.cjs backup CONFIG HOST VOLUME BACKUP_DIR
 //   node driver.cjs restore CONFIG HOST BACKUP_ID AS BACKUP_DIR
 //
-// Prints one line of JSON: the backup's id and byte counts, or the restored volume.
+// Prints one line of JSON: the backup's id and byte counts, or the restored volume; and `memory`,
+// the peaks of process.memoryUsage() sampled every 100 ms (where the resident memory goes: V8's
+// heap, or buffers outside it).
 import { type BackupContext, backupVolume } from "../src/backup/backup.js";
 import { LocalBackupStore } from "../src/backup/local.js";
 import { restoreBackup } from "../src/backup/restore.js";
 import { loadConfig } from "../src/config/load.js";
 import { SecretResolver } from "../src/config/secrets.js";
 import { tlsConnectionFactory } from "../src/docker/connection.js";
+
+const peak = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+function sample(): void {
+  const m = process.memoryUsage();
+  for (const k of Object.keys(peak) as (keyof typeof peak)[]) peak[k] = Math.max(peak[k], m[k]);
+}
 
 async function main(argv: string[]): Promise<void> {
   const [mode, configFile, hostName, ...rest] = argv;
@@ -34,19 +42,26 @@ async function main(argv: string[]): Promise<void> {
   if (mode === "backup") {
     const [volume] = rest;
     const m = await backupVolume(volume ?? "", "benchmark", ctx);
-    process.stdout.write(`${JSON.stringify({ id: m.id, entries: m.entries.length, ...m.archive })}\n`);
+    sample();
+    process.stdout.write(
+      `${JSON.stringify({ id: m.id, entries: m.entries.length, ...m.archive, memory: peak })}\n`,
+    );
   } else if (mode === "restore") {
     const [id, as] = rest;
     const r = await restoreBackup(id ?? "", as ?? null, ctx);
+    sample();
     process.stdout.write(
-      `${JSON.stringify({ volume: r.volume, entries: r.entries, contentBytes: r.contentBytes })}\n`,
+      `${JSON.stringify({ volume: r.volume, entries: r.entries, contentBytes: r.contentBytes, memory: peak })}\n`,
     );
   } else {
     throw new Error(`unknown mode ${mode}`);
   }
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`backup-driver: ${(err as Error)?.stack ?? String(err)}\n`);
-  process.exitCode = 1;
-});
+const sampler = setInterval(sample, 100);
+main(process.argv.slice(2))
+  .finally(() => clearInterval(sampler))
+  .catch((err: unknown) => {
+    process.stderr.write(`backup-driver: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  });
