@@ -39,6 +39,7 @@ import {
 } from "../test/support/engines.js";
 import { generatePki } from "../test/support/pki.js";
 import { log, median, min, type RunSample, timedRun, withCleanup } from "./lib.js";
+import { newestProfile, renderProfile, summariseProfile } from "./profile.js";
 import {
   cleanEnv,
   createVolume,
@@ -403,18 +404,27 @@ async function onEngine(kind: EngineKind, work: string, drivers: Partial<Record<
       await rm(join(scratch, `classic-${round}.tar.gz`), { force: true });
       if (round > 0) samples.push(...kept);
     }
+    const profiles: string[] = [];
     if (opts.profile) {
-      const dir = opts.profile;
-      await mkdir(dir, { recursive: true });
       for (const op of dvolOps) {
+        const dir = join(opts.profile, `${kind}-${op}`);
+        await mkdir(dir, { recursive: true });
         log(`${kind}: profiling ${op}'s backup into ${dir}`);
-        await measure(op, "backup", 99, "", ["--cpu-prof", `--cpu-prof-dir=${dir}`, "--enable-source-maps"]);
+        const s = await measure(op, "backup", 99, "", ["--cpu-prof", `--cpu-prof-dir=${dir}`]);
         await rm(store, { recursive: true, force: true });
+        // Summarised now, while the bundle and its source map are still there.
+        const summary = await summariseProfile(await newestProfile(dir), 15);
+        profiles.push(
+          ...renderProfile(
+            `${kind}: CPU profile of dvol ${op === "before" ? "before" : "now"}'s backup (main thread; ${sec(s.run.wallMs)} wall, ${sec(s.run.cpuMs)} CPU of the whole process)`,
+            summary,
+          ),
+        );
       }
     }
     await removeVolume(engine, big);
     await removeVolume(engine, warm);
-    return { kind, version: engine.version, apiVersion: engine.apiVersion, mix, samples };
+    return { kind, version: engine.version, apiVersion: engine.apiVersion, mix, samples, profiles };
   });
 }
 
@@ -525,6 +535,7 @@ function render(
     lines.push(
       `- load average (1 min) after each run: ${Math.min(...loads).toFixed(2)} to ${Math.max(...loads).toFixed(2)}, median ${median(loads).toFixed(2)}`,
       "",
+      ...r.profiles,
     );
   }
   lines.push(
