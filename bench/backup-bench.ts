@@ -20,6 +20,7 @@
 //
 //   npm run bench:backup -- [--rounds 5] [--engines docker28,docker20] [--node FILE]
 //                           [--baseline REF] [--large-mib 192] [--small 20000] [--profile DIR]
+//                           [--node-args "--max-old-space-size=64"]
 //
 // As root, after scripts/testbed/install.sh. Prints a table and writes bench/backup-results.md.
 import { execFile } from "node:child_process";
@@ -62,6 +63,7 @@ const { values: args } = parseArgs({
     "large-mib": { type: "string", default: "192" },
     small: { type: "string", default: "20000" },
     profile: { type: "string" },
+    "node-args": { type: "string", default: "" },
     out: { type: "string", default: join(REPO, "bench/backup-results.md") },
   },
 });
@@ -79,6 +81,8 @@ const opts = {
   /** A directory for one `node --cpu-prof` profile of each dvol backup, after the rounds. */
   profile: args.profile ? resolve(args.profile) : null,
   out: resolve(args.out ?? ""),
+  /** Node options for every dvol process (e.g. a smaller heap, to tell garbage from live memory). */
+  nodeArgs: (args["node-args"] ?? "").split(" ").filter((a) => a !== ""),
 };
 for (const e of opts.engines)
   if (!ENGINE_KINDS.includes(e)) throw new Error(`--engines: some of ${ENGINE_KINDS.join(", ")}`);
@@ -335,7 +339,7 @@ async function onEngine(kind: EngineKind, work: string, drivers: Partial<Record<
           what === "backup"
             ? ["backup", config, "h", source, join(store, op)]
             : ["restore", config, "h", target, `${source}-${op}-${round}`, join(store, op)];
-        sample = await timedRun(currentNode(), [...nodeArgs, driver, ...argv], {
+        sample = await timedRun(currentNode(), [...opts.nodeArgs, ...nodeArgs, driver, ...argv], {
           env: cleanEnv(),
           cwd: scratch,
           scratchDir: scratch,
@@ -540,7 +544,7 @@ function render(
   }
   lines.push(
     `Machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), shared; load average ${loadStart.toFixed(2)} at the start, ${loadavg()[0]?.toFixed(2)} at the end. Node ${nodeVersion} for the dvol processes.`,
-    `Run: \`npm run bench:backup -- --rounds ${opts.rounds} --engines ${opts.engines.join(",")}${args.node ? " --node N24" : ""}${opts.baseline ? ` --baseline ${opts.baseline}` : ""}${opts.largeMiB !== 192 ? ` --large-mib ${opts.largeMiB}` : ""}${opts.small !== 20000 ? ` --small ${opts.small}` : ""}\`, ${new Date().toISOString()}.`,
+    `Run: \`npm run bench:backup -- --rounds ${opts.rounds} --engines ${opts.engines.join(",")}${args.node ? " --node N24" : ""}${opts.baseline ? ` --baseline ${opts.baseline}` : ""}${opts.largeMiB !== 192 ? ` --large-mib ${opts.largeMiB}` : ""}${opts.small !== 20000 ? ` --small ${opts.small}` : ""}${opts.nodeArgs.length ? ` --node-args "${opts.nodeArgs.join(" ")}"` : ""}\`, ${new Date().toISOString()}.`,
     "",
   );
   return lines.join("\n");
