@@ -20,7 +20,7 @@
 //
 //   npm run bench:backup -- [--rounds 5] [--engines docker28,docker20] [--node FILE]
 //                           [--baseline REF] [--large-mib 192] [--small 20000] [--profile DIR]
-//                           [--node-args "--max-old-space-size=64"]
+//                           [--node-args="--max-old-space-size=64"]
 //
 // As root, after scripts/testbed/install.sh. Prints a table and writes bench/backup-results.md.
 import { execFile } from "node:child_process";
@@ -544,7 +544,7 @@ function render(
   }
   lines.push(
     `Machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), shared; load average ${loadStart.toFixed(2)} at the start, ${loadavg()[0]?.toFixed(2)} at the end. Node ${nodeVersion} for the dvol processes.`,
-    `Run: \`npm run bench:backup -- --rounds ${opts.rounds} --engines ${opts.engines.join(",")}${args.node ? " --node N24" : ""}${opts.baseline ? ` --baseline ${opts.baseline}` : ""}${opts.largeMiB !== 192 ? ` --large-mib ${opts.largeMiB}` : ""}${opts.small !== 20000 ? ` --small ${opts.small}` : ""}${opts.nodeArgs.length ? ` --node-args "${opts.nodeArgs.join(" ")}"` : ""}\`, ${new Date().toISOString()}.`,
+    `Run: \`npm run bench:backup -- --rounds ${opts.rounds} --engines ${opts.engines.join(",")}${args.node ? " --node N24" : ""}${opts.baseline ? ` --baseline ${opts.baseline}` : ""}${opts.largeMiB !== 192 ? ` --large-mib ${opts.largeMiB}` : ""}${opts.small !== 20000 ? ` --small ${opts.small}` : ""}${opts.nodeArgs.length ? ` --node-args="${opts.nodeArgs.join(" ")}"` : ""}\`, ${new Date().toISOString()}.`,
     "",
   );
   return lines.join("\n");
