@@ -20,7 +20,10 @@
 //
 //   npm run bench:backup -- [--rounds 5] [--engines docker28,docker20] [--node FILE]
 //                           [--baseline REF] [--large-mib 192] [--small 20000] [--profile DIR]
-//                           [--node-args="--max-old-space-size=64"]
+//                           [--node-args="--max-old-space-size=64"] [--cli]
+//
+// --cli measures dvol now through its CLI (`node bin/dvol.cjs --config CFG --json backup h VOL`,
+// `... restore h ID --as NAME`, DVOL_BACKUP_DIR set; built first), without the heap figures.
 //
 // As root, after scripts/testbed/install.sh. Prints a table and writes bench/backup-results.md.
 import { execFile } from "node:child_process";
@@ -64,6 +67,7 @@ const { values: args } = parseArgs({
     small: { type: "string", default: "20000" },
     profile: { type: "string" },
     "node-args": { type: "string", default: "" },
+    cli: { type: "boolean", default: false },
     out: { type: "string", default: join(REPO, "bench/backup-results.md") },
   },
 });
@@ -83,6 +87,8 @@ const opts = {
   out: resolve(args.out ?? ""),
   /** Node options for every dvol process (e.g. a smaller heap, to tell garbage from live memory). */
   nodeArgs: (args["node-args"] ?? "").split(" ").filter((a) => a !== ""),
+  /** dvol now through its CLI (`node bin/dvol.cjs --json backup|restore`) rather than the driver. */
+  cli: args.cli ?? false,
 };
 for (const e of opts.engines)
   if (!ENGINE_KINDS.includes(e)) throw new Error(`--engines: some of ${ENGINE_KINDS.join(", ")}`);
@@ -223,20 +229,33 @@ async function onEngine(kind: EngineKind, work: string, drivers: Partial<Record<
       } else {
         const driver = drivers[op];
         if (!driver) throw new Error(`no driver for ${op}`);
-        const argv =
-          what === "backup"
+        const asName = `${source}-${op}-${round}`;
+        const cli = opts.cli && op === "dvol";
+        const argv = cli
+          ? what === "backup"
+            ? ["--config", config, "--json", "backup", "h", source]
+            : ["--config", config, "--json", "restore", "h", target, "--as", asName]
+          : what === "backup"
             ? ["backup", config, "h", source, join(store, op)]
-            : ["restore", config, "h", target, `${source}-${op}-${round}`, join(store, op)];
+            : ["restore", config, "h", target, asName, join(store, op)];
         sample = await timedRun(currentNode(), [...opts.nodeArgs, ...nodeArgs, driver, ...argv], {
-          env: cleanEnv(),
+          env: cleanEnv(cli ? { DVOL_BACKUP_DIR: join(store, op) } : {}),
           cwd: scratch,
           scratchDir: scratch,
           timeoutMs: 900_000,
         });
-        if (sample.code === 0) {
-          const out = JSON.parse(sample.stdout) as { bytes?: number; memory: DriverMemory };
+        if (sample.code === 0 && cli && what === "backup") {
+          const out = JSON.parse(sample.stdout) as {
+            volumes: { backup: { id: string; sizeBytes: number } }[];
+          };
+          const b = out.volumes[0]?.backup;
+          archiveBytes = b?.sizeBytes ?? 0;
+          sample.stdout = b?.id ?? "";
+        } else if (sample.code === 0 && !cli) {
+          const out = JSON.parse(sample.stdout) as { id?: string; bytes?: number; memory: DriverMemory };
           archiveBytes = out.bytes ?? 0;
           memory = out.memory;
+          sample.stdout = out.id ?? "";
         }
       }
       if (sample.code !== 0)
@@ -277,10 +296,6 @@ async function onEngine(kind: EngineKind, work: string, drivers: Partial<Record<
       for (const op of order) {
         const s = await measure(op, "backup", round, "");
         kept.push(s);
-        if (op !== "classic") {
-          const { id } = JSON.parse(s.run.stdout) as { id: string };
-          s.run.stdout = id;
-        }
       }
       for (const op of order) {
         const target = `${source}-${op}-${round}`;
@@ -330,8 +345,15 @@ async function main(): Promise<void> {
     `work dir ${work}`,
     () => rm(work, { recursive: true, force: true }),
     async () => {
-      const drivers: Partial<Record<Op, string>> = { dvol: join(work, "driver-now.cjs") };
-      await bundleDriver(drivers.dvol as string, REPO);
+      const drivers: Partial<Record<Op, string>> = {};
+      if (opts.cli) {
+        log("building the CLI (scripts/build.mjs)");
+        await run(process.execPath, [join(REPO, "scripts/build.mjs")], { cwd: REPO });
+        drivers.dvol = join(REPO, "bin/dvol.cjs");
+      } else {
+        drivers.dvol = join(work, "driver-now.cjs");
+        await bundleDriver(drivers.dvol, REPO);
+      }
       let baselineRef: string | null = null;
       if (opts.baseline) {
         baselineRef = await baselineTree(opts.baseline, join(work, "baseline"));
@@ -370,7 +392,8 @@ function render(
     mix
       ? `The volume: ${mix.smallFiles.toLocaleString("en-US")} files of 1 to 64 KiB (sizes uniform; half random bytes, half log-like text) in 100 directories, ${mib(mix.smallBytes)}, and two files of ${opts.largeMiB} MiB (random bytes; log-like text): ${mib(mix.bytes)} (${mix.bytes.toLocaleString("en-US")} bytes) in ${mix.files.toLocaleString("en-US")} files.`
       : "",
-    "dvol: backupVolume to a local directory and restoreBackup into a new volume (which reads the tree back and compares it with the manifest), each a process of its own over mutual TLS. Classic: `docker run --rm -v VOL:/data busybox tar czf - /data > FILE`, and `docker run --rm -i -v VOL2:/data busybox tar xzf - -C / < FILE`, the docker CLI over the same TLS endpoint. Both gzip at level 6.",
+    `dvol: ${opts.cli ? "its CLI, `dvol --json backup h VOL` to a local directory (DVOL_BACKUP_DIR) and `dvol --json restore h ID --as NAME`" : "backupVolume to a local directory and restoreBackup into a new volume"} (the restore reads the tree back and compares it with the manifest), each a process of its own over mutual TLS. ` +
+      "Classic: `docker run --rm -v VOL:/data busybox tar czf - /data > FILE`, and `docker run --rm -i -v VOL2:/data busybox tar xzf - -C / < FILE`, the docker CLI over the same TLS endpoint. Both gzip at level 6.",
     `${opts.rounds} rounds after a warm-up round (the same runs on a volume of 200 small files and two of 2 MiB), alternating which runs first; median (min) of the rounds. Throughput is the volume's content bytes over the whole process's wall time; ratios are medians of the per-round ratios (dvol's throughput over the classic recipe's). Peak memory is the measured process's (GNU time); the classic recipe's tar and gzip run in the container, so their CPU and memory are not in its figures; dockerd's CPU is read from /proc for both.`,
     "",
   ];
@@ -386,13 +409,13 @@ function render(
         ? what === "backup"
           ? "classic `tar czf`"
           : "reverse `tar xzf`"
-        : `dvol ${op === "before" ? `before (${baselineRef})` : "now"}`;
+        : `dvol ${op === "before" ? `before (${baselineRef})` : opts.cli ? "now, CLI" : "now"}`;
     for (const what of ["backup", "restore"] as const) {
       for (const op of ops) {
         const xs = r.samples.filter((s) => s.op === op && s.what === what);
         const wall = xs.map((s) => s.run.wallMs);
         lines.push(
-          `| ${what}: ${label(op, what)} | ${sec(median(wall))} (${sec(min(wall))}) | ${mibs(r.mix.bytes, median(wall))} | ${sec(median(xs.map((s) => s.run.cpuMs)))} | ${sec(median(xs.map((s) => s.dockerdCpuMs)))} | ${mib(Math.max(...xs.map((s) => s.run.maxRssBytes)))}${op === "classic" ? "" : ` (${mib(Math.max(...xs.map((s) => s.heapBytes ?? 0)))}, ${mib(Math.max(...xs.map((s) => s.buffersBytes ?? 0)))})`} | ${what === "backup" ? mib(median(xs.map((s) => s.archiveBytes))) : ""} |`,
+          `| ${what}: ${label(op, what)} | ${sec(median(wall))} (${sec(min(wall))}) | ${mibs(r.mix.bytes, median(wall))} | ${sec(median(xs.map((s) => s.run.cpuMs)))} | ${sec(median(xs.map((s) => s.dockerdCpuMs)))} | ${mib(Math.max(...xs.map((s) => s.run.maxRssBytes)))}${op === "classic" || xs.every((s) => s.heapBytes === null) ? "" : ` (${mib(Math.max(...xs.map((s) => s.heapBytes ?? 0)))}, ${mib(Math.max(...xs.map((s) => s.buffersBytes ?? 0)))})`} | ${what === "backup" ? mib(median(xs.map((s) => s.archiveBytes))) : ""} |`,
         );
       }
     }
@@ -431,7 +454,7 @@ function render(
   }
   lines.push(
     `Machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), shared; load average ${loadStart.toFixed(2)} at the start, ${loadavg()[0]?.toFixed(2)} at the end. Node ${nodeVersion} for the dvol processes.`,
-    `Run: \`npm run bench:backup -- --rounds ${opts.rounds} --engines ${opts.engines.join(",")}${args.node ? " --node N24" : ""}${opts.baseline ? ` --baseline ${opts.baseline}` : ""}${opts.largeMiB !== 192 ? ` --large-mib ${opts.largeMiB}` : ""}${opts.small !== 20000 ? ` --small ${opts.small}` : ""}${opts.nodeArgs.length ? ` --node-args="${opts.nodeArgs.join(" ")}"` : ""}\`, ${new Date().toISOString()}.`,
+    `Run: \`npm run bench:backup -- --rounds ${opts.rounds} --engines ${opts.engines.join(",")}${args.node ? " --node N24" : ""}${opts.baseline ? ` --baseline ${opts.baseline}` : ""}${opts.largeMiB !== 192 ? ` --large-mib ${opts.largeMiB}` : ""}${opts.small !== 20000 ? ` --small ${opts.small}` : ""}${opts.nodeArgs.length ? ` --node-args="${opts.nodeArgs.join(" ")}"` : ""}${opts.cli ? " --cli" : ""}\`, ${new Date().toISOString()}.`,
     "",
   );
   return lines.join("\n");
