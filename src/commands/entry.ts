@@ -4,6 +4,8 @@
  * JSON and whether it succeeded; and what a run may use (RunContext).
  */
 import type { CommandContext } from "../docker/context.js";
+import { SizeKeeper } from "../sizes/keeper.js";
+import { type SizesSetting, type SizesSource, sizesSource } from "../sizes/view.js";
 import type { Store } from "../store/store.js";
 import type { DeletionSetting } from "./delete/run.js";
 import type { CommandName, CommandOf } from "./parse.js";
@@ -17,6 +19,19 @@ export interface RunContext {
   context: () => Promise<CommandContext>;
   store: () => Promise<Store>;
   deletion: DeletionSetting;
+  /**
+   * How sizes are measured (issue 12): the front end's keeper of measurements, settled by it once
+   * the command has answered. Absent: one keeper for the process (tests).
+   */
+  sizes?: SizesSetting;
+}
+
+let processKeeper: SizeKeeper | undefined;
+
+/** The SizesSource of a command run with `ctx`; `fresh` for `ls --fresh`. */
+export function sizesOf(ctx: RunContext, fresh = false): SizesSource {
+  processKeeper ??= new SizeKeeper();
+  return sizesSource(ctx.sizes ?? { keeper: processKeeper }, ctx.store, fresh);
 }
 
 export type { DeletionSetting };

@@ -2,7 +2,14 @@ import { HostError, VolumeNotFoundError } from "../errors.js";
 import { assertVolumeName } from "../volume-names.js";
 import type { EngineConnection } from "./connection.js";
 import type { ContainerUse, DiskUsage, StorageInfo, Volume } from "./model.js";
-import { dfVolumes, parseContainerUses, parseDiskUsage, parseStorageInfo, parseVolume } from "./parse.js";
+import {
+  countVolumeRefs,
+  dfVolumes,
+  parseContainerUses,
+  parseDiskUsage,
+  parseStorageInfo,
+  parseVolume,
+} from "./parse.js";
 import { compareVersions, MAX_API_VERSION, negotiateApiVersion } from "./versions.js";
 
 export interface EngineOverview {
@@ -167,6 +174,25 @@ export class Engine {
       for (const v of volumes) if (v.refCount === null && dangling.has(v.name)) v.refCount = 0;
     }
     return volumes;
+  }
+
+  /**
+   * Every volume with its ref count and no size, from the fast calls only (issue 12): /volumes and
+   * /containers/json?all=1 asked at once, without a version prefix (the fields read are the same in
+   * every API version dvol supports). Neither walks a volume's files, so a host with millions of
+   * files answers as fast as one with none. A volume's ref count is the number of containers,
+   * running or not, that mount it, as /system/df counts them.
+   */
+  async volumesFast(): Promise<Volume[]> {
+    const [body, containers] = await Promise.all([
+      this.conn.call<{ Volumes?: unknown[] | null }>({ method: "GET", path: "/volumes" }),
+      this.conn.call<unknown>({ method: "GET", path: "/containers/json", query: { all: 1 } }),
+    ]);
+    const refs = countVolumeRefs(containers);
+    return (body?.Volumes ?? []).map((raw) => {
+      const v = parseVolume(raw);
+      return { ...v, sizeBytes: null, refCount: refs.get(v.name) ?? 0 };
+    });
   }
 
   /** GET /volumes (no sizes), with engine-side filters. */

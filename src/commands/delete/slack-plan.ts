@@ -8,8 +8,9 @@
 import type { ActionsBlock, Button, KnownBlock } from "@slack/types";
 import { codePieces, context, fits, header, inlineCode, section, sections } from "../../blocks/blocks.js";
 import type { SlackMessage } from "../../blocks/message.js";
-import { clip, humanSize, num, plural, shortTime, table } from "../../format.js";
+import { clip, num, plural, shortTime, table } from "../../format.js";
 import type { DeletionRequest, PlannedVolume } from "../../store/records.js";
+import { plannedSize } from "../sizes.js";
 import { esc } from "../slack.js";
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from "./slack-actions.js";
 import {
@@ -29,10 +30,11 @@ const SUMMARY_LARGEST = [10, 5, 3, 0] as const;
 /** How many blocked volumes a summary names (the file has them all). */
 const SUMMARY_BLOCKED = [10, 5, 0] as const;
 
-function planTable(plan: readonly PlannedVolume[]): { head: string; lines: string[] } {
+function planTable(plan: readonly PlannedVolume[], at: string): { head: string; lines: string[] } {
+  const now = new Date(at);
   const rows = [...plan]
     .sort(byName)
-    .map((v) => [v.name, humanSize(v.sizeBytes), shortTime(v.createdAt), v.project ?? "-"]);
+    .map((v) => [v.name, plannedSize(v, now), shortTime(v.createdAt), v.project ?? "-"]);
   const widths = rows.reduce((w, r) => Math.max(w, r[1]?.length ?? 0), "SIZE".length);
   const [head = "", ...lines] = table(
     [["NAME", "SIZE", "CREATED (UTC)", "PROJECT"], ...rows].map((r) =>
@@ -102,7 +104,7 @@ function renderPlanText(r: DeletionRequest): string {
     "",
   ];
   if (r.plan.length > 0) {
-    const t = planTable(r.plan);
+    const t = planTable(r.plan, r.createdAt);
     out.push(`To delete (${plural(r.plan.length, "volume")}, ${sizeLabel(r.plan)}):`, t.head, ...t.lines, "");
   } else {
     out.push("Nothing to delete.", "");
@@ -142,7 +144,7 @@ function leftOutPieces(o: PlanOptions): string[] {
 function planFull(r: DeletionRequest, now: Date, o: PlanOptions): SlackMessage {
   const pieces = [planLead(r)];
   if (r.plan.length > 0) {
-    const t = planTable(r.plan);
+    const t = planTable(r.plan, r.createdAt);
     pieces.push(...codePieces(t.lines, { head: [t.head], lead: planIntro(r) }));
   } else {
     pieces.push(planIntro(r));
@@ -170,7 +172,7 @@ function planSummary(
     .sort((a, b) => (b.sizeBytes ?? -1) - (a.sizeBytes ?? -1) || byName(a, b))
     .slice(0, largest);
   if (top.length > 0) {
-    const t = planTable(top);
+    const t = planTable(top, r.createdAt);
     const lead = `${planIntro(r)} · ${top.length === 1 ? "the largest" : `the ${num(top.length)} largest`}:`;
     pieces.push(...codePieces(t.lines, { head: [t.head], lead }));
   } else {

@@ -2,6 +2,7 @@
 import { countOutcomes } from "../../approvals/execute.js";
 import { humanSize, joinLines, plural, shortTime, table } from "../../format.js";
 import type { BlockedVolume, PlannedVolume, VolumeOutcome } from "../../store/records.js";
+import { plannedSize } from "../sizes.js";
 import type { DeletionResult } from "./run.js";
 
 const sizeOf = (plan: readonly PlannedVolume[]) => plan.reduce((a, v) => a + (v.sizeBytes ?? 0), 0);
@@ -10,7 +11,8 @@ const sizeOf = (plan: readonly PlannedVolume[]) => plan.reduce((a, v) => a + (v.
 function planLines(plan: readonly PlannedVolume[], blocked: readonly BlockedVolume[]): string[] {
   const lines: string[] = [];
   if (plan.length > 0) {
-    const rows = plan.map((v) => [v.name, humanSize(v.sizeBytes), shortTime(v.createdAt), v.project ?? "-"]);
+    const now = new Date();
+    const rows = plan.map((v) => [v.name, plannedSize(v, now), shortTime(v.createdAt), v.project ?? "-"]);
     lines.push(...table([["VOLUME", "SIZE", "CREATED", "PROJECT"], ...rows]));
   }
   if (blocked.length > 0) {
