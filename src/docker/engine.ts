@@ -184,10 +184,28 @@ export class Engine {
    * running or not, that mount it, as /system/df counts them.
    */
   async volumesFast(): Promise<Volume[]> {
-    const [body, containers] = await Promise.all([
-      this.conn.call<{ Volumes?: unknown[] | null }>({ method: "GET", path: "/volumes" }),
-      this.conn.call<unknown>({ method: "GET", path: "/containers/json", query: { all: 1 } }),
-    ]);
+    let answers: [{ Volumes?: unknown[] | null } | null, unknown];
+    if (!this.negotiated && !this.negotiating && this.conn.engineApiVersion !== undefined) {
+      // One round trip: the version is read from the answers' Api-Version header (as volumesWithUsage).
+      answers = await Promise.all([
+        this.conn.call<{ Volumes?: unknown[] | null }>({ method: "GET", path: "/volumes" }),
+        this.conn.call<unknown>({ method: "GET", path: "/containers/json", query: { all: 1 } }),
+      ]);
+      const announced = this.conn.engineApiVersion;
+      if (announced && compareVersions(announced, MAX_API_VERSION) <= 0) {
+        // Refuses an engine too old for dvol, as negotiation does.
+        this.negotiated ??= parseVersion(this.host, {
+          ApiVersion: announced,
+          Version: this.conn.engineVersion ?? undefined,
+        });
+      } else await this.negotiate();
+    } else {
+      answers = await Promise.all([
+        this.get<{ Volumes?: unknown[] | null }>("/volumes"),
+        this.get<unknown>("/containers/json", { all: 1 }),
+      ]);
+    }
+    const [body, containers] = answers;
     const refs = countVolumeRefs(containers);
     return (body?.Volumes ?? []).map((raw) => {
       const v = parseVolume(raw);

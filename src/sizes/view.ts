@@ -83,8 +83,15 @@ export async function hostSizes(
   fast: Promise<unknown>,
 ): Promise<SizesLookup> {
   const started = ctx.now().getTime();
-  const store = await source.store().catch(() => null);
-  const remembered = store ? await store.getSizes(host.name, "measured").catch(() => null) : null;
+  const storeP = source.store().catch(() => null);
+  const rememberedP = storeP.then((s) => (s ? s.getSizes(host.name, "measured").catch(() => null) : null));
+  // A host whose fast calls fail is a failed host, and is not measured.
+  const answered = await fast.then(
+    () => true,
+    () => false,
+  );
+  const [store, remembered] = await Promise.all([storeP, rememberedP]);
+  if (!answered) return lookupOf(null, { measuredAt: null, fresh: false, late: "the host did not answer" });
   const fresh = source.policy !== "answer";
   if (!fresh && remembered && started - Date.parse(remembered.measuredAt) < FRESH_FOR_MS) {
     return lookupOf(remembered, { measuredAt: remembered.measuredAt, fresh: true, late: null });
@@ -95,14 +102,13 @@ export async function hostSizes(
   if (source.policy !== "answer") waitMs = Math.min(timeoutMs, source.policy.waitMs ?? timeoutMs);
   else if (remembered) waitMs = REMEMBERED_GRACE_MS;
   else waitMs = Math.max(REMEMBERED_GRACE_MS, host.timeoutMs - DEADLINE_MARGIN_MS);
+  const left = Math.max(0, started + waitMs - ctx.now().getTime());
 
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<"late">((resolve) => {
-    timer = setTimeout(() => resolve("late"), waitMs);
+  const budget = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), left);
   });
-  // With remembered sizes, the grace lasts at least until the fast calls are done.
-  const budget = remembered && !fresh ? Promise.all([timedOut, fast.catch(() => {})]) : timedOut;
-  const outcome = await Promise.race([m.done, budget.then(() => "late" as const)]);
+  const outcome = await Promise.race([m.done, budget]);
   clearTimeout(timer);
   if (outcome !== "late" && outcome.ok) {
     return lookupOf(outcome.snapshot, { measuredAt: outcome.snapshot.measuredAt, fresh: true, late: null });
