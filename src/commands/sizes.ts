@@ -26,8 +26,9 @@ export function sizeWithAge(
   sizes: HostSizes | undefined,
   now: Date,
 ): string {
-  if (v.sizeMeasuredAt === null && v.sizeBytes === null) return NOT_MEASURED;
-  if (!sizes || sizes.fresh || !v.sizeMeasuredAt) return humanSize(v.sizeBytes);
+  if (!sizes) return humanSize(v.sizeBytes);
+  if (!v.sizeMeasuredAt) return v.sizeBytes === null ? NOT_MEASURED : humanSize(v.sizeBytes);
+  if (sizes.fresh) return humanSize(v.sizeBytes);
   return `${humanSize(v.sizeBytes)} · ${ago(v.sizeMeasuredAt, now)}`;
 }
 
