@@ -99,8 +99,9 @@ export async function hostSizes(
   const timeoutMs = sizesTimeoutMs(ctx.config);
   const m = source.keeper.measure(host, { connect: ctx.connect, store, now: ctx.now, timeoutMs });
   let waitMs: number;
-  if (source.policy !== "answer") waitMs = Math.min(timeoutMs, source.policy.waitMs ?? timeoutMs);
-  else if (remembered) waitMs = REMEMBERED_GRACE_MS;
+  if (source.policy !== "answer") {
+    waitMs = Math.max(REMEMBERED_GRACE_MS, Math.min(timeoutMs, source.policy.waitMs ?? timeoutMs));
+  } else if (remembered) waitMs = REMEMBERED_GRACE_MS;
   else waitMs = Math.max(REMEMBERED_GRACE_MS, host.timeoutMs - DEADLINE_MARGIN_MS);
   const left = Math.max(0, started + waitMs - ctx.now().getTime());
 
