@@ -125,14 +125,16 @@ export class SizeKeeper {
   async settle(ms: number): Promise<void> {
     const open = this.inFlight();
     if (open.length === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all(open.map((m) => m.done)),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, Math.max(0, ms));
-      }),
-    ]);
-    clearTimeout(timer);
+    if (ms > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(open.map((m) => m.done)),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, ms);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
     for (const m of open) if (!m.settled) m.stop();
     await Promise.all(open.map((m) => m.done));
   }
@@ -198,7 +200,14 @@ export class SizeKeeper {
       conn = await deps.connect(longHost);
       if (stopped.aborted) return { ok: false, error: "the measurement was stopped" };
       this.engineCalls++;
-      const volumes = await Engine.lazy(conn).volumesWithUsage();
+      // Stopped, the answer is not waited for, whether or not the transport cuts the call.
+      const aborted = new Promise<never>((_, reject) => {
+        stopped.addEventListener("abort", () => reject(new Error("the measurement was stopped")), {
+          once: true,
+        });
+      });
+      aborted.catch(() => {});
+      const volumes = await Promise.race([Engine.lazy(conn).volumesWithUsage(), aborted]);
       return {
         ok: true,
         snapshot: {

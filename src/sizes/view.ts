@@ -70,7 +70,11 @@ function lookupOf(snap: SizeSnapshot | null, meta: HostSizes): SizesLookup {
   };
 }
 
-const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+/** "1 s", "0.5 s", "600 s". */
+const seconds = (ms: number) => {
+  const s = Math.round(ms / 100) / 10;
+  return `${s} s`;
+};
 
 /**
  * The sizes of `host` for a command whose fast calls are `fast`: the measurement started or joined
@@ -80,20 +84,23 @@ export async function hostSizes(
   host: HostConfig,
   source: SizesSource,
   ctx: SizedContext,
-  fast: Promise<unknown>,
+  fast: Promise<readonly Pick<Volume, "name" | "createdAt">[]>,
 ): Promise<SizesLookup> {
   const started = ctx.now().getTime();
   const storeP = source.store().catch(() => null);
   const rememberedP = storeP.then((s) => (s ? s.getSizes(host.name, "measured").catch(() => null) : null));
   // A host whose fast calls fail is a failed host, and is not measured.
-  const answered = await fast.then(
-    () => true,
-    () => false,
-  );
+  const listed = await fast.catch(() => null);
   const [store, remembered] = await Promise.all([storeP, rememberedP]);
-  if (!answered) return lookupOf(null, { measuredAt: null, fresh: false, late: "the host did not answer" });
+  if (!listed) return lookupOf(null, { measuredAt: null, fresh: false, late: "the host did not answer" });
   const fresh = source.policy !== "answer";
-  if (!fresh && remembered && started - Date.parse(remembered.measuredAt) < FRESH_FOR_MS) {
+  // A measurement of a minute ago is this one's, if it knows every volume listed now.
+  const known = new Set(remembered?.volumes.map((v) => sizeKey(v.name, v.createdAt)));
+  const recent =
+    remembered !== null &&
+    started - Date.parse(remembered.measuredAt) < FRESH_FOR_MS &&
+    listed.every((v) => known.has(sizeKey(v.name, v.createdAt)));
+  if (!fresh && remembered && recent) {
     return lookupOf(remembered, { measuredAt: remembered.measuredAt, fresh: true, late: null });
   }
   const timeoutMs = sizesTimeoutMs(ctx.config);

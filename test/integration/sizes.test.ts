@@ -19,7 +19,6 @@ import type { SlackOutbox } from "../../src/slack/post.js";
 import { MemoryStore } from "../../src/store/memory.js";
 import { BUSYBOX_IMAGE, runDocker, socketGetJson, socketRequest } from "../support/engines.js";
 import { type RecordingProxy, startRecordingProxy } from "../support/recording-proxy.js";
-import { MIB } from "../support/scenario.js";
 import { requireTestbed } from "../support/testbed-types.js";
 
 const testbed = requireTestbed();
@@ -29,6 +28,9 @@ const SLOW = "dvol-sizes-many-files";
 const SLOW_USER = "dvol-sizes-many-files-user";
 const GROW = "dvol-sizes-grows";
 const FILES = 300_000;
+/** Less than the scenario's 1 MiB volume: other tests' "largest volumes" stay theirs. */
+const GROW_BYTES = 100_000;
+const ADDED_BYTES = 200_000;
 
 interface VolumeJson {
   Name: string;
@@ -103,7 +105,7 @@ beforeAll(async () => {
     BUSYBOX_IMAGE,
   ]);
   growMountpoint = await createVolume(GROW);
-  await writeFile(join(growMountpoint, "a"), Buffer.alloc(MIB, 1));
+  await writeFile(join(growMountpoint, "a"), Buffer.alloc(GROW_BYTES, 1));
 
   proxy = await startRecordingProxy(testbed.pki, engine.socketPath);
   stateDir = await mkdtemp(join(tmpdir(), "dvol-sizes-state-"));
@@ -175,7 +177,7 @@ describe("a host whose measurement of sizes is slow (300,000 files, host deadlin
       expect(v?.sizeBytes, name).toBe(fromEngine.get(name));
       expect(v?.sizeMeasuredAt).toBe(f.sizes?.measuredAt);
     }
-    expect(f.volumes.find((v) => v.name === GROW)?.sizeBytes).toBe(MIB);
+    expect(f.volumes.find((v) => v.name === GROW)?.sizeBytes).toBe(GROW_BYTES);
 
     // Three hours later the measurement is slow again: the remembered sizes, with their age.
     const later = new Date(Date.now() + 3 * 3_600_000);
@@ -184,12 +186,12 @@ describe("a host whose measurement of sizes is slow (300,000 files, host deadlin
     const a = hostOf(again.json);
     expect(a.sizes).toMatchObject({ fresh: false, measuredAt: f.sizes?.measuredAt });
     expect(a.volumes.find((v) => v.name === GROW)).toMatchObject({
-      sizeBytes: MIB,
+      sizeBytes: GROW_BYTES,
       sizeMeasuredAt: f.sizes?.measuredAt,
     });
     const text = await cli<null>(["ls", "big"], () => later);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(new RegExp(`${GROW}\\s+local\\s+1\\.0 MB · 3 h ago`));
+    expect(text.stdout).toMatch(new RegExp(`${GROW}\\s+local\\s+100 kB · 3 h ago`));
     expect(text.stdout).toMatch(/sizes as measured 3 h ago \(measuring sizes takes longer than/);
   }, 180_000);
 
@@ -225,6 +227,7 @@ describe("the daily report", () => {
     };
     const loaded = await loadConfig({ file: config, env: {}, cwd: tmpdir() });
     const connect = tlsConnectionFactory(new SecretResolver({ baseDir: loaded.baseDir, env: {} }));
+    const errors: string[] = [];
     const report = () =>
       postDailyReport({
         config: async () => loaded,
@@ -233,7 +236,7 @@ describe("the daily report", () => {
         store: async () => store,
         now: () => now,
         sizeKeeper: new SizeKeeper(),
-        logger: { info() {}, warn() {}, error() {} },
+        logger: { info() {}, warn() {}, error: (m: string) => errors.push(m) },
       });
 
     const day1 = await report();
@@ -243,21 +246,30 @@ describe("the daily report", () => {
     // Measured first, with the long deadline: fresh sizes although the host's deadline is 1 s.
     expect(h1.sizesLate).toBeNull();
     expect(h1.growth).toBeNull();
-    expect(h1.volumes.find((v) => v.name === GROW)).toMatchObject({ sizeBytes: MIB, growthBytes: null });
+    expect(h1.volumes.find((v) => v.name === GROW)).toMatchObject({
+      sizeBytes: GROW_BYTES,
+      growthBytes: null,
+    });
+    expect(errors).toEqual([]);
+    expect((await store.getSizes("big", "reported"))?.history?.map((d) => d.day)).toEqual(["2026-12-01"]);
 
-    await writeFile(join(growMountpoint, "b"), Buffer.alloc(2 * MIB, 2));
+    await writeFile(join(growMountpoint, "b"), Buffer.alloc(ADDED_BYTES, 2));
     now = new Date("2026-12-02T08:00:00Z");
     const day2 = await report();
     if (day2.status !== "posted") throw new Error(`not posted: ${JSON.stringify(day2)}`);
     const h2 = reportJson(day2.result).hosts[0];
     if (!h2?.ok) throw new Error(`host failed: ${JSON.stringify(h2)}`);
     expect(h2.volumes.find((v) => v.name === GROW)).toMatchObject({
-      sizeBytes: 3 * MIB,
-      growthBytes: 2 * MIB,
+      sizeBytes: GROW_BYTES + ADDED_BYTES,
+      growthBytes: ADDED_BYTES,
     });
     expect(h2.growth).toMatchObject({ since: "2026-12-01", danglingBytesBefore: h1.danglingBytes });
-    expect(h2.growth?.growers).toContainEqual({ name: GROW, sizeBytes: 3 * MIB, growthBytes: 2 * MIB });
-    expect(posts[1]).toContain("+2.1 MB");
+    expect(h2.growth?.growers).toContainEqual({
+      name: GROW,
+      sizeBytes: GROW_BYTES + ADDED_BYTES,
+      growthBytes: ADDED_BYTES,
+    });
+    expect(posts[1]).toContain("+200 kB");
     expect(posts[1]).toContain("since yesterday");
     // The store keeps the history of daily totals.
     expect((await store.getSizes("big", "reported"))?.history?.map((d) => d.day)).toEqual([

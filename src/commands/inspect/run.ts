@@ -39,7 +39,15 @@ export async function runInspect(
     ctx.connect,
     async (engine, hostConfig) => {
       const fast = Promise.all([engine.inspectVolume(volume), engine.containersUsing(volume)]);
-      const [[v, containers], sizes] = await Promise.all([fast, hostSizes(hostConfig, source, ctx, fast)]);
+      const [[v, containers], sizes] = await Promise.all([
+        fast,
+        hostSizes(
+          hostConfig,
+          source,
+          ctx,
+          fast.then(([one]) => [one]),
+        ),
+      ]);
       const row = toRow({ ...v, ...sizes.of(v), refCount: containers.length });
       return {
         volume: { ...row, mountpoint: v.mountpoint, scope: v.scope, options: v.options, containers },
