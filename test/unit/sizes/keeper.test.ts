@@ -69,7 +69,8 @@ describe("SizeKeeper", () => {
     const [one, two] = [new SizeKeeper(), new SizeKeeper()];
     const a = one.measure(host, depsOf(e, new MemoryStore({ state })));
     const b = two.measure(host, depsOf(e, new MemoryStore({ state })));
-    await new Promise((r) => setTimeout(r, 20));
+    // Both have started; the second watches the store while the first's call is held.
+    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
     expect(df(e)).toBe(1);
     release();
     const [ra, rb] = await Promise.all([a.done, b.done]);
