@@ -105,7 +105,10 @@ beforeAll(async () => {
     BUSYBOX_IMAGE,
   ]);
   growMountpoint = await createVolume(GROW);
-  await writeFile(join(growMountpoint, "a"), Buffer.alloc(GROW_BYTES, 1));
+  // In a directory of its own: docker 20.10 gives a volume the change time of its _data directory
+  // as CreatedAt, so a file added at the top would make it "another volume" (a new CreatedAt).
+  await mkdir(join(growMountpoint, "data"));
+  await writeFile(join(growMountpoint, "data", "a"), Buffer.alloc(GROW_BYTES, 1));
 
   proxy = await startRecordingProxy(testbed.pki, engine.socketPath);
   stateDir = await mkdtemp(join(tmpdir(), "dvol-sizes-state-"));
@@ -253,7 +256,7 @@ describe("the daily report", () => {
     expect(errors).toEqual([]);
     expect((await store.getSizes("big", "reported"))?.history?.map((d) => d.day)).toEqual(["2026-12-01"]);
 
-    await writeFile(join(growMountpoint, "b"), Buffer.alloc(ADDED_BYTES, 2));
+    await writeFile(join(growMountpoint, "data", "b"), Buffer.alloc(ADDED_BYTES, 2));
     now = new Date("2026-12-02T08:00:00Z");
     const day2 = await report();
     if (day2.status !== "posted") throw new Error(`not posted: ${JSON.stringify(day2)}`);
