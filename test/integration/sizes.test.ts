@@ -105,8 +105,8 @@ beforeAll(async () => {
     BUSYBOX_IMAGE,
   ]);
   growMountpoint = await createVolume(GROW);
-  // In a directory of its own: docker 20.10 gives a volume the change time of its _data directory
-  // as CreatedAt, so a file added at the top would make it "another volume" (a new CreatedAt).
+  // In a directory of its own: on docker 20.10 a volume's CreatedAt moves when an entry is added at
+  // its top level (it follows _data's change time), which would make it "another volume".
   await mkdir(join(growMountpoint, "data"));
   await writeFile(join(growMountpoint, "data", "a"), Buffer.alloc(GROW_BYTES, 1));
 
