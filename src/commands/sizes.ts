@@ -4,7 +4,8 @@
  * host whose sizes are late.
  */
 import { humanSize } from "../format.js";
-import { FRESH_FOR_MS, type HostSizes } from "../sizes/view.js";
+import { FRESH_FOR_MS } from "../sizes/fresh.js";
+import type { HostSizes } from "../sizes/view.js";
 
 export const NOT_MEASURED = "not yet measured";
 

@@ -13,10 +13,10 @@ import type { Engine } from "../docker/engine.js";
 import type { Volume } from "../docker/model.js";
 import { type SizeSnapshot, sizeKey } from "../store/sizes.js";
 import type { Store } from "../store/store.js";
+import { FRESH_FOR_MS } from "./fresh.js";
 import type { MeasureDeps, SizeKeeper } from "./keeper.js";
 
-/** A measurement younger than this counts as "just now": it is shown as fresh and not made again. */
-export const FRESH_FOR_MS = 60_000;
+export { FRESH_FOR_MS };
 /**
  * With remembered sizes to show, how long a command gives a measurement, from its start, before it
  * answers with them (at least until its fast calls are done).
