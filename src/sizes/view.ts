@@ -125,9 +125,11 @@ export async function hostSizes(
   const newest = store ? await store.getSizes(host.name, "measured").catch(() => null) : null;
   const shown = newest && (!remembered || newest.measuredAt > remembered.measuredAt) ? newest : remembered;
   const why =
-    outcome === "late"
-      ? `measuring sizes takes longer than ${seconds(waitMs)} (it goes on for up to ${seconds(timeoutMs)})`
-      : `sizes could not be measured: ${outcome.error}`;
+    outcome !== "late"
+      ? `sizes could not be measured: ${outcome.error}`
+      : fresh
+        ? `measuring sizes takes longer than ${seconds(waitMs)}, all the time there was to wait`
+        : `measuring sizes takes longer than ${seconds(waitMs)}; --fresh waits for it (up to ${seconds(timeoutMs)})`;
   return lookupOf(shown, { measuredAt: shown?.measuredAt ?? null, fresh: false, late: why });
 }
 

@@ -76,7 +76,7 @@ describe("sizes in ls", () => {
     expect(h.sizes).toEqual({
       measuredAt: null,
       fresh: false,
-      late: "measuring sizes takes longer than 1 s (it goes on for up to 600 s)",
+      late: "measuring sizes takes longer than 1 s; --fresh waits for it (up to 600 s)",
     });
     const text = renderLsText(r);
     expect(text).toMatch(/^a\s+local\s+not yet measured\s+1\s/m);
