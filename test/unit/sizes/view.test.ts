@@ -47,8 +47,12 @@ async function run(e: FakeEngine, src: SizesSource, at = T0, opts: string[] = []
   pending.finally(() => {
     done = true;
   });
-  // The waits are timers made along the way: time goes on in steps until ls has answered.
-  for (let i = 0; i < 100 && !done && vi.isFakeTimers(); i++) await vi.advanceTimersByTimeAsync(100);
+  // The waits are timers made along the way: time goes on in steps until ls has answered, and the
+  // event loop turns between steps (the store's compression runs on libuv's threads).
+  for (let i = 0; i < 10_000 && !done && vi.isFakeTimers(); i++) {
+    await vi.advanceTimersByTimeAsync(50);
+    await new Promise((r) => setImmediate(r));
+  }
   const r = await pending;
   await src.keeper.settle(0);
   return r;
