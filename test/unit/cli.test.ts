@@ -232,7 +232,11 @@ describe("dvol --json ls", () => {
   });
 
   it("speaks to each engine at its own API version", async () => {
-    await run(["--config", configFile, "--json", "ls", "docker20,docker28"], engines);
+    // A store of its own: no sizes remembered from another test, so each engine is measured.
+    const state = await mkdtemp(path.join(tmpdir(), "dvol-cli-state-"));
+    await run(["--config", configFile, "--json", "ls", "docker20,docker28"], engines, {
+      DVOL_STATE_DIR: state,
+    });
     const paths = engines.calls.map((c) => `${c.host} ${c.req.method} ${c.req.path}`);
     expect(paths).toContain("docker20 GET /v1.41/system/df");
     expect(paths).toContain("docker28 GET /v1.51/system/df");
