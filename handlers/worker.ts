@@ -44,6 +44,8 @@ export interface WorkerHandlerOptions {
   /** Replaces the store openStore(env) opens (tests). */
   store?: Store;
   config?: Config;
+  /** S3 client settings the environment does not give, for the bucket of backups (tests: credentials). */
+  s3?: Record<string, unknown>;
   now?: () => Date;
   /** Default: the JSON logger (createLogger), given each invocation's Lambda context. */
   logger?: Logger;
@@ -67,6 +69,7 @@ export function createWorkerHandler(opts: WorkerHandlerOptions = {}): WorkerHand
     connect: opts.connect,
     slack: opts.slack,
     store: opts.store,
+    s3: opts.s3,
   });
 
   // Measurements of sizes (issue 12), one per host at a time in this function instance. A command
@@ -96,7 +99,10 @@ export function createWorkerHandler(opts: WorkerHandlerOptions = {}): WorkerHand
     // The event is whatever invoked the function, not necessarily what the Slack handler sent.
     if (
       !isJobKind(job?.kind) ||
-      (job.kind !== "decide" && job.kind !== "continue" && !Array.isArray(job.words))
+      (job.kind !== "decide" &&
+        job.kind !== "continue" &&
+        job.kind !== "restore" &&
+        !Array.isArray(job.words))
     ) {
       const err = new NotAJobError(job);
       baseLog.error(err.message, errorFields(err));
@@ -110,6 +116,8 @@ export function createWorkerHandler(opts: WorkerHandlerOptions = {}): WorkerHand
         connect: (c) => runtime.connect(c),
         slack: runtime.outbox,
         store: runtime.store,
+        backups: (c) => runtime.backups(c),
+        dvolVersion: env.DVOL_VERSION || "unknown",
         ...(opts.now ? { now: opts.now } : {}),
         ...(context ? { invocation: invocationOf(context) } : {}),
         sizes: sizesFor(context),

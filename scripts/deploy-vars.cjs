@@ -11,6 +11,10 @@
 //   or false (no VpcConfig at all).
 // - reportAlarmEvaluationPeriods: the hours the "no daily report" alarm looks back, so that it
 //   goes off at reportDeadlineHour when the day's report (scheduled at reportHour) is missing.
+// - backup: the bucket of backups from the config's `backup:` (README "Backups"): its name
+//   (backup.bucket, else CloudFormation names it), the days a backup is kept (backup.keepDays,
+//   default 30: the lifecycle rule) and the KMS key of its encryption (the backupKmsKeyArn
+//   parameter, else backup.kmsKeyId; empty: SSE-S3).
 const fs = require("node:fs");
 const path = require("node:path");
 const { parse } = require("yaml");
@@ -53,6 +57,37 @@ function ssmReferences(configText, configPath) {
     }
   });
   return refs;
+}
+
+/** The config file parsed, or null when there is none (dvol then has the one local host). */
+function readConfig(configPath) {
+  const file = path.resolve(ROOT, configPath);
+  if (!fs.existsSync(file)) return null;
+  try {
+    return parse(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new DeployParamError(`${configPath}: not valid YAML: ${e.message}`);
+  }
+}
+
+/** The bucket of backups' name, retention and KMS key, from the config and backupKmsKeyArn. */
+function backup({ configPath, backupKmsKeyArn }) {
+  const b = readConfig(configPath)?.backup ?? {};
+  const bucket = typeof b?.bucket === "string" && b.bucket !== "" ? b.bucket : null;
+  const keepDays = b?.keepDays ?? 30;
+  if (!Number.isInteger(keepDays) || keepDays <= 0 || keepDays > 3650) {
+    throw new DeployParamError(
+      `${configPath}: backup.keepDays: expected whole days, 1 to 3650, got "${keepDays}"`,
+    );
+  }
+  const fromConfig = typeof b?.kmsKeyId === "string" ? b.kmsKeyId : "";
+  const kmsKey = String(backupKmsKeyArn ?? "").trim() || fromConfig;
+  if (kmsKey !== "" && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(kmsKey)) {
+    throw new DeployParamError(
+      `backupKmsKeyArn (or backup.kmsKeyId): expected a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), got "${kmsKey}"`,
+    );
+  }
+  return { bucketName: bucket ?? { Ref: "AWS::NoValue" }, keepDays, kmsKey };
 }
 
 function hostSecretArns({ ssmPath, configPath }) {
@@ -136,6 +171,7 @@ module.exports = async ({ resolveVariable }) => {
     securityGroupIds: await param("securityGroupIds"),
     reportHour: await param("reportHour"),
     reportDeadlineHour: await param("reportDeadlineHour"),
+    backupKmsKeyArn: await param("backupKmsKeyArn"),
   };
   if (typeof p.ssmPath !== "string" || !SSM_NAME.test(p.ssmPath) || p.ssmPath.endsWith("/")) {
     throw new DeployParamError(
@@ -146,6 +182,7 @@ module.exports = async ({ resolveVariable }) => {
     hostSecretArns: hostSecretArns(p),
     vpc: vpc(p),
     reportAlarmEvaluationPeriods: reportAlarmEvaluationPeriods(p),
+    backup: backup(p),
   };
 };
 module.exports.DeployParamError = DeployParamError;

@@ -1,4 +1,5 @@
 import type { StopRequest } from "./approvals/execute.js";
+import { openBackupStore } from "./backup/open.js";
 import { cached } from "./cached.js";
 import { cliDeletion, type StoreOpener } from "./cli-deletion.js";
 import { parseCommand } from "./commands/parse.js";
@@ -169,6 +170,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           return store;
         },
         deletion: { ...cliDeletion(io.env, opts.yes), stopRequested: io.stopRequested },
+        // backup, backups and restore: DVOL_BACKUP_DIR, or backup.bucket (S3).
+        backup: {
+          store: cached(async () => openBackupStore((await context()).config, io.env, { cwd: io.cwd })),
+          dvolVersion: io.version ?? "unknown",
+        },
       });
     } finally {
       await keeper.settle(0);

@@ -1,6 +1,10 @@
 /**
  * Every error a user can meet is one of these classes. Each carries a message that says what
  * happened and a hint that says what to do; `cause` keeps the underlying error for debugging.
+ *
+ * Over 400 lines on purpose: it is one catalogue (one class per kind, each a few lines), read as a
+ * whole to see every error a user can meet and the exit code each kind gives; split by topic, a
+ * kind's exit code and message would be looked for in several files.
  */
 export abstract class DvolError extends Error {
   abstract readonly kind: ErrorKind;
@@ -418,8 +422,12 @@ export class RestoreFailedError extends DvolError {
 /** No complete backup with that id in the store of backups. */
 export class BackupNotFoundError extends DvolError {
   readonly kind = "backup-not-found";
-  constructor(readonly id: string) {
-    super(`no restorable backup ${JSON.stringify(id)}`, {
+  /** `detail`: why, when known ("it failed: …", "no such backup in s3://…"). */
+  constructor(
+    readonly id: string,
+    detail?: string,
+  ) {
+    super(`no restorable backup ${JSON.stringify(id)}${detail ? `: ${detail}` : ""}`, {
       hint: "List the backups with: backups (only complete, verified backups can be restored).",
     });
   }
@@ -430,6 +438,17 @@ export class BackupStoreError extends DvolError {
   readonly kind = "backup-store";
   constructor(message: string, options: { cause?: unknown; hint?: string } = {}) {
     super(`backup store: ${message}`, options);
+  }
+}
+
+/**
+ * A backup or restore that cannot finish in the time the worker has left (Lambda's 120 s): refused
+ * before anything is written; the CLI has no such limit.
+ */
+export class OutOfTimeError extends DvolError {
+  readonly kind = "out-of-time";
+  constructor(message: string, hint: string) {
+    super(message, { hint });
   }
 }
 
@@ -458,6 +477,7 @@ export const ERROR_KINDS = {
   "restore-failed": "failure",
   "backup-not-found": "failure",
   "backup-store": "failure",
+  "out-of-time": "failure",
 } as const satisfies Record<string, "usage" | "failure">;
 
 export type ErrorKind = keyof typeof ERROR_KINDS;

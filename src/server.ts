@@ -95,6 +95,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         connect: (c) => runtime.connect(c),
         slack: runtime.outbox,
         store: runtime.store,
+        backups: (c) => runtime.backups(c),
+        dvolVersion: env.DVOL_VERSION || "unknown",
         logger: withFields(log, logFieldsOf(job)),
       }),
     log,

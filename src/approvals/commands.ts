@@ -13,6 +13,8 @@ export interface RmCommand {
   host: string;
   volumes: string[];
   reason: string | null;
+  /** --no-backup: delete without a backup first even when backup.beforeDelete is required. */
+  noBackup: boolean;
 }
 
 export interface PruneCommand {
@@ -21,4 +23,6 @@ export interface PruneCommand {
   project: string | null;
   labels: LabelRule[];
   olderThan: Duration | null;
+  /** --no-backup, as rm's. */
+  noBackup: boolean;
 }

@@ -18,8 +18,19 @@
  * finish and are recorded. A stop with `handOver` leaves the request executing with no executor,
  * for a fresh invocation to continue at once. A request past its lapse time (requests.ttlHours
  * after its approval) lapses at the claim instead of executing.
+ *
+ * Backed up first (before-delete.ts): when the request backs up before deleting, each volume that
+ * passed the re-check is backed up, and deleted only once its backup is complete; the deleted
+ * outcome names the backup. A backup that does not complete is the volume's `failed` outcome, so
+ * the request pauses as after any failed volume: nothing of it is lost, an approver's resume tries
+ * that backup again, and a cancel leaves the volume as it is (a new state or a skipped outcome
+ * would either need a transition of its own or close the volume for good without a deletion).
+ * Before each backup, the time it is estimated to take is asked of `stopRequested`: too little
+ * left, and the volume is left for the next invocation.
  */
 import { randomBytes } from "node:crypto";
+import pLimit from "p-limit";
+import type { BackupStore } from "../backup/store.js";
 import { resolveHost } from "../config/targets.js";
 import type { Config, HostConfig } from "../config/types.js";
 import type { ConnectionFactory, EngineConnection } from "../docker/connection.js";
@@ -28,6 +39,14 @@ import { classifyFailure } from "../docker/failures.js";
 import { describeError, HostError, VolumeNotFoundError } from "../errors.js";
 import type { DeletionRequest, PauseRecord, PlannedVolume, VolumeOutcome } from "../store/records.js";
 import type { Store } from "../store/store.js";
+import {
+  BACKUP_CONCURRENCY,
+  type BackupFirst,
+  type BeforeDeleteBackups,
+  backsUpFirst,
+  backUpFirst,
+  backupEstimateMs,
+} from "./before-delete.js";
 import { usedByDetail, volumeIdentity } from "./plan.js";
 import { protectionOf } from "./policy.js";
 import { forEachLimited } from "./pool.js";
@@ -57,10 +76,12 @@ export interface ExecuteDeps {
    */
   afterDelete?: (name: string, deletedSoFar: number) => void | Promise<void>;
   /**
-   * Polled before each volume is started: a stop asked for (the CLI's signals, the worker's
-   * deadline). Null to go on.
+   * Polled before each volume is started, and before each backup with the time it is estimated to
+   * take (`needMs`): a stop asked for (the CLI's signals, the worker's deadline). Null to go on.
    */
-  stopRequested?: () => StopRequest | null;
+  stopRequested?: (needMs?: number) => StopRequest | null;
+  /** The store of backups and dvol's version: needed when the request backs volumes up first. */
+  backups?: BeforeDeleteBackups;
 }
 
 /** Why an execution should stop starting volumes. */
@@ -289,18 +310,24 @@ const failed = (name: string, err: unknown): VolumeOutcome => ({
 });
 const skipped = (name: string, reason: string): VolumeOutcome => ({ name, result: "skipped", reason });
 
-/** Re-checks one planned volume and deletes it if it is still safe to; never throws. */
+/**
+ * Re-checks one planned volume, backs it up first when `backUp` is given, and deletes it if it is
+ * still safe to; never throws but for an unreachable host. Null: stopped before the backup (no
+ * outcome: the volume is left for the execution that continues). Each call takes a young
+ * connection (a backup may outlast one connection's deadline).
+ */
 async function deleteIfSafe(
-  engine: Engine,
+  engines: HostEngines,
   v: PlannedVolume,
   config: Config,
   takeover: boolean,
   beforeDelete: () => Promise<boolean>,
-): Promise<{ outcome: VolumeOutcome; sent: boolean }> {
+  backUp: ((v: PlannedVolume) => Promise<BackupFirst | "stop">) | null,
+): Promise<{ outcome: VolumeOutcome; sent: boolean } | null> {
   try {
     let now: Awaited<ReturnType<Engine["inspectVolume"]>>;
     try {
-      now = await engine.inspectVolume(v.name);
+      now = await engines.use((engine) => engine.inspectVolume(v.name));
     } catch (err) {
       if (!(err instanceof VolumeNotFoundError)) throw err;
       if (takeover) {
@@ -323,13 +350,23 @@ async function deleteIfSafe(
         "not the planned volume: its driver, options or labels differ from the plan (re-created since)";
       return { outcome: skipped(v.name, why), sent: false };
     }
-    const users = await engine.containersUsing(v.name);
+    const users = await engines.use((engine) => engine.containersUsing(v.name));
     if (users.length > 0) return { outcome: skipped(v.name, `in use: ${usedByDetail(users)}`), sent: false };
+    let backupId: string | undefined;
+    if (backUp) {
+      if (!(await beforeDelete())) {
+        return { outcome: skipped(v.name, "not attempted: the execution was taken over"), sent: false };
+      }
+      const b = await backUp(v);
+      if (b === "stop") return null;
+      if (!b.ok) return { outcome: b.outcome, sent: false };
+      backupId = b.backupId;
+    }
     if (!(await beforeDelete())) {
       return { outcome: skipped(v.name, "not attempted: the execution was taken over"), sent: false };
     }
     try {
-      const removed = await engine.removeVolume(v.name);
+      const removed = await engines.use((engine) => engine.removeVolume(v.name));
       if (removed.result === "in-use") {
         return { outcome: skipped(v.name, `in use: ${removed.message}`), sent: true };
       }
@@ -337,7 +374,8 @@ async function deleteIfSafe(
       if (!(err instanceof VolumeNotFoundError)) throw err;
       return { outcome: skipped(v.name, "deleted by someone else just before"), sent: true };
     }
-    return { outcome: { name: v.name, result: "deleted", freedBytes: v.sizeBytes }, sent: true };
+    const deleted: VolumeOutcome = { name: v.name, result: "deleted", freedBytes: v.sizeBytes };
+    return { outcome: backupId ? { ...deleted, backupId } : deleted, sent: true };
   } catch (err) {
     if (isUnreachable(err)) throw err;
     return { outcome: failed(v.name, err), sent: false };
@@ -357,10 +395,29 @@ export async function executeRequest(deps: ExecuteDeps, id: string): Promise<Exe
   if ("status" in claimed) return claimed;
   const { takeover } = claimed;
   const ledger = new Ledger(deps, claimed.request, me, leaseMs);
+  let host: HostConfig;
+  try {
+    host = resolveHost(deps.config, claimed.request.host);
+  } catch (err) {
+    // The host is no longer in the config: nothing was sent; paused, with what was done kept.
+    return pause(deps, ledger.request, me, { kind: "unreachable", reason: describeError(err) }, takeover);
+  }
+
+  let backupStore: BackupStore | null = null;
+  if (backsUpFirst(claimed.request, deps.config)) {
+    try {
+      if (!deps.backups) throw new Error("no store of backups was given to this execution");
+      backupStore = await deps.backups.store();
+    } catch (err) {
+      // Nothing was sent: without a store, no volume can be backed up, so none is deleted.
+      const reason = `each volume must be backed up first, and the store of backups cannot be used: ${describeError(err).split("\n")[0]}`;
+      return pause(deps, ledger.request, me, { kind: "failure", reason }, takeover);
+    }
+  }
 
   let engines: HostEngines;
   try {
-    engines = await HostEngines.open(resolveHost(deps.config, claimed.request.host), deps.connect);
+    engines = await HostEngines.open(host, deps.connect);
   } catch (err) {
     // Nothing was sent by this attempt; paused, with what was done before kept.
     return pause(deps, ledger.request, me, { kind: "unreachable", reason: describeError(err) }, takeover);
@@ -376,18 +433,47 @@ export async function executeRequest(deps: ExecuteDeps, id: string): Promise<Exe
     stopping.asked ??= deps.stopRequested?.() ?? null;
     return stopping.asked !== null || unreachable !== undefined || ledger.stopped;
   };
+  const store = backupStore;
+  const backupSlot = pLimit(BACKUP_CONCURRENCY);
+  const backUp =
+    store === null
+      ? null
+      : (v: PlannedVolume): Promise<BackupFirst | "stop"> =>
+          backupSlot(async (): Promise<BackupFirst | "stop"> => {
+            // Time for this backup in this invocation (asked once it may start)? Else left for the next.
+            const stop = stopping.asked ?? deps.stopRequested?.(backupEstimateMs(v.sizeBytes)) ?? null;
+            if (stop !== null) {
+              stopping.asked ??= stop;
+              return "stop";
+            }
+            return backUpFirst(v, ledger.request, {
+              host,
+              connect: deps.connect,
+              store,
+              config: deps.config,
+              now: deps.now,
+              dvolVersion: deps.backups?.dvolVersion ?? "unknown",
+              take: deps.backups?.take,
+              remainingMs: deps.backups?.remainingMs,
+            });
+          });
   try {
     await forEachLimited(
       todo,
       deps.concurrency ?? DEFAULT_CONCURRENCY,
       async (v) => {
-        const done = await engines
-          .use((engine) => deleteIfSafe(engine, v, deps.config, takeover, () => ledger.holdLease()))
-          .catch((err: unknown) => {
-            if (!isUnreachable(err)) return { outcome: failed(v.name, err), sent: false };
-            unreachable ??= err; // this volume stays without an outcome: resumed later
-            return null;
-          });
+        const done = await deleteIfSafe(
+          engines,
+          v,
+          deps.config,
+          takeover,
+          () => ledger.holdLease(),
+          backUp,
+        ).catch((err: unknown) => {
+          if (!isUnreachable(err)) return { outcome: failed(v.name, err), sent: false };
+          unreachable ??= err; // this volume stays without an outcome: resumed later
+          return null;
+        });
         if (ledger.crashed || done === null) return;
         const { outcome, sent } = done;
         if (sent && outcome.result === "deleted" && deps.afterDelete) {

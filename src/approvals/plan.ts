@@ -6,7 +6,7 @@
 
 import { createHash } from "node:crypto";
 import { resolveHost } from "../config/targets.js";
-import type { Config, HostConfig } from "../config/types.js";
+import { backupConfig, type Config, type HostConfig } from "../config/types.js";
 import type { ConnectionFactory } from "../docker/connection.js";
 import type { CommandContext } from "../docker/context.js";
 import { Engine } from "../docker/engine.js";
@@ -15,8 +15,9 @@ import { type ContainerUse, projectOf, type Volume } from "../docker/model.js";
 import { UsageError } from "../errors.js";
 import { SizeKeeper } from "../sizes/keeper.js";
 import { type SizesSource, sizedVolumes } from "../sizes/view.js";
-import type { BlockedVolume, PlannedVolume } from "../store/records.js";
+import type { BackupMode, BlockedVolume, PlannedVolume } from "../store/records.js";
 import { assertVolumeName } from "../volume-names.js";
+import { applyBackupRule, backupModeOf } from "./before-delete.js";
 import { MAX_RM_VOLUMES, type PruneCommand, type RmCommand } from "./commands.js";
 import { matchesLabelRule, protectionOf } from "./policy.js";
 import { forEachLimited } from "./pool.js";
@@ -49,6 +50,8 @@ export interface DeletionPlan extends PlanParts {
   /** The command, for messages and the audit trail ("rm host1 a b"). */
   command: string;
   reason: string | null;
+  /** Backed up before deletion (`first`), not despite the config (`skipped`: --no-backup), or `off` (absent). */
+  backup?: BackupMode;
 }
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -170,7 +173,13 @@ export async function planPrune(
 export function commandText(cmd: RmCommand | PruneCommand): string {
   const q = (s: string) => (/^[\w.,:=/@*-]+$/.test(s) ? s : JSON.stringify(s));
   if (cmd.name === "rm") {
-    return ["rm", cmd.host, ...cmd.volumes, ...(cmd.reason ? ["--reason", q(cmd.reason)] : [])].join(" ");
+    return [
+      "rm",
+      cmd.host,
+      ...cmd.volumes,
+      ...(cmd.reason ? ["--reason", q(cmd.reason)] : []),
+      ...(cmd.noBackup ? ["--no-backup"] : []),
+    ].join(" ");
   }
   return [
     "prune",
@@ -178,6 +187,7 @@ export function commandText(cmd: RmCommand | PruneCommand): string {
     ...(cmd.project ? ["--project", q(cmd.project)] : []),
     ...cmd.labels.flatMap((l) => ["--label", q(l.value === undefined ? l.key : `${l.key}=${l.value}`)]),
     ...(cmd.olderThan ? ["--older-than", cmd.olderThan.text] : []),
+    ...(cmd.noBackup ? ["--no-backup"] : []),
   ].join(" ");
 }
 
@@ -202,6 +212,9 @@ let planKeeper: SizeKeeper | undefined;
 
 /**
  * Builds the plan of an rm or prune on its host. Unknown hosts and bad names throw before any call.
+ * With `backup.beforeDelete: required` (and no --no-backup), volumes that cannot be backed up
+ * first (before-delete.ts: over backup.maxBytes, or too big for `backupTimeMs`, the time the
+ * executing function has; null on the CLI) are blocked as too big.
  * Volumes, references and dangling state come from the fast calls; sizes from the newest completed
  * measurement, each with when it was measured (src/sizes/view.ts): a plan never waits past the
  * host's deadline for them, and execution never depends on them. Without `sizes`, nothing is
@@ -210,6 +223,7 @@ let planKeeper: SizeKeeper | undefined;
 export async function buildPlan(
   cmd: RmCommand | PruneCommand,
   ctx: CommandContext,
+  backupTimeMs: number | null = null,
   sizes?: SizesSource,
 ): Promise<DeletionPlan> {
   const host = resolveHost(ctx.config, cmd.host);
@@ -226,11 +240,19 @@ export async function buildPlan(
       ? planRm(planEngine, cmd.volumes, protect)
       : planPrune(planEngine, cmd, protect, ctx.now());
   });
+  const backup = backupModeOf(ctx.config, cmd.noBackup);
+  const ruled = applyBackupRule(parts.plan, backup, {
+    maxBytes: backupConfig(ctx.config).maxBytes,
+    timeBudgetMs: backupTimeMs,
+  });
   return {
     kind: cmd.name,
     host: host.name,
     command: commandText(cmd),
     reason: cmd.name === "rm" ? cmd.reason : null,
     ...parts,
+    plan: ruled.plan,
+    blocked: [...parts.blocked, ...ruled.blocked].sort(byName),
+    backup,
   };
 }

@@ -32,5 +32,6 @@ export interface BackupStore {
 export const archiveName = (id: string) => `${id}.tar.gz`;
 export const manifestName = (id: string) => `${id}.json`;
 
-/** Newest first (ids begin with their UTC start time). */
-export const newestFirst = (a: BackupManifest, b: BackupManifest) => b.id.localeCompare(a.id);
+/** Newest first: by start time (ids carry it to the second only), then by id. */
+export const newestFirst = (a: BackupManifest, b: BackupManifest) =>
+  b.startedAt.localeCompare(a.startedAt) || b.id.localeCompare(a.id);

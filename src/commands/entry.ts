@@ -7,6 +7,7 @@ import type { CommandContext } from "../docker/context.js";
 import { SizeKeeper } from "../sizes/keeper.js";
 import { type SizesSetting, type SizesSource, sizesSource } from "../sizes/view.js";
 import type { Store } from "../store/store.js";
+import type { BackupSetting } from "./backups/run.js";
 import type { DeletionSetting } from "./delete/run.js";
 import type { CommandName, CommandOf } from "./parse.js";
 import type { ResultOf } from "./results.js";
@@ -19,6 +20,8 @@ export interface RunContext {
   context: () => Promise<CommandContext>;
   store: () => Promise<Store>;
   deletion: DeletionSetting;
+  /** backup, backups and restore: the store of backups; absent where none is set up. */
+  backup?: BackupSetting;
   /**
    * How sizes are measured (issue 12): the front end's keeper of measurements, settled by it once
    * the command has answered. Absent: one keeper for the process (tests).
@@ -34,7 +37,7 @@ export function sizesOf(ctx: RunContext, fresh = false): SizesSource {
   return sizesSource(ctx.sizes ?? { keeper: processKeeper }, ctx.store, fresh);
 }
 
-export type { DeletionSetting };
+export type { BackupSetting, DeletionSetting };
 
 export interface CommandEntry<K extends CommandName> {
   run(cmd: CommandOf<K>, ctx: RunContext): Promise<ResultOf<K>>;

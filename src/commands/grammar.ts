@@ -3,6 +3,8 @@
  * `<command>/grammar.ts`), in the order help lists them. The parser (parse.ts) and help are both
  * driven by this list.
  */
+import { BACKUP } from "./backup/grammar.js";
+import { BACKUPS } from "./backups/grammar.js";
 import { PRUNE, RM } from "./delete/grammar.js";
 import { HELP } from "./help/grammar.js";
 import { HOSTS } from "./hosts/grammar.js";
@@ -11,9 +13,23 @@ import { INSPECT } from "./inspect/grammar.js";
 import { LS } from "./ls/grammar.js";
 import { REPORT } from "./report/grammar.js";
 import { REQUESTS } from "./requests/grammar.js";
+import { RESTORE } from "./restore/grammar.js";
 import type { CommandSpec } from "./spec.js";
 
-export const COMMANDS: readonly CommandSpec[] = [HELP, HOSTS, INFO, LS, INSPECT, RM, PRUNE, REQUESTS, REPORT];
+export const COMMANDS: readonly CommandSpec[] = [
+  HELP,
+  HOSTS,
+  INFO,
+  LS,
+  INSPECT,
+  RM,
+  PRUNE,
+  REQUESTS,
+  REPORT,
+  BACKUP,
+  BACKUPS,
+  RESTORE,
+];
 
 export function findCommand(name: string): CommandSpec | undefined {
   return COMMANDS.find((c) => c.name === name);

@@ -4,10 +4,12 @@
  */
 import { MAX_RM_VOLUMES, type PruneCommand, type RmCommand } from "../approvals/commands.js";
 import { DURATION_HELP, parseDuration } from "../approvals/duration.js";
+import { BACKUP_ID_RE } from "../backup/manifest.js";
 import type { LabelRule } from "../config/types.js";
 import { parseLabelRule } from "../config/validate.js";
 import { UsageError } from "../errors.js";
 import { assertVolumeName } from "../volume-names.js";
+import { MAX_BACKUP_VOLUMES } from "./backup/grammar.js";
 import { COMMANDS, findCommand, usageLine } from "./grammar.js";
 import type { SortKey } from "./ls/grammar.js";
 import type { CommandSpec, OptionSpec } from "./spec.js";
@@ -34,7 +36,10 @@ export type Command =
   | PruneCommand
   | { name: "requests"; action: null; id: null }
   | { name: "requests"; action: "resume" | "cancel"; id: string }
-  | { name: "report"; target: string | null };
+  | { name: "report"; target: string | null }
+  | { name: "backup"; host: string; volumes: string[]; reason: string | null }
+  | { name: "backups"; target: string | null; volume: string | null }
+  | { name: "restore"; host: string; id: string; as: string | null };
 
 export type CommandName = Command["name"];
 
@@ -214,7 +219,13 @@ function build(spec: CommandSpec, pos: string[], opts: Map<string, OptionValue>)
         fail(spec, `${volumes.length} volumes; at most ${MAX_RM_VOLUMES} in one request`);
       }
       for (const v of volumes) assertVolumeName(v);
-      return { name: "rm", host: pos[0] as string, volumes, reason: s("reason") };
+      return {
+        name: "rm",
+        host: pos[0] as string,
+        volumes,
+        reason: s("reason"),
+        noBackup: opts.get("no-backup") === true,
+      };
     }
     case "prune": {
       const text = s("older-than");
@@ -228,6 +239,7 @@ function build(spec: CommandSpec, pos: string[], opts: Map<string, OptionValue>)
         project: s("project"),
         labels: (opts.get("label") as LabelRule[] | undefined) ?? [],
         olderThan,
+        noBackup: opts.get("no-backup") === true,
       };
     }
     case "requests": {
@@ -244,6 +256,33 @@ function build(spec: CommandSpec, pos: string[], opts: Map<string, OptionValue>)
     }
     case "report":
       return { name: "report", target: pos[0] ?? null };
+    case "backup": {
+      const volumes = [...new Set(pos.slice(1))];
+      if (volumes.length > MAX_BACKUP_VOLUMES) {
+        fail(spec, `${volumes.length} volumes; at most ${MAX_BACKUP_VOLUMES} in one backup`);
+      }
+      for (const v of volumes) assertVolumeName(v);
+      return { name: "backup", host: pos[0] as string, volumes, reason: s("reason") };
+    }
+    case "backups": {
+      const volume = s("volume");
+      return {
+        name: "backups",
+        target: pos[0] ?? null,
+        volume: volume === null ? null : assertVolumeName(volume),
+      };
+    }
+    case "restore": {
+      const id = (pos[1] as string).toLowerCase();
+      if (!BACKUP_ID_RE.test(id)) {
+        fail(
+          spec,
+          `"${truncate(pos[1] as string)}" is not a backup id (like bk-20261203-061512-0a1b2c3d; see: backups)`,
+        );
+      }
+      const as = s("as");
+      return { name: "restore", host: pos[0] as string, id, as: as === null ? null : assertVolumeName(as) };
+    }
     default:
       throw new UsageError(`unknown command "${spec.name}"`);
   }

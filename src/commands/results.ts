@@ -3,6 +3,8 @@
  * Types only, so the Slack renderings can name them without importing any runner.
  */
 import type { ReportResult } from "../report/dangling.js";
+import type { BackupResult } from "./backup/run.js";
+import type { BackupsResult } from "./backups/run.js";
 import type { DeletionResult } from "./delete/run.js";
 import type { HelpResult } from "./help/run.js";
 import type { HostsResult } from "./hosts/run.js";
@@ -11,6 +13,7 @@ import type { InspectResult } from "./inspect/run.js";
 import type { LsResult } from "./ls/run.js";
 import type { CommandName } from "./parse.js";
 import type { RequestsResult } from "./requests/run.js";
+import type { RestoreResult } from "./restore/run.js";
 
 export interface ResultMap {
   help: HelpResult;
@@ -22,6 +25,9 @@ export interface ResultMap {
   prune: DeletionResult;
   requests: RequestsResult;
   report: ReportResult;
+  backup: BackupResult;
+  backups: BackupsResult;
+  restore: RestoreResult;
 }
 
 /** The result of command K. */

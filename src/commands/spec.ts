@@ -15,7 +15,7 @@ export interface OptionSpec {
   help: string;
 }
 
-export type ArgKind = "host" | "target" | "volume" | "topic" | "action" | "request";
+export type ArgKind = "host" | "target" | "volume" | "topic" | "action" | "request" | "backup";
 
 export interface ArgSpec {
   name: string;

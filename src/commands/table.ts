@@ -4,6 +4,8 @@
  * so the Slack handler never imports it: the handler's side is src/slack/routes.ts, and the Slack
  * renderings are each command's `slack*.ts`.
  */
+import { backup } from "./backup/index.js";
+import { backups } from "./backups/index.js";
 import { prune, rm } from "./delete/index.js";
 import type { CommandEntry, RunContext } from "./entry.js";
 import { help } from "./help/index.js";
@@ -14,6 +16,7 @@ import { ls } from "./ls/index.js";
 import type { CommandName, CommandOf } from "./parse.js";
 import { report } from "./report/index.js";
 import { requests } from "./requests/index.js";
+import { restore } from "./restore/index.js";
 import type { ResultOf } from "./results.js";
 
 export const COMMAND_TABLE: { [K in CommandName]: CommandEntry<K> } = {
@@ -26,6 +29,9 @@ export const COMMAND_TABLE: { [K in CommandName]: CommandEntry<K> } = {
   prune,
   requests,
   report,
+  backup,
+  backups,
+  restore,
 };
 
 /** Runs a parsed command. Unknown hosts and bad names throw before any host is asked. */

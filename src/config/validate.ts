@@ -315,13 +315,5 @@ function parseBackup(v: unknown): BackupConfig {
   if (!Number.isInteger(keepDays)) {
     throw new ConfigError(`expected a whole number of days, got ${keepDays}`, { key: "backup.keepDays" });
   }
-  if (beforeDelete === "required") {
-    // Deletions do not back volumes up yet (issue 11): a config that asks for it would promise a
-    // copy that is never made. Refused until it is built, rather than deleting without one.
-    throw new ConfigError(
-      "backups before deletion are not built yet: this dvol would delete without a copy. Set backup.beforeDelete: off to keep the other backup settings",
-      { key: "backup.beforeDelete" },
-    );
-  }
   return { bucket, kmsKeyId, beforeDelete, maxBytes, keepDays };
 }

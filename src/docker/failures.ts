@@ -72,6 +72,9 @@ function failureOf(err: unknown): HostFailure {
 }
 
 /** The engine's own message in an error answer (`{"message": "..."}`), or undefined. */
+/** How a dvol gate's 403 answers begin (src/gate/server.ts). */
+const GATE_REFUSAL = "dvol gate: refused: ";
+
 function engineMessage(json: unknown): string | undefined {
   if (json && typeof json === "object" && "message" in json && typeof json.message === "string") {
     return json.message || undefined;
@@ -90,10 +93,16 @@ export function engineAnswerError(
   options: { cause?: unknown; fallback?: string } = {},
 ): HostError {
   const message = engineMessage(json) ?? (options.fallback || `HTTP ${statusCode}`);
-  return new HostError(host.name, "api", `engine error ${statusCode}: ${message}`, {
-    ...(options.cause === undefined ? {} : { cause: options.cause }),
-    statusCode,
-  });
+  const cause = options.cause === undefined ? {} : { cause: options.cause };
+  // A dvol gate's refusal (README "The gate"): not the engine's error, and the fix is the gate's config.
+  if (statusCode === 403 && message.startsWith(GATE_REFUSAL)) {
+    return new HostError(host.name, "api", `the dvol gate refused: ${message.slice(GATE_REFUSAL.length)}`, {
+      ...cause,
+      statusCode,
+      hint: "The gate in front of this host decides what each client certificate may do (clients in its gate.yaml); its audit has the line.",
+    });
+  }
+  return new HostError(host.name, "api", `engine error ${statusCode}: ${message}`, { ...cause, statusCode });
 }
 
 /** Turns whatever a call to a host threw into a HostError that names the host and the cause. */

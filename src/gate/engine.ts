@@ -116,7 +116,9 @@ export class GateEngine {
       if (c.body.kind === "bytes") req.end(c.body.bytes);
       else if (c.body.kind === "tar" && tar) {
         tar.on("error", (err) => req.destroy(err));
-        tar.pipe(req);
+        // Refused before the request was made: it must not go on with the body cut short.
+        if (tar.destroyed) req.destroy(new TarRefusedError("the archive was refused"));
+        else tar.pipe(req);
       } else req.end();
     });
   }

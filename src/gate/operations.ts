@@ -3,6 +3,9 @@
  * recognises a request the door let through and builds the engine's request itself: the pinned API
  * version, a canonical path, only the query keys it knows (re-serialised from the values it
  * checked), and a body from its own template. A request no entry recognises is refused.
+ *
+ * Over 400 lines on purpose: the table is the gate's whole allow-list, and is reviewed as one thing
+ * (what a gated client can make an engine do); split, an operation could hide in a second file.
  */
 import { VOLUME_NAME_MAX, VOLUME_NAME_RE } from "../volume-names.js";
 import type { Permission } from "./config.js";
@@ -36,7 +39,8 @@ export type Check =
   | { kind: "volume-unused"; volume: string }
   | { kind: "volume-absent"; volume: string }
   | { kind: "volume-exists"; volume: string; made: boolean }
-  | { kind: "own-helper"; container: string; writable: boolean };
+  | { kind: "own-helper"; container: string; writable: boolean }
+  | { kind: "made-volume"; volume: string };
 
 /** How the request's body is read before the engine call can be built. */
 export type BodySpec =
@@ -55,8 +59,13 @@ export interface Planned {
   body: BodySpec;
   /** The engine call, when it needs no body (or the body is one the gate makes itself). */
   call?: EngineCall;
+  /**
+   * Checks added when the client holds only these of `allow`: a permission that allows the
+   * operation in a narrower case (a backup certificate deletes only a restore's own volume).
+   */
+  narrowed?: Partial<Record<Permission, Check[]>>;
   /** Afterwards: what the gate remembers of an answer (a helper it made, a volume it made). */
-  remember?: "helper" | "volume" | "forget-helper";
+  remember?: "helper" | "volume" | "forget-helper" | "forget-volume";
   /** A container's write access, for a helper the gate creates. */
   writable?: boolean;
 }
@@ -192,12 +201,13 @@ export function planRequest(req: DoorRequest): PlanResult {
     const all = boolValue(req.query.get("all"));
     if (all === null) return no("all is 1 or 0");
     if (all !== undefined) query.push(["all", all]);
+    // Only the containers of a volume (dvol's `inspect`): the whole list would show every
+    // container's command, image, labels and mounts.
     const raw = req.query.get("filters");
-    if (raw !== undefined) {
-      const f = readFilters(raw, { volume: isVolumeName });
-      if (!f.ok) return f;
-      query.push(["filters", JSON.stringify(f.filters)]);
-    }
+    const f = raw === undefined ? null : readFilters(raw, { volume: isVolumeName });
+    if (f && !f.ok) return f;
+    if (!f?.filters.volume) return no("containers/json is offered with a volume filter only");
+    query.push(["filters", JSON.stringify(f.filters)]);
     return plan({ operation: "container-list", allow: READ, call: call("GET", path, query) });
   }
 
@@ -210,12 +220,15 @@ export function planRequest(req: DoorRequest): PlanResult {
     if (bad) return no(bad);
     return plan({
       operation: "volume-delete",
-      allow: ["delete"],
+      allow: ["delete", "backup"],
       volume,
       checks: [
         { kind: "delete-allowed", volume },
         { kind: "volume-unused", volume },
       ],
+      // A restore that fails removes the volume it made: backup covers that volume, and only it.
+      narrowed: { backup: [{ kind: "made-volume", volume }] },
+      remember: "forget-volume",
       call: call("DELETE", path),
     });
   }

@@ -13,13 +13,14 @@ import https from "node:https";
 import type { Socket } from "node:net";
 import type { Duplex, Readable } from "node:stream";
 import type { TLSSocket } from "node:tls";
+import { compareVersions } from "../docker/versions.js";
 import { ConfigError, fileErrorText } from "../errors.js";
-import { globToRegExp } from "../glob.js";
 import { type AuditLine, type AuditSink, auditTo } from "./audit.js";
+import { GateChecks, Refused } from "./checks.js";
 import type { GateClient, GateConfig } from "./config.js";
 import { checkDoor, type DoorRequest } from "./door.js";
 import { EngineUnavailableError, GateEngine } from "./engine.js";
-import { type Check, HELPER_LABEL, type Planned, planRequest } from "./operations.js";
+import { type Check, type Planned, planRequest } from "./operations.js";
 import { parseStrictJson } from "./strict-json.js";
 import { checkedTar, TarRefusedError } from "./tar-check.js";
 
@@ -47,15 +48,6 @@ export interface RunningGate {
   close(): Promise<void>;
 }
 
-class Refused extends Error {
-  constructor(
-    readonly reason: string,
-    readonly status = 403,
-  ) {
-    super(reason);
-  }
-}
-
 /** Who a TLS peer is, by the config's clients: pin first, then subject CN. */
 export function identify(
   clients: readonly GateClient[],
@@ -71,12 +63,6 @@ export function identify(
     cn === null ? undefined : clients.find((c) => c.match.kind === "subject" && c.match.cn === cn);
   const client = byPin ?? bySubject ?? null;
   return { client, label: client ? client.id : `unknown:CN=${cn ?? "?"},pin=sha256/${pin}` };
-}
-
-/** What the gate remembers of this run: the helpers and the volumes it created. */
-interface Made {
-  helpers: Map<string, { writable: boolean; volume: string }>;
-  volumes: Set<string>;
 }
 
 export async function startGate(config: GateConfig, options: GateOptions = {}): Promise<RunningGate> {
@@ -103,9 +89,7 @@ export async function startGate(config: GateConfig, options: GateOptions = {}): 
   const audit = options.audit ?? auditTo(config.audit);
   const now = options.now ?? Date.now;
   const engine = new GateEngine(config.socket);
-  const made: Made = { helpers: new Map(), volumes: new Set() };
-  const deny = config.deny.map((p) => ({ pattern: p, re: globToRegExp(p) }));
-  const deletes: number[] = [];
+  const gateChecks = new GateChecks(engine, config, now);
 
   let server: https.Server;
   try {
@@ -211,15 +195,20 @@ export async function startGate(config: GateConfig, options: GateOptions = {}): 
       const planned = planRequest(door.request);
       if (!planned.ok) throw new Refused(planned.reason);
       plan = planned.plan;
-      if (!plan.allow.some((p) => client.allow.has(p))) {
-        throw new Refused(`${client.id} may not ${plan.operation} (it needs ${plan.allow.join(" or ")})`);
+      const held = plan.allow.filter((p) => client.allow.has(p));
+      const narrowed = plan.narrowed ?? {};
+      if (held.length === 0) {
+        const needs = plan.allow.filter((p) => !narrowed[p]);
+        throw new Refused(`${client.id} may not ${plan.operation} (it needs ${needs.join(" or ")})`);
       }
+      // Only narrowed permissions held: their own checks come first.
+      const narrowing = held.every((p) => narrowed[p]) ? held.flatMap((p) => narrowed[p] ?? []) : [];
       pinned = await engine.version();
       if (door.request.version !== null && door.request.version !== pinned) {
         throw new Refused(`API version ${door.request.version} is not offered: this gate speaks ${pinned}`);
       }
       let engineCall = plan.call;
-      let checks: Check[] = plan.checks;
+      let checks: Check[] = [...narrowing, ...plan.checks];
       let tar: Readable | undefined;
       let entries: (() => number) | undefined;
       const body = plan.body;
@@ -247,24 +236,30 @@ export async function startGate(config: GateConfig, options: GateOptions = {}): 
         if (raw.length < 1024 || raw.length % 512 !== 0 || raw.some((b) => b !== 0)) {
           throw new Refused("the helper image's content is an empty tar, and only that");
         }
-      } else if (body.kind === "tar") {
+      }
+      if (!engineCall) throw new Error(`the operation ${plan.operation} built no engine call`);
+      for (const check of checks) await gateChecks.confirm(check, plan);
+      let tarFailure: (() => Error | null) | undefined;
+      if (body.kind === "tar") {
+        // Read only once the checks passed (the helper is this gate's, and writable).
         const checked = checkedTar(req);
         tar = checked.output;
         entries = checked.entries;
+        tarFailure = checked.failure;
         req.on("data", (c: Buffer) => {
           bytesIn += c.length;
         });
       }
-      if (!engineCall) throw new Error(`the operation ${plan.operation} built no engine call`);
-      for (const check of checks) await confirm(check, plan);
-      if (plan.operation === "volume-delete") deletes.push(now());
       enginePath = `/v${pinned}${engineCall.path}${engineCall.query.length ? `?${new URLSearchParams(engineCall.query)}` : ""}`;
       let answer: Awaited<ReturnType<GateEngine["send"]>>;
       try {
         answer = await engine.send(engineCall, tar);
       } catch (err) {
-        if (err instanceof TarRefusedError)
-          throw new Refused(`${err.message} (${entries?.() ?? 0} entries before it went on)`);
+        // The archive's own refusal says which entry; the engine call only saw its body cut.
+        const failed = tarFailure?.();
+        const refused =
+          failed instanceof TarRefusedError ? failed : err instanceof TarRefusedError ? err : null;
+        if (refused) throw new Refused(`${refused.message} (${entries?.() ?? 0} entries before it went on)`);
         throw err;
       }
       const headers: Record<string, string> = { [GATE_HEADER]: "1", "Api-Version": pinned };
@@ -272,11 +267,12 @@ export async function startGate(config: GateConfig, options: GateOptions = {}): 
         const v = answer.headers[h];
         if (typeof v === "string") headers[h] = v;
       }
-      if (plan.remember === "helper" || plan.remember === "volume") {
+      if (plan.remember === "helper" || plan.remember === "volume" || plan.operation === "version") {
         const chunks: Buffer[] = [];
         for await (const c of answer.body) chunks.push(c as Buffer);
-        const text = Buffer.concat(chunks);
-        if (answer.status === 201) remember(plan, text);
+        let text: Buffer = Buffer.concat(chunks);
+        if (answer.status === 201) gateChecks.remember(plan, text, started);
+        if (plan.operation === "version" && answer.status === 200) text = speaking(text, pinned);
         bytesOut = text.length;
         res.writeHead(answer.status, { ...headers, "Content-Length": text.length });
         res.end(text);
@@ -286,106 +282,38 @@ export async function startGate(config: GateConfig, options: GateOptions = {}): 
           (answer.status === 204 || answer.status === 404) &&
           plan.container
         ) {
-          made.helpers.delete(plan.container);
+          gateChecks.forgetHelper(plan.container);
+        }
+        if (plan.remember === "forget-volume" && answer.status === 204 && plan.volume) {
+          gateChecks.forgetVolume(plan.volume);
         }
         const length = answer.headers["content-length"];
         res.writeHead(answer.status, { ...headers, ...(length ? { "Content-Length": length } : {}) });
         answer.body.on("data", (c: Buffer) => {
           bytesOut += c.length;
         });
-        await new Promise<void>((resolve, reject) => {
+        const whole = await new Promise<boolean>((resolve, reject) => {
           answer.body.on("error", reject);
           res.on("error", reject);
-          res.on("finish", resolve);
-          res.on("close", resolve);
+          res.on("finish", () => resolve(true));
+          res.on("close", () => {
+            // The client went away mid-answer: stop the engine's stream too (an archive would
+            // otherwise hold its connection until the engine gives up).
+            if (!res.writableFinished) answer.body.destroy();
+            resolve(res.writableFinished);
+          });
           answer.body.pipe(res);
         });
+        if (!whole) {
+          record("allowed", answer.status, `the client went away after ${bytesOut} bytes of the answer`);
+          return;
+        }
       }
       record("allowed", answer.status, null);
     } catch (err) {
       if (err instanceof Refused) answerError(err.status, err.reason);
       else if (err instanceof EngineUnavailableError) answerError(502, err.message);
       else answerError(500, `internal error: ${(err as Error)?.message ?? String(err)}`);
-    }
-  }
-
-  function remember(plan: Planned, text: Buffer): void {
-    if (plan.remember === "volume" && plan.volume) made.volumes.add(plan.volume);
-    if (plan.remember === "helper" && plan.volume) {
-      try {
-        const id = (JSON.parse(text.toString("utf8")) as { Id?: unknown }).Id;
-        if (typeof id === "string" && /^[0-9a-f]{64}$/.test(id)) {
-          made.helpers.set(id, { writable: plan.writable === true, volume: plan.volume });
-        }
-      } catch {
-        // An answer without an Id: nothing to remember, so no later call on it is allowed.
-      }
-    }
-  }
-
-  async function confirm(check: Check, plan: Planned): Promise<void> {
-    switch (check.kind) {
-      case "delete-allowed": {
-        const hit = deny.find((d) => d.re.test(check.volume));
-        if (hit) throw new Refused(`the volume ${check.volume} is on the gate's deny list (${hit.pattern})`);
-        const t = now();
-        while (deletes.length && (deletes[0] as number) <= t - 60_000) deletes.shift();
-        if (deletes.length >= config.deletesPerMinute) {
-          throw new Refused(
-            `more than ${config.deletesPerMinute} volume deletes in a minute; try again shortly`,
-          );
-        }
-        return;
-      }
-      case "volume-unused": {
-        const { status, body } = await engine.json("GET", "/containers/json", [
-          ["all", "1"],
-          ["filters", JSON.stringify({ volume: [check.volume] })],
-        ]);
-        if (status !== 200 || !Array.isArray(body))
-          throw new EngineUnavailableError(`the engine's container list answered ${status}`);
-        if (body.length > 0) {
-          const names = body.map(
-            (c: { Names?: string[]; Id?: string }) => c.Names?.[0]?.replace(/^\//, "") ?? c.Id?.slice(0, 12),
-          );
-          throw new Refused(`the volume ${check.volume} is used by ${names.slice(0, 5).join(", ")}`);
-        }
-        return;
-      }
-      case "volume-absent":
-      case "volume-exists": {
-        const { status } = await engine.json("GET", `/volumes/${check.volume}`, []);
-        if (status !== 200 && status !== 404)
-          throw new EngineUnavailableError(`the engine's volume inspect answered ${status}`);
-        if (check.kind === "volume-absent" && status === 200)
-          throw new Refused(`the volume ${check.volume} exists already`);
-        if (check.kind === "volume-exists") {
-          if (status === 404) throw new Refused(`no volume ${check.volume}`);
-          if (check.made && !made.volumes.has(check.volume)) {
-            throw new Refused(
-              `a writable helper is offered only for a volume this gate created in this run (${check.volume})`,
-            );
-          }
-        }
-        return;
-      }
-      case "own-helper": {
-        const mine = made.helpers.get(check.container);
-        if (!mine) throw new Refused("the container is not a helper this gate created");
-        if (check.writable && !mine.writable)
-          throw new Refused("the helper is read-only: it is for a backup");
-        const { status, body } = await engine.json("GET", `/containers/${check.container}/json`, []);
-        const c = (body ?? {}) as { Id?: string; Config?: { Labels?: Record<string, string> } };
-        if (status === 404) {
-          made.helpers.delete(check.container);
-          throw new Refused("the helper is gone");
-        }
-        if (status !== 200 || c.Id !== check.container || c.Config?.Labels?.[HELPER_LABEL] !== "1") {
-          throw new Refused("the container is not a helper this gate created");
-        }
-        plan.volume ??= mine.volume;
-        return;
-      }
     }
   }
 
@@ -414,6 +342,21 @@ export async function startGate(config: GateConfig, options: GateOptions = {}): 
       await audit.close();
     },
   };
+}
+
+/**
+ * The engine's /version as the gate speaks it: an ApiVersion above the one the gate pinned (an
+ * engine newer than this dvol) is the pinned one, so that a client negotiates a version the gate
+ * offers rather than one it refuses (a bot newer than its gates). Anything else is left as it is.
+ */
+function speaking(text: Buffer, pinned: string): Buffer {
+  try {
+    const v = JSON.parse(text.toString("utf8")) as { ApiVersion?: unknown };
+    if (typeof v?.ApiVersion !== "string" || compareVersions(v.ApiVersion, pinned) <= 0) return text;
+    return Buffer.from(JSON.stringify({ ...v, ApiVersion: pinned }));
+  } catch {
+    return text;
+  }
 }
 
 /** The whole body of a request the door found to announce one, at most `max` bytes, never chunked. */

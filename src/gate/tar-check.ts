@@ -50,13 +50,24 @@ export function entryProblem(h: Pick<Header, "name" | "type" | "mode" | "linknam
 /**
  * The archive of `input`, checked and packed again. The stream fails with a TarRefusedError at
  * the first entry refused (nothing of that entry was written), or with tar-stream's error when
- * the input is not a tar.
+ * the input is not a tar; `failure()` says so too, for a consumer that comes after the failure.
  */
-export function checkedTar(input: Readable): { output: Readable; entries: () => number } {
+export function checkedTar(input: Readable): {
+  output: Readable;
+  entries: () => number;
+  failure: () => Error | null;
+} {
   const ex = extract();
   const out = pack();
   let count = 0;
+  let failure: Error | null = null;
+  // The refusal can come before anyone reads the output (the gate still checking the helper):
+  // an error event without a listener would end the whole process.
+  out.on("error", (e: Error) => {
+    failure ??= e;
+  });
   const fail = (err: Error) => {
+    failure ??= err;
     out.destroy(err);
     ex.destroy(err);
     // The rest of the client's body is read and dropped, so that the gate can still answer it.
@@ -64,6 +75,8 @@ export function checkedTar(input: Readable): { output: Readable; entries: () => 
     input.resume();
   };
   ex.on("entry", (header, stream, next) => {
+    // Destroying the extractor destroys the entry's stream with the same error: it must be heard.
+    stream.on("error", (e: Error) => fail(e));
     const bad = entryProblem(header);
     if (bad) {
       fail(new TarRefusedError(bad));
@@ -86,8 +99,8 @@ export function checkedTar(input: Readable): { output: Readable; entries: () => 
       if (err) fail(err);
       else next();
     });
+    sink.on("error", (e: Error) => fail(e));
     stream.pipe(sink);
-    stream.on("error", (e: Error) => fail(e));
   });
   ex.on("finish", () => out.finalize());
   ex.on("error", (e: Error) =>
@@ -95,5 +108,5 @@ export function checkedTar(input: Readable): { output: Readable; entries: () => 
   );
   input.on("error", (e: Error) => fail(e));
   input.pipe(ex as unknown as NodeJS.WritableStream);
-  return { output: out as unknown as Readable, entries: () => count };
+  return { output: out as unknown as Readable, entries: () => count, failure: () => failure };
 }

@@ -11,6 +11,7 @@
  * (`/dvol requests resume`) pauses at the deadline too, rather than handing over.
  */
 import type { StopRequest } from "../approvals/execute.js";
+import { COPY_MARGIN_MS } from "../backup/budget.js";
 import type { Config } from "../config/types.js";
 import { WORKER_FUNCTION_TIMEOUT_SECONDS, WORKER_MARGIN_SECONDS } from "../config/validate.js";
 import type { ContinueJob } from "./job.js";
@@ -33,18 +34,28 @@ export function stopMarginMs(config: Pick<Config, "hosts">): number {
 }
 
 /**
- * The `stopRequested` of an execution in this invocation: null while there is time; then a stop
- * that hands over when `canHandOver` (a dispatcher exists and fewer than MAX_HANDOVERS came
- * before), or pauses.
+ * The longest a backup before deletion may take in the worker: a fresh invocation's time less the
+ * slowest host's deadline and the backup commands' margin (src/backup/budget.ts, COPY_MARGIN_MS);
+ * a volume whose backup needs more is blocked in the plan (src/approvals/before-delete.ts).
+ */
+export function backupBudgetMs(config: Pick<Config, "hosts">): number {
+  const slowest = Math.max(0, ...config.hosts.map((h) => h.timeoutMs));
+  return WORKER_FUNCTION_TIMEOUT_SECONDS * 1000 - slowest - COPY_MARGIN_MS;
+}
+
+/**
+ * The `stopRequested` of an execution in this invocation: null while there is time (with `needMs`,
+ * the estimated time of a backup about to start, more than the margin); then a stop that hands
+ * over when `canHandOver` (a dispatcher exists and fewer than MAX_HANDOVERS came before), or pauses.
  */
 export function deadlineStop(
   invocation: Pick<WorkerInvocation, "remainingMs">,
   config: Pick<Config, "hosts">,
   canHandOver: boolean,
-): () => StopRequest | null {
+): (needMs?: number) => StopRequest | null {
   const margin = stopMarginMs(config);
-  return () => {
-    if (invocation.remainingMs() > margin) return null;
+  return (needMs = 0) => {
+    if (invocation.remainingMs() > margin + needMs) return null;
     return canHandOver
       ? { kind: "deadline", reason: "the worker is near its time limit", handOver: true }
       : {

@@ -11,8 +11,9 @@
  * Only types from src/docker: the connection factory is passed in.
  */
 import { type ExecutionResult, executeRequest } from "../approvals/execute.js";
+import { pauseUnclaimed } from "../approvals/life.js";
 import { type Actor, mayResume } from "../approvals/policy.js";
-import { approveRequest, pauseUnclaimed, progressText, rejectRequest } from "../approvals/requests.js";
+import { approveRequest, progressText, rejectRequest } from "../approvals/requests.js";
 import { plain } from "../blocks/blocks.js";
 import type { SlackMessage } from "../blocks/message.js";
 import { renderRejected, renderRequestOutcome } from "../commands/delete/slack-outcome.js";
@@ -31,6 +32,7 @@ import type { Store } from "../store/store.js";
 import { deadlineStop, MAX_HANDOVERS } from "./deadline.js";
 import type { ContinueJob, DecideJob } from "./job.js";
 import {
+  beforeDeleteBackups,
   groupResolver,
   inThread,
   makeTell,
@@ -179,6 +181,7 @@ async function execute(
         ...(deps.execution?.concurrency !== undefined ? { concurrency: deps.execution.concurrency } : {}),
         ...(deps.execution?.afterDelete ? { afterDelete: deps.execution.afterDelete } : {}),
         ...(invocation ? { stopRequested: deadlineStop(invocation, config, hop < MAX_HANDOVERS) } : {}),
+        ...(deps.backups ? { backups: beforeDeleteBackups(deps, config) } : {}),
       },
       request.id,
     );

@@ -71,7 +71,16 @@ export interface ContinueJob extends Omit<DecideJob, "kind" | "action"> {
   hop: number;
 }
 
-export type Job = CommandJob | OpenRequestJob | DecideJob | CleanupJob | ContinueJob;
+/**
+ * A click on a Restore button under a deletion's outcome: the worker restores that request's
+ * backup of a deleted volume under the volume's name (src/jobs/restore-click.ts).
+ */
+export interface RestoreJob extends Omit<DecideJob, "kind" | "action"> {
+  kind: "restore";
+  backupId: string;
+}
+
+export type Job = CommandJob | OpenRequestJob | DecideJob | CleanupJob | ContinueJob | RestoreJob;
 
 type JobMap = { [J in Job as J["kind"]]: J };
 /** The job of kind K (written over each kind, so that a table by kind takes it without a cast). */
@@ -82,7 +91,7 @@ export type JobDispatcher = (job: Job) => Promise<void>;
 
 /** What each log line of a job carries: its kind, command, person, channel, and host or request. */
 export function logFieldsOf(job: Job): LogFields {
-  if (job.kind === "decide" || job.kind === "continue") {
+  if (job.kind === "decide" || job.kind === "continue" || job.kind === "restore") {
     return {
       job_kind: job.kind,
       deletion_request_id: job.requestId,

@@ -4,11 +4,14 @@
  * the person who asked, and keeping a request's Slack messages (parent, plan, thread) up to date.
  */
 import { randomInt } from "node:crypto";
+import type { BeforeDeleteBackups } from "../approvals/before-delete.js";
 import type { ExecuteDeps } from "../approvals/execute.js";
 import type { GroupResolver } from "../approvals/policy.js";
 import { audit, auditSeq } from "../approvals/requests.js";
+import type { BackupStore } from "../backup/store.js";
 import { plain } from "../blocks/blocks.js";
 import type { SlackMessage } from "../blocks/message.js";
+import { cached } from "../cached.js";
 import { renderRequestParent } from "../commands/delete/slack-parent.js";
 import { renderDecidedPlan } from "../commands/delete/slack-plan.js";
 import type { Config } from "../config/types.js";
@@ -34,6 +37,27 @@ export interface RequestJobDeps {
   execution?: Pick<ExecuteDeps, "leaseMs" | "concurrency" | "afterDelete">;
   /** The Lambda invocation: its deadline and how to hand over (absent locally: no deadline). */
   invocation?: WorkerInvocation;
+  /**
+   * The store of backups for a config (as run-request.ts's BackupDeps): for deletions that back
+   * volumes up first, and the Restore button.
+   */
+  backups?: (config: Config) => Promise<BackupStore>;
+  /** Kept in each manifest. */
+  dvolVersion?: string;
+}
+
+/** What an execution needs to back volumes up first, from the job's dependencies (none without a store). */
+export function beforeDeleteBackups(
+  deps: Pick<RequestJobDeps, "backups" | "dvolVersion" | "invocation">,
+  config: Config,
+): BeforeDeleteBackups | undefined {
+  const open = deps.backups;
+  if (!open) return undefined;
+  return {
+    store: cached(() => open(config)),
+    dvolVersion: deps.dvolVersion ?? "unknown",
+    ...(deps.invocation ? { remainingMs: deps.invocation.remainingMs } : {}),
+  };
 }
 
 /** Group members looked up once per job; a failed lookup is the core's "could not be looked up". */
@@ -127,7 +151,7 @@ export async function inThread(
  * refused click changes nothing; it is audited and the person who clicked is told (ephemeral).
  */
 export async function refuseMisdirected(
-  job: DecideJob,
+  job: Omit<DecideJob, "kind" | "action"> & { action: string },
   store: Store,
   deps: Pick<RequestJobDeps, "slack" | "logger" | "now">,
 ): Promise<{ error: string; told: boolean; request: DeletionRequest } | null> {

@@ -108,8 +108,11 @@ export function postFailure(
   return { error: code ?? describeError(err), why };
 }
 
-/** The commands whose result is posted as it is, by its Slack rendering: help and the host commands. */
-export type ReadName = "help" | "hosts" | "info" | "ls" | "inspect";
+/**
+ * The commands whose result is posted as it is, by its Slack rendering: help, the host commands,
+ * and backup, backups and restore.
+ */
+export type ReadName = "help" | "hosts" | "info" | "ls" | "inspect" | "backup" | "backups" | "restore";
 
 /** Runs a read command and posts its result in the channel (the person is told when it cannot). */
 export async function deliverRead<K extends ReadName>(

@@ -25,7 +25,7 @@ import type { CommandJob } from "./job.js";
 import { type JobOutcome, postFailure, tellPerson, withAttribution } from "./run-job.js";
 
 /** How long a report's lists stay behind its "Request cleanup" buttons. */
-const LIST_TTL_MS = 7 * 86_400_000;
+export const LIST_TTL_MS = 7 * 86_400_000;
 
 export function reportListKey(id: string, index: number): string {
   return `report-list|${id}|${index}`;

@@ -10,8 +10,12 @@
  */
 import { type Actor, type GroupResolver, mayDo } from "../approvals/policy.js";
 import { isExpired } from "../approvals/requests.js";
+import type { BackupStore } from "../backup/store.js";
 import { plain } from "../blocks/blocks.js";
 import type { SlackMessage } from "../blocks/message.js";
+import { cached } from "../cached.js";
+import { renderBackupSlack } from "../commands/backup/slack.js";
+import { renderBackupsSlack } from "../commands/backups/slack.js";
 import { renderRequestOutcome } from "../commands/delete/slack-outcome.js";
 import type { RunContext } from "../commands/entry.js";
 import { renderHelpSlack } from "../commands/help/slack.js";
@@ -21,6 +25,7 @@ import { renderInspectSlack } from "../commands/inspect/slack.js";
 import { type CommandName, type CommandOf, parseCommand } from "../commands/parse.js";
 import type { RequestsResult } from "../commands/requests/run.js";
 import { renderRequestList } from "../commands/requests/slack.js";
+import { renderRestoreSlack } from "../commands/restore/slack.js";
 import type { ResultOf } from "../commands/results.js";
 import { COMMAND_TABLE, runCommand } from "../commands/table.js";
 import type { Config } from "../config/types.js";
@@ -30,11 +35,12 @@ import type { SizesSetting } from "../sizes/view.js";
 import { renderError } from "../slack/render-error.js";
 import { accessOf } from "../slack/routes.js";
 import type { Store } from "../store/store.js";
-import { deadlineStop } from "./deadline.js";
+import { backupBudgetMs, deadlineStop } from "./deadline.js";
 import { type ApproveOrRejectJob, type DecideOutcome, runContinue, runDecide } from "./decide.js";
 import { deliverFreshLs } from "./fresh-ls.js";
 import type { CleanupJob, CommandJob, DecideJob, Job, JobOf, OpenRequestJob } from "./job.js";
 import { type OpenOutcome, openRequestFor } from "./open-request.js";
+import { type CleanupOutcome, onePerReportAndHost } from "./report-cleanup.js";
 import {
   failedJob,
   groupResolver,
@@ -44,6 +50,7 @@ import {
   refuseMisdirected,
   showState,
 } from "./request-common.js";
+import { type RestoreOutcome, runRestoreClick } from "./restore-click.js";
 import {
   deliverRead,
   type JobOutcome,
@@ -52,19 +59,28 @@ import {
   type RunJobDeps,
   withAttribution,
 } from "./run-job.js";
-import { loadReportList, runReportJob } from "./run-report.js";
+import { LIST_TTL_MS, loadReportList, runReportJob } from "./run-report.js";
 
 /** `/dvol rm|prune …` accepted by the handler: run through the worker's table (runCommandJob). */
 export function runOpenRequest(job: OpenRequestJob, deps: RequestJobDeps): Promise<WorkerOutcome> {
   return runCommandJob(job, deps);
 }
 
-export type WorkerOutcome = JobOutcome | OpenOutcome | DecideOutcome;
+export type WorkerOutcome = JobOutcome | OpenOutcome | DecideOutcome | CleanupOutcome | RestoreOutcome;
 export type WorkerDeps = RunJobDeps &
-  RequestJobDeps & {
+  RequestJobDeps &
+  BackupDeps & {
     /** How sizes are measured here (issue 12): the function's keeper, settled by the handler. */
     sizes?: SizesSetting;
   };
+
+/** What backup, backups and restore need in the worker (absent: they say no store is set up). */
+export interface BackupDeps {
+  /** The store of backups for a config (openBackupStore: the bucket on AWS). */
+  backups?: (config: Config) => Promise<BackupStore>;
+  /** Kept in each manifest. */
+  dvolVersion?: string;
+}
 
 /** How the worker delivers a command: run for the person who typed it, answered where it was typed. */
 type Delivery<K extends CommandName> = (
@@ -92,6 +108,9 @@ const DELIVERY: { [K in CommandName]: Delivery<K> } = {
   prune: openRequestFor,
   requests: (cmd, job, _config, ctx, deps) => runRequestList(cmd, job, ctx, deps),
   report: (cmd, job, _config, ctx, deps) => runReportJob(cmd, job, ctx, deps),
+  backup: postRead(renderBackupSlack),
+  backups: postRead(renderBackupsSlack),
+  restore: postRead(renderRestoreSlack),
 };
 
 function deliver<K extends CommandName>(
@@ -113,15 +132,28 @@ function workerContext(
 ): RunContext {
   const now = deps.now ?? (() => new Date());
   const connect = deps.connect(config);
+  const backups = deps.backups;
   return {
     context: async () => ({ config, connect, now }),
     store: deps.store,
     ...(deps.sizes ? { sizes: deps.sizes } : {}),
+    ...(backups
+      ? {
+          backup: {
+            store: cached(() => backups(config)),
+            dvolVersion: deps.dvolVersion ?? "unknown",
+            // On Lambda, a backup or restore must fit in the invocation's time left.
+            ...(deps.invocation ? { remainingMs: deps.invocation.remainingMs } : {}),
+          },
+        }
+      : {}),
     deletion: {
       mode: "request",
       actor,
       resolveGroup,
       ...(deps.invocation ? { stopRequested: deadlineStop(deps.invocation, config, false) } : {}),
+      // On Lambda a backup before deletion must fit in one invocation; locally there is no deadline.
+      ...(deps.invocation ? { backupTimeMs: backupBudgetMs(config) } : {}),
     },
   };
 }
@@ -131,7 +163,14 @@ function workerContext(
  * (the handler decided what user IDs and "*" tell; user groups are looked up here), delivered by
  * its entry. A refusal is told to the person who typed it, and nothing runs.
  */
-async function runCommandJob(job: CommandJob | OpenRequestJob, deps: WorkerDeps): Promise<WorkerOutcome> {
+/** Wraps a command's delivery once the policy allowed it (a report's cleanup: one request per report and host). */
+type AroundDelivery = (deliverIt: () => Promise<WorkerOutcome>) => Promise<WorkerOutcome>;
+
+async function runCommandJob(
+  job: CommandJob | OpenRequestJob,
+  deps: WorkerDeps,
+  around?: AroundDelivery,
+): Promise<WorkerOutcome> {
   let config: Config;
   let cmd: CommandOf;
   try {
@@ -151,7 +190,8 @@ async function runCommandJob(job: CommandJob | OpenRequestJob, deps: WorkerDeps)
       told: await makeTell(deps, job.responseUrl)(plain(`:no_entry: ${allowed.message}\n${allowed.hint}`)),
     };
   }
-  return deliver(cmd, job, config, workerContext(config, actor, resolveGroup, deps), deps);
+  const deliverIt = () => deliver(cmd, job, config, workerContext(config, actor, resolveGroup, deps), deps);
+  return around ? around(deliverIt) : deliverIt();
 }
 
 /** The jobs the handler hands over, by kind: a command, a request to open, a click. */
@@ -161,6 +201,7 @@ const JOBS: { [K in Job["kind"]]: (job: JobOf<K>, deps: WorkerDeps) => Promise<W
   decide: (job, deps) => (isApproveOrReject(job) ? runDecide(job, deps) : runLifeClick(job, deps)),
   continue: runContinue,
   cleanup: runReportCleanup,
+  restore: runRestoreClick,
 };
 
 const isApproveOrReject = (job: DecideJob): job is ApproveOrRejectJob =>
@@ -244,16 +285,21 @@ async function runReportCleanup(job: CleanupJob, deps: WorkerDeps): Promise<Work
       told: await makeTell(deps, job.responseUrl)(plain(`:warning: ${why}`)),
     };
   }
+  // One open request per report and host, checked once the clicker may request (report-cleanup.ts).
   const { reportList: _, ...rest } = job;
-  const words = ["rm", saved.host, ...saved.names];
+  const click = { reportId: list.id, host: saved.host, text: job.text, responseUrl: job.responseUrl };
   return runCommandJob(
     {
       ...rest,
       kind: "open-request",
-      words,
+      words: ["rm", saved.host, ...saved.names],
       text: `rm ${saved.host} (${saved.names.length} dangling volumes of report ${list.id})`,
     },
     deps,
+    (deliverIt) =>
+      onePerReportAndHost(deps, click, LIST_TTL_MS, deliverIt, (o) =>
+        o.status === "opened" && "request" in o ? o.request.id : null,
+      ),
   );
 }
 

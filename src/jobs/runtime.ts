@@ -4,9 +4,11 @@
  * the app's Slack secrets, the Slack poster and the outbox jobs post with, and the store. Each is
  * made on first use; a failed attempt is not kept, so the next job tries again.
  */
-import { cached } from "../cached.js";
+import { openBackupStore } from "../backup/open.js";
+import type { BackupStore } from "../backup/store.js";
+import { cached, cachedBy } from "../cached.js";
 import { SecretResolver, type SsmReader } from "../config/secrets.js";
-import type { Config } from "../config/types.js";
+import { backupConfig, type Config } from "../config/types.js";
 import { type ConnectionFactory, tlsConnectionFactory } from "../docker/connection.js";
 import { SlackPostError } from "../errors.js";
 import { respondEphemeral, type SlackOutbox, SlackPoster, type SlackThreadOutbox } from "../slack/post.js";
@@ -22,6 +24,8 @@ export interface RuntimeOptions {
   slack?: SlackOutbox | SlackThreadOutbox | undefined;
   /** Replaces the store openStore(env) opens (tests); its caller closes it. */
   store?: Store | undefined;
+  /** S3 client settings the environment does not give, for the store of backups (tests). */
+  s3?: Record<string, unknown> | undefined;
 }
 
 export interface Runtime {
@@ -35,6 +39,8 @@ export interface Runtime {
   outbox: SlackThreadOutbox;
   /** openStore(env): DynamoDB when DVOL_TABLE is set, else the embedded file. */
   store(): Promise<Store>;
+  /** The store of backups for a config (openBackupStore: the bucket, or DVOL_BACKUP_DIR), made once per bucket. */
+  backups(config: Config): Promise<BackupStore>;
   /** Closes the store if this runtime opened it; a later store() opens it again. */
   close(): Promise<void>;
 }
@@ -49,7 +55,14 @@ export function functionRuntime(opts: RuntimeOptions): Runtime {
   let opened: Promise<Store> | undefined;
   const storeOnce = () => cached(() => (opened = openStore(env)), opts.store);
   let store = storeOnce();
+  const backupStores = cachedBy<BackupStore>();
   return {
+    backups(config) {
+      const b = backupConfig(config);
+      return backupStores(`${b.bucket}\u0000${b.kmsKeyId}`, () =>
+        openBackupStore(config, env, { cwd: process.cwd(), ...(opts.s3 ? { s3: opts.s3 } : {}) }),
+      );
+    },
     connect(config) {
       if (opts.connect) return opts.connect;
       let f = factories.get(config.baseDir);

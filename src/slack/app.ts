@@ -23,12 +23,23 @@ import { App, type LogLevel, type Receiver, type RespondArguments } from "@slack
 import { precheck } from "../approvals/policy.js";
 import { plain } from "../blocks/blocks.js";
 import type { SlackMessage } from "../blocks/message.js";
-import { decisionOf, REQUEST_ID_RE } from "../commands/delete/slack-actions.js";
+import {
+  decisionOf,
+  parseRestoreValue,
+  REQUEST_ID_RE,
+  RESTORE_ACTION_ID,
+} from "../commands/delete/slack-actions.js";
 import { type CommandOf, parseCommand, tokenize } from "../commands/parse.js";
 import { CLEANUP_ACTION, parseCleanupValue } from "../commands/report/slack.js";
 import type { Config } from "../config/types.js";
 import { DvolError, describeError } from "../errors.js";
-import { type CleanupJob, type DecideJob, type JobDispatcher, logFieldsOf } from "../jobs/job.js";
+import {
+  type CleanupJob,
+  type DecideJob,
+  type JobDispatcher,
+  logFieldsOf,
+  type RestoreJob,
+} from "../jobs/job.js";
 import { errorFields, type Logger, withFields } from "../log.js";
 import { respondEphemeral } from "./post.js";
 import { renderError } from "./render-error.js";
@@ -132,6 +143,34 @@ function decideJobOf(body: unknown, action: unknown, at: Date): DecideJob | null
 }
 
 /**
+ * The RestoreJob of a click on a Restore button under a deletion's outcome, or null for any other
+ * action: the worker restores the backup its value names, for the request its value names.
+ */
+export function restoreJobOf(body: unknown, action: unknown, at: Date): RestoreJob | null {
+  const b = body as Partial<BlockButtonAction> | null;
+  const a = action as Partial<BlockButtonAction["actions"][number]> | null;
+  if (b?.type !== "block_actions" || a?.type !== "button" || typeof a.action_id !== "string") return null;
+  if (!a.action_id.startsWith(RESTORE_ACTION_ID)) return null;
+  const target = parseRestoreValue(a.value);
+  const user = b.user?.id;
+  const channel = b.channel?.id ?? b.container?.channel_id;
+  if (!target || !user || !channel || !b.response_url) return null;
+  const messageTs = b.container?.message_ts ?? b.message?.ts ?? null;
+  const threadTs = b.container?.thread_ts ?? b.message?.thread_ts ?? null;
+  return {
+    kind: "restore",
+    ...target,
+    user,
+    channel,
+    messageTs: typeof messageTs === "string" ? messageTs : null,
+    threadTs: typeof threadTs === "string" ? threadTs : null,
+    responseUrl: b.response_url,
+    text: `restore ${target.backupId} of ${target.requestId}`,
+    acceptedAt: at.toISOString(),
+  };
+}
+
+/**
  * The OpenRequestJob of a click on a report's "Request cleanup" button, or null for any other
  * action: the worker opens an rm request, as the clicking user in the report's channel, for
  * exactly the volumes the report listed for that host.
@@ -211,7 +250,10 @@ function registerDvol(app: App, deps: DvolRouterDeps): void {
   // through its response_url) and handed to the worker, which decides once: a double click or a
   // replayed payload cannot decide or delete twice.
   app.action(/.*/, async ({ ack, body, action, context }) => {
-    const job = decideJobOf(body, action, now()) ?? cleanupJobOf(body, action, now());
+    const job =
+      decideJobOf(body, action, now()) ??
+      cleanupJobOf(body, action, now()) ??
+      restoreJobOf(body, action, now());
     if (!job) {
       await ack();
       return;

@@ -1,8 +1,8 @@
 /**
  * The Slack router's side of the command table: for each command, who may type it (viewers or
  * requesters), which names are checked before anything runs, and how it is answered: at once
- * (help), or handed to the worker as a job (the host commands, requests and report as a
- * CommandJob; rm and prune as an OpenRequestJob). It imports no runner, only grammar and Slack
+ * (help), or handed to the worker as a job (the host commands, requests, report, backup, backups
+ * and restore as a CommandJob; rm and prune as an OpenRequestJob). It imports no runner, only grammar and Slack
  * renderings (help's, from the grammar): the Slack handler's bundle holds no engine code.
  */
 
@@ -25,7 +25,10 @@ export type CommandDecision =
 export type Typed = Omit<OpenRequestJob, "kind">;
 
 export interface SlackRoute<K extends CommandName> {
-  /** The policy's action (src/approvals/policy.ts): rm and prune are "request"; the rest "read". */
+  /**
+   * The policy's action (src/approvals/policy.ts): rm and prune are "request", backup "backup",
+   * restore "restore"; the rest "read".
+   */
   access?: ListAction;
   /** Host names (and targets) checked before any job exists: an unknown host throws. */
   check?(cmd: CommandOf<K>, config: Config): void;
@@ -60,6 +63,12 @@ const SLACK_ROUTES: { [K in CommandName]: SlackRoute<K> } = {
   prune: { access: "request", check: oneHost, answer: open },
   requests: { answer: work },
   report: { check: (cmd, config) => void resolveTarget(config, cmd.target ?? "all"), answer: work },
+  backup: { access: "backup", check: oneHost, answer: work },
+  backups: {
+    check: (cmd, config) => void (cmd.target === null || resolveTarget(config, cmd.target)),
+    answer: work,
+  },
+  restore: { access: "restore", check: oneHost, answer: work },
 };
 
 function isCommandName(word: string | undefined): word is CommandName {

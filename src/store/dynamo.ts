@@ -22,6 +22,10 @@
  * `ttl` (epoch seconds) only lets DynamoDB remove expired claims and memos; requests and their audit
  * trail are kept.
  *
+ * Over 400 lines on purpose: one implementation of the Store contract (test/store/contract.ts), whose
+ * item design above is read with the code that writes it, and what every store does alike is in
+ * store/shared.ts already.
+ *
  * Audit records have a partition of their own per request (`AUDIT#<id>`), apart from the request's
  * (`REQ#<id>`), so that IAM can deny dynamodb:DeleteItem on every `AUDIT#*` leading key: once
  * written, a record is neither changed (the put is conditional) nor deleted. The daily report

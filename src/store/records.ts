@@ -65,7 +65,20 @@ export interface PlannedVolume {
   identity?: string;
 }
 
-export type BlockReason = "in-use" | "protected" | "missing";
+/**
+ * in-use, protected, missing; or too-big: with `backup.beforeDelete: required`, a volume whose
+ * backup could not be taken (over `backup.maxBytes`, or too big for the time the executing
+ * function has) unless the request says --no-backup.
+ */
+export type BlockReason = "in-use" | "protected" | "missing" | "too-big";
+
+/**
+ * Whether the execution backs each volume up before deleting it (SPEC §4.8, §10): `first` (with
+ * `backup.beforeDelete: required`), `skipped` (required, but the request says --no-backup: shown
+ * plainly to the approver and audited), `off` (backup.beforeDelete: off). Absent in requests made
+ * before dvol recorded it: read as `off`.
+ */
+export type BackupMode = "first" | "skipped" | "off";
 
 /** A volume that was asked for but is not part of the request, and why. */
 export interface BlockedVolume {
@@ -77,9 +90,17 @@ export interface BlockedVolume {
 
 export type VolumeOutcome =
   /** `note` says when the volume was found gone on a retry: deleted by the attempt that crashed. */
-  | { name: string; result: "deleted"; freedBytes: number | null; note?: string }
+  | {
+      name: string;
+      result: "deleted";
+      freedBytes: number | null;
+      note?: string;
+      /** The complete backup taken just before the deletion (backup mode `first`). */
+      backupId?: string;
+    }
   | { name: string; result: "skipped"; reason: string }
-  | { name: string; result: "failed"; error: string };
+  /** `backupId`: a backup recorded as failed (the volume was then not deleted). */
+  | { name: string; result: "failed"; error: string; backupId?: string };
 
 export interface DeletionRequest {
   /** "DR-" and 8 characters of [0-9A-Z], unique. */
@@ -105,6 +126,8 @@ export interface DeletionRequest {
   expiresAt: string;
   plan: PlannedVolume[];
   blocked: BlockedVolume[];
+  /** Backed up before deletion or not (absent: `off`, requests from before it was recorded). */
+  backup?: BackupMode;
   decidedBy: string | null;
   decidedAt: string | null;
   /** Who is executing and until when the claim holds (a crashed worker's retry takes over after). */
@@ -134,7 +157,9 @@ export type AuditAction =
   | "handover"
   | "resumed"
   | "cancelled"
-  | "lapsed";
+  | "lapsed"
+  /** A Restore button under the outcome: a volume restored from its backup, or the attempt that failed. */
+  | "restored";
 
 /** One step of a request's life, kept for the record: who, when, what, result. */
 export interface AuditRecord {

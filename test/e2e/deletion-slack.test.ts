@@ -31,6 +31,7 @@ import { openStore } from "../../src/store/open.js";
 import type { DeletionRequest } from "../../src/store/records.js";
 import { engineHost, writeConfig } from "../support/dvol.js";
 import { type Dynalite, startDynalite } from "../support/dynalite.js";
+import { type DestroyRecorder, recordDestroys } from "../support/engine-events.js";
 import { BUSYBOX_IMAGE, type EngineInfo, socketRequest } from "../support/engines.js";
 import { FakeEngine } from "../support/fake-engine.js";
 import { lambdaContext } from "../support/lambda-context.js";
@@ -107,27 +108,20 @@ async function volumeExists(engine: EngineInfo, name: string): Promise<boolean> 
   throw new Error(`GET /volumes/${name}: HTTP ${res.status} ${res.body}`);
 }
 
+/** The engines' destroy events, recorded live for the whole file (test/support/engine-events.ts). */
+const recorders = new Map<string, DestroyRecorder>();
+beforeAll(async () => {
+  for (const e of Object.values(testbed.engines)) recorders.set(e.socketPath, await recordDestroys(e));
+});
+afterAll(() => {
+  for (const r of recorders.values()) r.close();
+});
+
 /** How many `destroy` events each of `names` had on the engine since `sinceMs`: one per DELETE that removed it. */
 async function destroyEvents(engine: EngineInfo, sinceMs: number, names: readonly string[]) {
-  const since = (sinceMs / 1000 - 1).toFixed(3);
-  const until = (Date.now() / 1000).toFixed(3);
-  const filters = encodeURIComponent(JSON.stringify({ type: ["volume"], event: ["destroy"] }));
-  const res = await socketRequest(
-    engine.socketPath,
-    "GET",
-    `/events?since=${since}&until=${until}&filters=${filters}`,
-    20_000,
-  );
-  if (res.status !== 200) throw new Error(`GET /events: HTTP ${res.status} ${res.body}`);
-  const counts = new Map(names.map((n) => [n, 0]));
-  for (const line of res.body.split("\n")) {
-    if (!line.trim()) continue;
-    const e = JSON.parse(line) as { Type?: string; Action?: string; Actor?: { ID?: string } };
-    const id = e.Actor?.ID ?? "";
-    if (e.Type === "volume" && e.Action === "destroy" && counts.has(id))
-      counts.set(id, (counts.get(id) ?? 0) + 1);
-  }
-  return Object.fromEntries(counts);
+  const recorder = recorders.get(engine.socketPath);
+  if (!recorder) throw new Error(`no destroy events recorded for ${engine.kind} (${engine.socketPath})`);
+  return recorder.counts(sinceMs, names);
 }
 
 afterAll(async () => {

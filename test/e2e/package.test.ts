@@ -12,6 +12,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readZip } from "../../scripts/zip.mjs";
+import { uploadShape } from "../../src/backup/open.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const OUT = path.join(ROOT, ".serverless");
@@ -235,6 +236,32 @@ const selfInvoke = (stage: string) => ({
     `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:dvol-${stage}-worker`,
   ),
 });
+const bucketArn = { "Fn::GetAtt": ["BackupBucket", "Arn"] };
+/** The worker alone reads and writes the backups under backups/, and lists that prefix; nothing deletes. */
+const workerBackups = [
+  {
+    Effect: "Allow",
+    Action: ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
+    Resource: { "Fn::Join": ["", [bucketArn, "/backups/*"]] },
+  },
+  {
+    Effect: "Allow",
+    Action: "s3:ListBucket",
+    Resource: bucketArn,
+    Condition: { StringLike: { "s3:prefix": ["backups/*"] } },
+  },
+];
+/** The bucket's KMS key, through S3 only (with backupKmsKeyArn or backup.kmsKeyId). */
+const backupCmk = (key: string) => ({
+  when: "UseBackupCmk",
+  allow: {
+    Effect: "Allow",
+    Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+    Resource: key,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax
+    Condition: { StringEquals: { "kms:ViaService": sub("s3.${AWS::Region}.amazonaws.com") } },
+  },
+});
 const FUNCTIONS = {
   slack: "SlackLambdaFunction",
   worker: "WorkerLambdaFunction",
@@ -338,6 +365,7 @@ describe("npm run package", () => {
       "Fn::Join": ["", [{ "Fn::GetAtt": ["HttpApi", "ApiEndpoint"] }, "/slack/events"]],
     });
     expect(template.Outputs.AlarmTopicArn?.Value).toEqual({ Ref: "AlarmTopic" });
+    expect(template.Outputs.BackupBucketName?.Value).toEqual({ Ref: "BackupBucket" });
   });
 
   it("sends the worker's failed async invocations to its SQS queue with no retries, and the report's to its own after Lambda's two retries", () => {
@@ -392,6 +420,9 @@ describe("npm run package", () => {
       ...common,
       SLACK_BOT_TOKEN_PARAM: "/dvol/dev/slack/bot-token",
       DVOL_TABLE: { Ref: "DvolTable" },
+      DVOL_BACKUP_BUCKET: { Ref: "BackupBucket" },
+      DVOL_BACKUP_KMS_KEY_ID: "",
+      DVOL_VERSION: JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).version,
     });
     expect(envOf("ReportLambdaFunction")).toEqual({
       ...common,
@@ -465,9 +496,90 @@ describe("npm run package", () => {
       failureQueue("WorkerFailureQueue"),
       selfInvoke("dev"),
       ...workerTable,
+      ...workerBackups,
       ...vpcAccess,
       cmkDecrypt,
+      backupCmk(""),
     ]);
+  });
+
+  it("keeps the backups in a bucket with no public access, encrypted (SSE-S3 without a KMS key), TLS only, expired after keepDays (30), incomplete uploads aborted, and kept when the stack goes", () => {
+    const b = template.Resources.BackupBucket;
+    expect(b?.Type).toBe("AWS::S3::Bucket");
+    expect(b?.DeletionPolicy).toBe("RetainExceptOnCreate");
+    expect(b?.UpdateReplacePolicy).toBe("Retain");
+    expect(b?.Properties).toEqual({
+      // No backup.bucket in the config: CloudFormation names it.
+      BucketName: { Ref: "AWS::NoValue" },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          {
+            ServerSideEncryptionByDefault: {
+              "Fn::If": [
+                "UseBackupCmk",
+                { SSEAlgorithm: "aws:kms", KMSMasterKeyID: "" },
+                { SSEAlgorithm: "AES256" },
+              ],
+            },
+            BucketKeyEnabled: true,
+          },
+        ],
+      },
+      LifecycleConfiguration: {
+        Rules: [
+          { Id: "expire-backups", Status: "Enabled", Prefix: "backups/", ExpirationInDays: 30 },
+          {
+            Id: "abort-incomplete-uploads",
+            Status: "Enabled",
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          },
+        ],
+      },
+    });
+    expect(holds("UseBackupCmk")).toBe(false);
+    expect(template.Resources.BackupBucketPolicy).toEqual({
+      Type: "AWS::S3::BucketPolicy",
+      Properties: {
+        Bucket: { Ref: "BackupBucket" },
+        PolicyDocument: {
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "TlsOnly",
+              Effect: "Deny",
+              Principal: "*",
+              Action: "s3:*",
+              Resource: [bucketArn, { "Fn::Join": ["", [bucketArn, "/*"]] }],
+              Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+          ],
+        },
+      },
+    });
+    // osls's own deployment bucket, and the backups'.
+    expect(ofType("AWS::S3::Bucket").map(([id]) => id)).toEqual([
+      "ServerlessDeploymentBucket",
+      "BackupBucket",
+    ]);
+    // Only the worker's role names the bucket or any S3 action.
+    for (const role of ["SlackRole", "ReportRole"]) {
+      expect(JSON.stringify(statements(role))).not.toMatch(/BackupBucket|s3:/);
+    }
+  });
+
+  it("sizes the worker's S3 upload to its memory: the parts held at once take at most an eighth of it", () => {
+    const memory = template.Resources.WorkerLambdaFunction?.Properties.MemorySize as number;
+    expect(memory).toBe(512);
+    const { partSize, queueSize } = uploadShape(memory);
+    expect(partSize).toBeGreaterThanOrEqual(5 * 2 ** 20);
+    expect((queueSize + 1) * partSize).toBeLessThanOrEqual((memory * 2 ** 20) / 8);
   });
 
   it("runs the report daily at 08:00 UTC, one at a time, and lets it write its logs, read the bot token, send to its failure queue and use only its own items of the table: nothing else", () => {
@@ -662,6 +774,8 @@ describe("npm run package", () => {
   });
 });
 
+const BACKUP_KEY = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-0000-4000-8000-0123456789ab";
+
 describe("npm run package with subnets, a config whose hosts have ssm: keys, an alarm e-mail and other parameters", () => {
   let config: string;
 
@@ -680,6 +794,7 @@ describe("npm run package with subnets, a config whose hosts have ssm: keys, an 
         "  - name: host3",
         "    url: tcp://10.0.0.7:2376",
         "    tls: { ca: ssm:/dvol/prod/ca, cert: file:certs/host3/cert.pem, key: env:HOST3_KEY }",
+        "backup: { bucket: acme-dvol-backups, keepDays: 14, beforeDelete: off }",
         "",
       ].join("\n"),
     );
@@ -693,8 +808,21 @@ describe("npm run package with subnets, a config whose hosts have ssm: keys, an 
       "--param=workerConcurrency=4",
       "--param=reportHour=6",
       "--param=reportDeadlineHour=9",
+      `--param=backupKmsKeyArn=${BACKUP_KEY}`,
     ]);
   }, DEADLINE_MS);
+
+  it("names the bucket backup.bucket, expires backups after backup.keepDays, and encrypts them with backupKmsKeyArn, which only the worker may use through S3", () => {
+    const p = template.Resources.BackupBucket?.Properties as Json;
+    expect(p.BucketName).toBe("acme-dvol-backups");
+    expect(JSON.stringify(p.LifecycleConfiguration)).toContain('"ExpirationInDays":14');
+    expect(JSON.stringify(p.BucketEncryption)).toContain(`"KMSMasterKeyID":"${BACKUP_KEY}"`);
+    expect(holds("UseBackupCmk")).toBe(true);
+    expect(statements("WorkerRole")).toContainEqual(backupCmk(BACKUP_KEY));
+    expect(template.Resources.WorkerLambdaFunction?.Properties.Environment).toMatchObject({
+      Variables: { DVOL_BACKUP_KMS_KEY_ID: BACKUP_KEY },
+    });
+  });
 
   it("runs the worker and report functions in the subnets with the security groups, and the Slack function outside", () => {
     const vpc = { SubnetIds: ["subnet-0aa11", "subnet-0bb22"], SecurityGroupIds: ["sg-0cc33"] };
@@ -722,8 +850,10 @@ describe("npm run package with subnets, a config whose hosts have ssm: keys, an 
       failureQueue("WorkerFailureQueue"),
       selfInvoke("prod"),
       ...workerTable,
+      ...workerBackups,
       ...vpcAccess,
       cmkDecrypt,
+      backupCmk(BACKUP_KEY),
     ]);
     expect(statements("ReportRole")).toEqual([
       logsOf("report", "prod"),
@@ -812,7 +942,12 @@ describe("npm run package refuses", () => {
 // scripts/deploy-vars.cjs on its own, as osls calls it (a variable resolver over the parameters):
 // the cases above need no more packaging runs to show.
 describe("scripts/deploy-vars.cjs", () => {
-  type Vars = { hostSecretArns: unknown[]; vpc: unknown; reportAlarmEvaluationPeriods: number };
+  type Vars = {
+    hostSecretArns: unknown[];
+    vpc: unknown;
+    reportAlarmEvaluationPeriods: number;
+    backup: { bucketName: unknown; keepDays: number; kmsKey: string };
+  };
   const resolve = createRequire(import.meta.url)("../../scripts/deploy-vars.cjs") as (o: {
     resolveVariable: (v: string) => Promise<unknown>;
   }) => Promise<Vars>;
@@ -823,6 +958,7 @@ describe("scripts/deploy-vars.cjs", () => {
     securityGroupIds: "",
     reportHour: 8,
     reportDeadlineHour: 10,
+    backupKmsKeyArn: "",
   };
   const run = (params: Record<string, unknown> = {}) =>
     resolve({
@@ -843,7 +979,25 @@ describe("scripts/deploy-vars.cjs", () => {
       hostSecretArns: [ssmParam("/dvol/dev/slack/bot-token")],
       vpc: false,
       reportAlarmEvaluationPeriods: 25,
+      backup: { bucketName: { Ref: "AWS::NoValue" }, keepDays: 30, kmsKey: "" },
     });
+  });
+
+  it("takes the bucket's name, retention and KMS key from backup:, the backupKmsKeyArn parameter first, and refuses what is not a key ARN or a retention", async () => {
+    const config = configFile(
+      "backup.yaml",
+      `backup: { bucket: team-backups, keepDays: 7, kmsKeyId: "${BACKUP_KEY}", beforeDelete: off }\n`,
+    );
+    expect((await run({ config })).backup).toEqual({
+      bucketName: "team-backups",
+      keepDays: 7,
+      kmsKey: BACKUP_KEY,
+    });
+    const other = BACKUP_KEY.replace("0a1b2c3d", "99999999");
+    expect((await run({ config, backupKmsKeyArn: other })).backup.kmsKey).toBe(other);
+    await expect(run({ backupKmsKeyArn: "alias/dvol" })).rejects.toThrow("expected a KMS key ARN");
+    const bad = configFile("bad-keep.yaml", "backup: { keepDays: 0 }\n");
+    await expect(run({ config: bad })).rejects.toThrow("backup.keepDays: expected whole days, 1 to 3650");
   });
 
   it("grants each ssm: parameter once, and nothing for file: and env: references", async () => {

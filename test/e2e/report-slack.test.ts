@@ -1,7 +1,8 @@
 // The daily report end to end (SPEC §5): handlers/report.ts on an engine of this file's own (over
 // mutual TLS, so the list is known exactly), with the embedded store and the Slack stand-in; run
 // twice for the same date it posts once; its "Request cleanup" click, through handlers/slack.ts
-// and handlers/worker.ts, opens a deletion request whose plan is exactly the report's list.
+// and handlers/worker.ts, opens a deletion request whose plan is exactly the report's list; clicked
+// again while that request is open, it points to it instead of opening a second one.
 import { mkdtempSync, rmSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -26,6 +27,7 @@ const testbed = requireTestbed();
 const REPORT_CHANNEL = "C0REPORT1";
 const BOT_TOKEN = "xoxb-dvol-report-e2e";
 const ALICE = "U0ALICE01";
+const CAROL = "U0CAROL01";
 
 let engine: Engine;
 let standin: SlackStandin;
@@ -120,12 +122,36 @@ describe("the daily report through the Lambda handlers", () => {
       }),
     )) as APIGatewayProxyStructuredResultV2;
     expect(res.statusCode).toBe(200);
-    const [outcome] = await Promise.all(runs);
+    const [outcome] = await Promise.all(runs.splice(0));
     if (outcome?.status !== "opened") throw new Error(`not opened: ${JSON.stringify(outcome)}`);
     expect(outcome.request.plan.map((v) => v.name).sort()).toEqual(["rpe2e-a", "rpe2e-b"]);
     expect(outcome.request.requester).toBe(ALICE);
     expect(outcome.request.channel).toBe(REPORT_CHANNEL);
     const parent = standin.message(REPORT_CHANNEL, outcome.parent.ts);
     expect(parent).toBeDefined();
+
+    // Clicked again (by someone else) while that request is open: no second request; the person
+    // who clicked is pointed to the open one, only they see it.
+    const postsBefore = standin.callsTo("chat.postMessage").length;
+    const again = (await slack(
+      signedBlockActions({
+        actionId: button.action_id,
+        value: button.value,
+        channel_id: REPORT_CHANNEL,
+        user_id: CAROL,
+        response_url: standin.responseUrl("cleanup-again"),
+        message_ts: "1790000000.000100",
+      }),
+    )) as APIGatewayProxyStructuredResultV2;
+    expect(again.statusCode).toBe(200);
+    const [secondClick] = await Promise.all(runs.splice(0));
+    expect(secondClick).toMatchObject({ status: "already-open", told: true });
+    expect(standin.callsTo("chat.postMessage")).toHaveLength(postsBefore);
+    const reply = standin.responsesTo("cleanup-again").at(-1)?.json ?? {};
+    expect(reply.response_type).toBe("ephemeral");
+    expect(JSON.stringify(reply.blocks)).toContain(
+      `*${outcome.request.id}* is already open for this cleanup of h (requested by <@${ALICE}>)`,
+    );
+    expect(JSON.stringify(reply.blocks)).toContain(`its thread in <#${REPORT_CHANNEL}>`);
   }, 60_000);
 });

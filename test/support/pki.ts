@@ -45,7 +45,7 @@ async function openssl(args: string[], cwd: string): Promise<void> {
   }
 }
 
-async function makeCa(dir: string, name: string, cn: string): Promise<CertFiles> {
+export async function makeCa(dir: string, name: string, cn: string): Promise<CertFiles> {
   const files = { cert: join(dir, `${name}.pem`), key: join(dir, `${name}-key.pem`) };
   await openssl(
     [
@@ -74,7 +74,7 @@ async function makeCa(dir: string, name: string, cn: string): Promise<CertFiles>
   return files;
 }
 
-async function makeLeaf(
+export async function makeLeaf(
   dir: string,
   name: string,
   cn: string,
@@ -135,13 +135,13 @@ function randomSerial(): string {
   return bytes.toString("hex");
 }
 
-const SERVER_EXT = [
+export const SERVER_EXT = [
   "basicConstraints=critical,CA:FALSE",
   "keyUsage=critical,digitalSignature,keyEncipherment",
   "extendedKeyUsage=serverAuth",
   `subjectAltName=${SERVER_SANS.join(",")}`,
 ];
-const CLIENT_EXT = [
+export const CLIENT_EXT = [
   "basicConstraints=critical,CA:FALSE",
   "keyUsage=critical,digitalSignature,keyEncipherment",
   "extendedKeyUsage=clientAuth",

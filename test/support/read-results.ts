@@ -5,7 +5,7 @@ import type { SlackMessage } from "../../src/blocks/message.js";
 import type { HostRow } from "../../src/commands/hosts/run.js";
 import type { InfoData } from "../../src/commands/info/run.js";
 import type { InspectResult, VolumeDetail } from "../../src/commands/inspect/run.js";
-import type { LsResult, VolumeRow } from "../../src/commands/ls/run.js";
+import { type LsResult, type LsTotals, lsTotals, type VolumeRow } from "../../src/commands/ls/run.js";
 import type { HostFailureResult } from "../../src/docker/fanout.js";
 import type { ContainerUse } from "../../src/docker/model.js";
 
@@ -30,12 +30,17 @@ export function vol(name: string, over: Partial<VolumeRow> = {}): VolumeRow {
   };
 }
 
+/**
+ * A host's `ls` data: its rows, and, when --limit cut the list, how many matched and their totals
+ * (by default those of the rows: nothing left out).
+ */
 export function lsHost(
   host: string,
   volumes: VolumeRow[],
   matched = volumes.length,
+  totals: LsTotals = lsTotals(volumes),
 ): LsResult["hosts"][number] {
-  return { host, ok: true, error: null, matched, volumes, sizes: FRESH_SIZES };
+  return { host, ok: true, error: null, matched, shown: volumes.length, totals, volumes, sizes: FRESH_SIZES };
 }
 
 export function down(host: string, detail: string, hint: string | null = null): HostFailureResult {

@@ -11,7 +11,13 @@ import { renderDeletionText } from "./text.js";
 async function deletion(cmd: CommandOf<"rm" | "prune">, ctx: RunContext): Promise<DeletionResult> {
   const c = await ctx.context();
   const store = ctx.deletion.mode === "plan" ? null : await ctx.store();
-  return runDeletion(cmd, { ...c, ...ctx.deletion, store, sizes: sizesOf(ctx) });
+  return runDeletion(cmd, {
+    ...c,
+    ...ctx.deletion,
+    store,
+    sizes: sizesOf(ctx),
+    ...(ctx.backup ? { backups: ctx.backup } : {}),
+  });
 }
 
 const entry = { run: deletion, text: renderDeletionText, json: asIs, ok: deletionSucceeded };

@@ -5,6 +5,7 @@
  * Every request, approval and outcome is in the store's audit trail.
  */
 
+import type { BeforeDeleteBackups } from "../../approvals/before-delete.js";
 import type { PruneCommand, RmCommand } from "../../approvals/commands.js";
 import {
   countOutcomes,
@@ -19,6 +20,7 @@ import type { CommandContext } from "../../docker/context.js";
 import { DeletionIncompleteError, NotAllowedError } from "../../errors.js";
 import type { SizesSource } from "../../sizes/view.js";
 import type {
+  BackupMode,
   BlockedVolume,
   DeletionRequest,
   PlannedVolume,
@@ -48,6 +50,16 @@ export interface DeletionSetting {
   stopRequested?: () => StopRequest | null;
   /** Whether an executor named in a request is certainly gone (a CLI process on this machine that no longer runs). */
   executorGone?: (executor: string) => boolean;
+  /**
+   * The store of backups for backups before deletion (backup.beforeDelete: required): the run
+   * context's `backup` (index.ts), the same store as the backup commands'.
+   */
+  backups?: BeforeDeleteBackups;
+  /**
+   * The longest a backup before deletion may take where the request will execute (the worker: its
+   * timeout less its margins); absent on the CLI, which has no function deadline.
+   */
+  backupTimeMs?: number;
 }
 
 export interface DeletionContext extends CommandContext {
@@ -64,6 +76,8 @@ export interface DeletionContext extends CommandContext {
   concurrency?: number;
   /** Polled before each deletion starts (the CLI's SIGINT/SIGTERM): the request is then paused. */
   stopRequested?: () => StopRequest | null;
+  backups?: DeletionSetting["backups"];
+  backupTimeMs?: number;
 }
 
 export interface DeletionResult {
@@ -91,6 +105,8 @@ export interface DeletionResult {
   summary: OutcomeSummary | null;
   /** prune's filters, as text ("dangling, project shop, older than 7d"). */
   filters: string | null;
+  /** Each volume backed up first (`first`), not despite backup.beforeDelete (`skipped`: --no-backup), or `off`. */
+  backup: BackupMode;
 }
 
 function resultOf(
@@ -121,6 +137,7 @@ function resultOf(
     summary: stage === "executed" || stage === "paused" ? countOutcomes(outcomes) : null,
     pausedReason: stage === "paused" ? (request?.paused?.reason ?? null) : null,
     filters: cmd.name === "prune" ? pruneFilterText(cmd) : null,
+    backup: plan.backup ?? "off",
   };
 }
 
@@ -134,7 +151,7 @@ export async function runDeletion(
     const allowed = await mayRequest(ctx.config.access, ctx.actor, ctx.resolveGroup);
     if (!allowed.ok) throw new NotAllowedError(allowed.message, allowed.hint);
   }
-  const plan = await buildPlan(cmd, ctx, ctx.sizes);
+  const plan = await buildPlan(cmd, ctx, ctx.backupTimeMs ?? null, ctx.sizes);
   if (ctx.mode === "plan") return resultOf(cmd, plan, "planned", who, null);
   if (plan.plan.length === 0) return resultOf(cmd, plan, "nothing-to-delete", who, null);
   const store = ctx.store;
@@ -159,6 +176,7 @@ export async function runDeletion(
       executor: ctx.executor ?? who,
       concurrency: ctx.concurrency,
       stopRequested: ctx.stopRequested,
+      backups: ctx.backups,
     },
     opened.id,
   );

@@ -1,6 +1,6 @@
 /**
  * The buttons of a deletion request (Approve and Reject on its plan, Resume and Cancel under a
- * pause) as the router reads a click: their action ids, the
+ * pause, Restore under an outcome) as the router reads a click: their action ids, the
  * decision each stands for, and the shape of a request id. Nothing else, so the Slack handler
  * carries no rendering for a click.
  */
@@ -31,3 +31,25 @@ export function decisionOf(actionId: string): RequestDecision | null {
 
 /** "DR-" and 8 characters of [0-9A-Z] (src/store/records.ts). */
 export const REQUEST_ID_RE = /^DR-[0-9A-Z]{8}$/;
+
+/**
+ * action_id of a Restore button under a deletion's outcome (one per volume with a backup); its
+ * value is `<request id> <backup id>`: the button acts on that request's backup only.
+ */
+export const RESTORE_ACTION_ID = "dvol_request_restore";
+
+/** A backup id (src/backup/manifest.ts's BACKUP_ID_RE, repeated: the router carries no backup code). */
+const BACKUP_ID_RE = /^bk-\d{8}-\d{6}-[0-9a-f]{8}$/;
+
+/** The value of a Restore button. */
+export function restoreValue(requestId: string, backupId: string): string {
+  return `${requestId} ${backupId}`;
+}
+
+/** The request and backup a Restore button's value names, or null when it is not one. */
+export function parseRestoreValue(value: unknown): { requestId: string; backupId: string } | null {
+  if (typeof value !== "string") return null;
+  const [requestId = "", backupId = "", ...rest] = value.split(" ");
+  if (rest.length > 0 || !REQUEST_ID_RE.test(requestId) || !BACKUP_ID_RE.test(backupId)) return null;
+  return { requestId, backupId };
+}

@@ -135,6 +135,7 @@ export const BLOCK_REASON: Record<BlockedVolume["reason"], string> = {
   "in-use": "in use",
   protected: "protected",
   missing: "missing",
+  "too-big": "too big to back up first",
 };
 
 function blockedLine(b: BlockedVolume): string {

@@ -9,7 +9,7 @@ import type { SlackMessage } from "../../blocks/message.js";
 import { clip, humanSize, num } from "../../format.js";
 import type { DeletionRequest, VolumeOutcome } from "../../store/records.js";
 import { esc } from "../slack.js";
-import { CANCEL_ACTION_ID, RESUME_ACTION_ID } from "./slack-actions.js";
+import { CANCEL_ACTION_ID, RESTORE_ACTION_ID, RESUME_ACTION_ID, restoreValue } from "./slack-actions.js";
 import { byName, countsLabel, fallback, freedLabel, outcomeCounts, when, who } from "./slack-common.js";
 
 /** The note of a deleted volume (found gone when a stopped execution was resumed), if any. */
@@ -22,7 +22,7 @@ function noteOf(o: VolumeOutcome, mrkdwn = true): string {
 function outcomeLine(o: VolumeOutcome): string {
   switch (o.result) {
     case "deleted":
-      return `:white_check_mark: ${inlineCode(o.name)} deleted${o.freedBytes === null ? "" : ` (${humanSize(o.freedBytes)})`}${noteOf(o)}`;
+      return `:white_check_mark: ${inlineCode(o.name)} deleted${o.freedBytes === null ? "" : ` (${humanSize(o.freedBytes)})`}${o.backupId ? `, backed up first as ${inlineCode(o.backupId)}` : ""}${noteOf(o)}`;
     case "skipped":
       return `:next_track_button: ${inlineCode(o.name)} skipped: ${esc(clip(o.reason, 500))}`;
     case "failed":
@@ -33,7 +33,7 @@ function outcomeLine(o: VolumeOutcome): string {
 function outcomeTextLine(o: VolumeOutcome): string {
   switch (o.result) {
     case "deleted":
-      return `deleted  ${o.name}${o.freedBytes === null ? "" : ` (${humanSize(o.freedBytes)})`}${noteOf(o, false)}`;
+      return `deleted  ${o.name}${o.freedBytes === null ? "" : ` (${humanSize(o.freedBytes)})`}${o.backupId ? `, backup ${o.backupId}` : ""}${noteOf(o, false)}`;
     case "skipped":
       return `skipped  ${o.name}: ${o.reason}`;
     case "failed":
@@ -79,8 +79,9 @@ export function renderRequestOutcome(r: DeletionRequest): SlackMessage {
       "",
     ),
   );
-  // A paused request carries its Resume and Cancel buttons under the outcome.
-  const tail = r.status === "paused" ? [lifeButtons(r)] : [];
+  // A paused request carries its Resume and Cancel buttons under the outcome; volumes backed up
+  // first, their Restore buttons.
+  const tail = [...restoreBlocks(r), ...(r.status === "paused" ? [lifeButtons(r)] : [])];
   const full: SlackMessage = {
     text,
     blocks: [...sections(textPieces([outcomeSummaryLine(r), ...sorted.map(outcomeLine)])), ...tail],
@@ -116,6 +117,31 @@ export function renderRequestOutcome(r: DeletionRequest): SlackMessage {
   let k = 0;
   while (k < notDeleted.length && fits(build(k + 1))) k++;
   return build(k);
+}
+
+/** At most this many Restore buttons under an outcome (Slack: 25 elements in an actions block). */
+export const MAX_RESTORE_BUTTONS = 20;
+
+/**
+ * A Restore button for each deleted volume that was backed up first (by name, at most
+ * MAX_RESTORE_BUTTONS; the others are named with the command that restores them). A requester
+ * clicks it: the worker restores the backup under the volume's name while that name is free.
+ */
+function restoreBlocks(r: DeletionRequest): (ActionsBlock | ReturnType<typeof section>)[] {
+  const backed = [...r.outcomes]
+    .sort(byName)
+    .flatMap((o) => (o.result === "deleted" && o.backupId ? [{ name: o.name, backupId: o.backupId }] : []));
+  if (backed.length === 0) return [];
+  const shown = backed.slice(0, MAX_RESTORE_BUTTONS);
+  const buttons: Button[] = shown.map((b) => ({
+    type: "button",
+    action_id: `${RESTORE_ACTION_ID}_${b.backupId}`,
+    text: { type: "plain_text", text: clip(`Restore ${b.name}`, 75), emoji: true },
+    value: restoreValue(r.id, b.backupId),
+  }));
+  const more = backed.length - shown.length;
+  const lead = `:leftwards_arrow_with_hook: A requester may restore a deleted volume from its backup, under its name while that name is free${more > 0 ? `; ${num(more)} more with ${inlineCode(`/dvol restore ${r.host} <backup-id>`)} (their ids are in the outcome)` : ""}, or under another with ${inlineCode(`/dvol restore ${r.host} <backup-id> --as NAME`)}.`;
+  return [section(lead), { type: "actions", block_id: `dvol_restore_${r.id}`, elements: buttons }];
 }
 
 /**

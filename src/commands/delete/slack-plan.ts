@@ -9,7 +9,7 @@ import type { ActionsBlock, Button, KnownBlock } from "@slack/types";
 import { codePieces, context, fits, header, inlineCode, section, sections } from "../../blocks/blocks.js";
 import type { SlackMessage } from "../../blocks/message.js";
 import { clip, num, plural, shortTime, table } from "../../format.js";
-import type { DeletionRequest, PlannedVolume } from "../../store/records.js";
+import type { BackupMode, DeletionRequest, PlannedVolume } from "../../store/records.js";
 import { plannedSize } from "../sizes.js";
 import { esc } from "../slack.js";
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from "./slack-actions.js";
@@ -30,14 +30,31 @@ const SUMMARY_LARGEST = [10, 5, 3, 0] as const;
 /** How many blocked volumes a summary names (the file has them all). */
 const SUMMARY_BLOCKED = [10, 5, 0] as const;
 
-function planTable(plan: readonly PlannedVolume[], at: string): { head: string; lines: string[] } {
+/** The BACKUP column of a plan: each volume backed up first, or not (--no-backup); none when backups are off. */
+function backupCell(mode: BackupMode | undefined): string | null {
+  return mode === "first" ? "backed up first" : mode === "skipped" ? "NO BACKUP" : null;
+}
+
+/** The plan's table; each size with its age at `at` (the request's creation) when not fresh. */
+function planTable(
+  plan: readonly PlannedVolume[],
+  mode: BackupMode | undefined,
+  at: string,
+): { head: string; lines: string[] } {
+  const cell = backupCell(mode);
   const now = new Date(at);
   const rows = [...plan]
     .sort(byName)
-    .map((v) => [v.name, plannedSize(v, now), shortTime(v.createdAt), v.project ?? "-"]);
+    .map((v) => [
+      v.name,
+      plannedSize(v, now),
+      shortTime(v.createdAt),
+      v.project ?? "-",
+      ...(cell === null ? [] : [cell]),
+    ]);
   const widths = rows.reduce((w, r) => Math.max(w, r[1]?.length ?? 0), "SIZE".length);
   const [head = "", ...lines] = table(
-    [["NAME", "SIZE", "CREATED (UTC)", "PROJECT"], ...rows].map((r) =>
+    [["NAME", "SIZE", "CREATED (UTC)", "PROJECT", ...(cell === null ? [] : ["BACKUP"])], ...rows].map((r) =>
       r.map((c, i) => (i === 1 ? c.padStart(widths) : c)),
     ),
   );
@@ -54,6 +71,18 @@ function planIntro(r: DeletionRequest): string {
   return `*To delete on ${esc(r.host)}*: ${plural(r.plan.length, "volume")}, ${sizeLabel(r.plan)}`;
 }
 
+/** What the plan says of backups: each volume backed up first, or, plainly, none with --no-backup. */
+export function backupNote(r: Pick<DeletionRequest, "backup">, mrkdwn = true): string | null {
+  const b = (s: string) => (mrkdwn ? `*${s}*` : s);
+  if (r.backup === "first") {
+    return `${mrkdwn ? ":floppy_disk: " : ""}Each volume is ${b("backed up first")}, and deleted only once its backup is complete and verified.`;
+  }
+  if (r.backup === "skipped") {
+    return `${mrkdwn ? ":warning: " : ""}${b("--no-backup")}: these volumes are ${b("NOT backed up")} before deletion, although backup.beforeDelete is required. Approving deletes them with no copy to restore.`;
+  }
+  return null;
+}
+
 /** Who may decide, and what approval does. */
 function planNote(r: DeletionRequest): string {
   return (
@@ -64,7 +93,9 @@ function planNote(r: DeletionRequest): string {
 
 function confirmText(r: DeletionRequest): string {
   return clip(
-    `Delete ${plural(r.plan.length, "volume")} (${sizeLabel(r.plan)}) from ${r.host}? Each is re-checked first; this cannot be undone.`,
+    r.backup === "first"
+      ? `Delete ${plural(r.plan.length, "volume")} (${sizeLabel(r.plan)}) from ${r.host}? Each is re-checked and backed up first.`
+      : `Delete ${plural(r.plan.length, "volume")} (${sizeLabel(r.plan)}) from ${r.host}${r.backup === "skipped" ? " with NO backup (--no-backup)" : ""}? Each is re-checked first; this cannot be undone.`,
     300,
   );
 }
@@ -100,11 +131,12 @@ function renderPlanText(r: DeletionRequest): string {
     `${headlinePlain(r)}`,
     `Command: /dvol ${r.command}`,
     ...(r.reason ? [`Reason: ${r.reason}`] : []),
+    ...(backupNote(r, false) ? [backupNote(r, false) as string] : []),
     `Created: ${when(r.createdAt)}; expires ${when(r.expiresAt)}`,
     "",
   ];
   if (r.plan.length > 0) {
-    const t = planTable(r.plan, r.createdAt);
+    const t = planTable(r.plan, r.backup, r.createdAt);
     out.push(`To delete (${plural(r.plan.length, "volume")}, ${sizeLabel(r.plan)}):`, t.head, ...t.lines, "");
   } else {
     out.push("Nothing to delete.", "");
@@ -142,9 +174,10 @@ function leftOutPieces(o: PlanOptions): string[] {
 }
 
 function planFull(r: DeletionRequest, now: Date, o: PlanOptions): SlackMessage {
-  const pieces = [planLead(r)];
+  const note = backupNote(r);
+  const pieces = [planLead(r), ...(note && r.plan.length > 0 ? [note] : [])];
   if (r.plan.length > 0) {
-    const t = planTable(r.plan, r.createdAt);
+    const t = planTable(r.plan, r.backup, r.createdAt);
     pieces.push(...codePieces(t.lines, { head: [t.head], lead: planIntro(r) }));
   } else {
     pieces.push(planIntro(r));
@@ -164,15 +197,17 @@ function planSummary(
   blocked: number,
 ): SlackMessage {
   const file = planFile(r);
+  const note = backupNote(r);
   const pieces = [
     planLead(r),
+    ...(note && r.plan.length > 0 ? [note] : []),
     `:paperclip: The full plan is attached as ${esc(file.filename)}: ${plural(r.plan.length, "volume")} to delete${r.blocked.length > 0 ? ` and ${num(r.blocked.length)} blocked` : ""}, too long for one message.`,
   ];
   const top = [...r.plan]
     .sort((a, b) => (b.sizeBytes ?? -1) - (a.sizeBytes ?? -1) || byName(a, b))
     .slice(0, largest);
   if (top.length > 0) {
-    const t = planTable(top, r.createdAt);
+    const t = planTable(top, r.backup, r.createdAt);
     const lead = `${planIntro(r)} · ${top.length === 1 ? "the largest" : `the ${num(top.length)} largest`}:`;
     pieces.push(...codePieces(t.lines, { head: [t.head], lead }));
   } else {

@@ -37,6 +37,26 @@ export function renderUnknownRequest(requestId: string): SlackMessage {
   );
 }
 
+/**
+ * A report's "Request cleanup" clicked while the request it opened for that host is still open: no
+ * second request; the person is pointed to the open one and its thread.
+ */
+export function renderCleanupAlreadyOpen(r: DeletionRequest, now: Date = new Date()): SlackMessage {
+  const thread = r.channel ? ` Its plan and buttons are in its thread in <#${r.channel}>.` : "";
+  return ephemeralText(
+    `:information_source: *${r.id}* is already open for this cleanup of ${esc(r.host)} (requested by ${who(r.requester)}): no second request was opened.${thread}`,
+    `${stateLine(r, now)} Once ${r.id} is decided, this button opens a new request.`,
+  );
+}
+
+/** A report's "Request cleanup" clicked while another click on it is opening the request. */
+export function renderCleanupOpening(host: string): SlackMessage {
+  return ephemeralText(
+    `:hourglass_flowing_sand: A deletion request for this cleanup of ${esc(host)} is being opened by another click: it will appear in this channel.`,
+    "No second request was opened.",
+  );
+}
+
 /** The command was accepted, and the plan is being made (ephemeral ack of /dvol rm|prune). */
 export function renderOpening(text: string): SlackMessage {
   return ephemeralText(

@@ -1,19 +1,41 @@
 /** rm and prune as text: the plan, the blocked volumes, and what was done (the CLI's output). */
 import { countOutcomes } from "../../approvals/execute.js";
 import { humanSize, joinLines, plural, shortTime, table } from "../../format.js";
-import type { BlockedVolume, PlannedVolume, VolumeOutcome } from "../../store/records.js";
+import type { BackupMode, BlockedVolume, PlannedVolume, VolumeOutcome } from "../../store/records.js";
 import { plannedSize } from "../sizes.js";
 import type { DeletionResult } from "./run.js";
 
 const sizeOf = (plan: readonly PlannedVolume[]) => plan.reduce((a, v) => a + (v.sizeBytes ?? 0), 0);
 
 /** The plan: each volume with size, created and project; then the blocked ones and why. */
-function planLines(plan: readonly PlannedVolume[], blocked: readonly BlockedVolume[]): string[] {
+function planLines(
+  plan: readonly PlannedVolume[],
+  blocked: readonly BlockedVolume[],
+  backup: BackupMode,
+): string[] {
   const lines: string[] = [];
+  const cell = backup === "first" ? "backed up first" : backup === "skipped" ? "NO BACKUP" : null;
   if (plan.length > 0) {
     const now = new Date();
-    const rows = plan.map((v) => [v.name, plannedSize(v, now), shortTime(v.createdAt), v.project ?? "-"]);
-    lines.push(...table([["VOLUME", "SIZE", "CREATED", "PROJECT"], ...rows]));
+    const rows = plan.map((v) => [
+      v.name,
+      plannedSize(v, now),
+      shortTime(v.createdAt),
+      v.project ?? "-",
+      ...(cell === null ? [] : [cell]),
+    ]);
+    lines.push(
+      ...table([["VOLUME", "SIZE", "CREATED", "PROJECT", ...(cell === null ? [] : ["BACKUP"])], ...rows]),
+    );
+    if (backup === "first") {
+      lines.push(
+        "Each volume is backed up first, and deleted only once its backup is complete and verified.",
+      );
+    } else if (backup === "skipped") {
+      lines.push(
+        "--no-backup: these volumes are NOT backed up before deletion, although backup.beforeDelete is required.",
+      );
+    }
   }
   if (blocked.length > 0) {
     lines.push(`Blocked, not part of the request (${blocked.length}):`);
@@ -26,7 +48,13 @@ function planLines(plan: readonly PlannedVolume[], blocked: readonly BlockedVolu
 export function outcomeLines(outcomes: readonly VolumeOutcome[]): string[] {
   const rows = outcomes.map((o) =>
     o.result === "deleted"
-      ? ["deleted", o.name, humanSize(o.freedBytes) + (o.note ? ` (${o.note})` : "")]
+      ? [
+          "deleted",
+          o.name,
+          humanSize(o.freedBytes) +
+            (o.backupId ? `, backup ${o.backupId}` : "") +
+            (o.note ? ` (${o.note})` : ""),
+        ]
       : o.result === "skipped"
         ? ["skipped", o.name, o.reason]
         : ["failed", o.name, o.error],
@@ -41,7 +69,7 @@ export function outcomeLines(outcomes: readonly VolumeOutcome[]): string[] {
 export function renderDeletionText(r: DeletionResult): string {
   const what = r.filters ? ` (${r.filters})` : "";
   const head = `${r.host}: ${r.command}${what}: ${plural(r.plan.length, "volume")} to delete, ${humanSize(sizeOf(r.plan))}`;
-  const lines = [head, ...planLines(r.plan, r.blocked)];
+  const lines = [head, ...planLines(r.plan, r.blocked, r.backup)];
   if (r.leftOut > 0) {
     lines.push(
       `${plural(r.leftOut, "more volume")} matched: one request holds at most ${r.plan.length}; run again after this one.`,
@@ -61,6 +89,9 @@ export function renderDeletionText(r: DeletionResult): string {
       break;
     case "executed":
       lines.push(`${r.requestId}: approved by ${r.requester}, executed:`, ...outcomeLines(r.outcomes));
+      if (r.outcomes.some((o) => o.result === "deleted" && o.backupId)) {
+        lines.push(`restore one: dvol restore ${r.host} <backup-id> [--as NAME]`);
+      }
       break;
     case "paused": {
       const deleted = r.outcomes.filter((o) => o.result === "deleted").length;

@@ -22,9 +22,27 @@ export interface VolumeRow {
   labels: Record<string, string>;
 }
 
+/**
+ * What every volume that matched the filters adds up to, before --limit cut the rows: the host's
+ * totals, whatever is shown.
+ */
+export interface LsTotals {
+  /** The known sizes, summed. */
+  sizeBytes: number;
+  /** Volumes whose size the engine does not know (not in sizeBytes). */
+  sizeUnknown: number;
+  dangling: number;
+  /** The known sizes of the dangling volumes, summed. */
+  danglingBytes: number;
+}
+
 export interface LsData {
   /** Volumes that matched the filters, before --limit. */
   matched: number;
+  /** Rows in `volumes`: `matched`, or fewer when --limit cut the list. */
+  shown: number;
+  /** The totals of all `matched` volumes, not only of the rows shown. */
+  totals: LsTotals;
   volumes: VolumeRow[];
   /** How old the sizes are, and why they are not fresh (issue 12); absent: measured just now. */
   sizes?: HostSizes;
@@ -80,7 +98,22 @@ export function selectVolumes(
         ),
     );
   rows.sort(COMPARE[cmd.sort]);
-  return { matched: rows.length, volumes: cmd.limit === null ? rows : rows.slice(0, cmd.limit) };
+  const shown = cmd.limit === null ? rows : rows.slice(0, cmd.limit);
+  return { matched: rows.length, shown: shown.length, totals: lsTotals(rows), volumes: shown };
+}
+
+/** The totals of `rows` (every row that matched, before --limit). */
+export function lsTotals(rows: readonly VolumeRow[]): LsTotals {
+  const t: LsTotals = { sizeBytes: 0, sizeUnknown: 0, dangling: 0, danglingBytes: 0 };
+  for (const v of rows) {
+    if (v.sizeBytes === null) t.sizeUnknown++;
+    else t.sizeBytes += v.sizeBytes;
+    if (v.dangling === true) {
+      t.dangling++;
+      t.danglingBytes += v.sizeBytes ?? 0;
+    }
+  }
+  return t;
 }
 
 const byName = (a: VolumeRow, b: VolumeRow) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);

@@ -18,8 +18,8 @@ import type { HostFailureResult } from "../../docker/fanout.js";
 import { bar, humanSize, num, plural, shortTime, yesNo } from "../../format.js";
 import { resultNow, sizesNote, sizeWithAge } from "../sizes.js";
 import { esc, failureLines, grid, hostsLabel, nameList, pct, resultFile } from "../slack.js";
-import type { LsResult, VolumeRow } from "./run.js";
-import { renderLsText, totalSize } from "./text.js";
+import type { LsData, LsResult, VolumeRow } from "./run.js";
+import { renderLsText } from "./text.js";
 
 /** How many of each host's largest volumes an `ls` summary shows, most first, as room allows. */
 const SUMMARY_LARGEST = [5, 3, 2, 1, 0] as const;
@@ -33,15 +33,15 @@ interface LsStats {
   danglingSize: number;
 }
 
-function lsStats(h: { matched: number; volumes: VolumeRow[] }): LsStats {
-  const dangling = h.volumes.filter((v) => v.dangling === true);
+/** A host's totals: every volume that matched, not only the rows shown (--limit). */
+function lsStats(h: LsData): LsStats {
   return {
     matched: h.matched,
-    shown: h.volumes.length,
-    size: totalSize(h.volumes),
-    unknownSize: h.volumes.filter((v) => v.sizeBytes === null).length,
-    dangling: dangling.length,
-    danglingSize: totalSize(dangling),
+    shown: h.shown,
+    size: h.totals.sizeBytes,
+    unknownSize: h.totals.sizeUnknown,
+    dangling: h.totals.dangling,
+    danglingSize: h.totals.danglingBytes,
   };
 }
 
@@ -57,9 +57,9 @@ function lsHostLine(host: string, s: LsStats): string {
   const parts = [
     `*${esc(host)}*`,
     s.shown < s.matched
-      ? `${plural(s.matched, "volume")} (showing ${num(s.shown)})`
+      ? `${plural(s.matched, "volume")} (showing ${num(s.shown)} of ${num(s.matched)})`
       : plural(s.matched, "volume"),
-    `${humanSize(s.size)}${s.shown < s.matched ? " shown" : ""}${s.unknownSize ? ` (size unknown for ${num(s.unknownSize)})` : ""}`,
+    `${humanSize(s.size)}${s.unknownSize ? ` (size unknown for ${num(s.unknownSize)})` : ""}`,
     s.dangling ? `${num(s.dangling)} dangling (${humanSize(s.danglingSize)})` : "none dangling",
   ];
   return parts.join(" · ");
@@ -92,7 +92,7 @@ type LsOk = Extract<LsHost, { ok: true }>;
 /** Per-host totals and each host's share of the space, as a table (several hosts only). */
 function lsOverview(hosts: readonly LsHost[]): string[] {
   const ok = hosts.filter((h): h is LsOk => h.ok);
-  const all = ok.reduce((a, h) => a + totalSize(h.volumes), 0);
+  const all = ok.reduce((a, h) => a + h.totals.sizeBytes, 0);
   const rows = hosts.map((h) => {
     if (!h.ok) return [h.host, "-", "-", "-", "unavailable"];
     const s = lsStats(h);
@@ -113,8 +113,8 @@ function lsTotals(r: LsResult) {
   const ok = r.hosts.filter((h): h is LsOk => h.ok);
   const down = r.hosts.filter((h): h is HostFailureResult => !h.ok);
   const matched = ok.reduce((a, h) => a + h.matched, 0);
-  const shown = ok.reduce((a, h) => a + h.volumes.length, 0);
-  const size = ok.reduce((a, h) => a + totalSize(h.volumes), 0);
+  const shown = ok.reduce((a, h) => a + h.shown, 0);
+  const size = ok.reduce((a, h) => a + h.totals.sizeBytes, 0);
   return { ok, down, matched, shown, size };
 }
 

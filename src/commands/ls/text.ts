@@ -1,18 +1,17 @@
-/** `ls` as text: a table per host, and each host's share when there are several. */
+/**
+ * `ls` as text: a table per host, and each host's share when there are several. The counts, sizes
+ * and shares are the host's totals (every volume that matched), even when --limit shows fewer rows.
+ */
 import { bar, humanSize, joinLines, shortTime, table, yesNo } from "../../format.js";
 import { perHostText } from "../context.js";
 import { resultNow, sizesNote, sizeWithAge } from "../sizes.js";
-import type { LsResult, VolumeRow } from "./run.js";
-
-export function totalSize(volumes: readonly VolumeRow[]): number {
-  return volumes.reduce((a, v) => a + (v.sizeBytes ?? 0), 0);
-}
+import type { LsResult } from "./run.js";
 
 export function renderLsText(r: LsResult): string {
   const now = resultNow(r);
   const body = perHostText(r.hosts, (h) => {
-    const shown = h.volumes.length < h.matched ? ` (showing ${h.volumes.length})` : "";
-    const head = `${h.host}: ${h.matched} volume${h.matched === 1 ? "" : "s"}${shown}, ${humanSize(totalSize(h.volumes))}`;
+    const shown = h.shown < h.matched ? `; showing ${h.shown} of ${h.matched}` : "";
+    const head = `${h.host}: ${h.matched} volume${h.matched === 1 ? "" : "s"}, ${humanSize(h.totals.sizeBytes)}${shown}`;
     const note = sizesNote(h.sizes, now);
     const lead = note ? [head, `  ${note}`] : [head];
     if (h.volumes.length === 0) return lead;
@@ -32,7 +31,7 @@ export function renderLsText(r: LsResult): string {
   });
   const ok = r.hosts.filter((h) => h.ok);
   if (r.hosts.length < 2 || ok.length === 0) return body;
-  const sizes = ok.map((h) => (h.ok ? totalSize(h.volumes) : 0));
+  const sizes = ok.map((h) => (h.ok ? h.totals.sizeBytes : 0));
   const all = sizes.reduce((a, b) => a + b, 0);
   const summary = ok.map((h, i) => {
     const size = sizes[i] ?? 0;

@@ -7,7 +7,14 @@ export const requests: CommandEntry<"requests"> = {
   run: async (cmd, ctx) =>
     cmd.action === null
       ? runRequests(await ctx.store(), (await ctx.context()).now)
-      : runRequestChange(cmd.action, cmd.id, await ctx.context(), await ctx.store(), ctx.deletion),
+      : runRequestChange(
+          cmd.action,
+          cmd.id,
+          await ctx.context(),
+          await ctx.store(),
+          // A resume backs volumes up first with the backup commands' store.
+          ctx.backup ? { ...ctx.deletion, backups: ctx.backup } : ctx.deletion,
+        ),
   text: renderRequestsText,
   json: asIs,
   ok: (r) => r.change === null || r.change.ok,

@@ -8,12 +8,11 @@ import { countOutcomes, executeRequest, type OutcomeSummary } from "../../approv
 import {
   cancelRequest,
   changeAsOperator,
-  decisionText,
   type LifeAction,
   pauseIfExecutorGone,
-  requestsOverview,
   resumeRequest,
-} from "../../approvals/requests.js";
+} from "../../approvals/life.js";
+import { decisionText, requestsOverview } from "../../approvals/requests.js";
 import type { CommandContext } from "../../docker/context.js";
 import type { DeletionRequest, RequestStatus } from "../../store/records.js";
 import type { Store } from "../../store/store.js";
@@ -151,6 +150,7 @@ export async function runRequestChange(
       executor: deletion.executor ?? deletion.actor.user,
       concurrency: deletion.concurrency,
       stopRequested: deletion.stopRequested,
+      backups: deletion.backups,
     },
     id,
   );

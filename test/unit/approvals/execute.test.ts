@@ -3,8 +3,9 @@
 // executions, replays, and a crashed executor taken over after its lease.
 import { describe, expect, it, vi } from "vitest";
 import { type ExecuteDeps, executeRequest } from "../../../src/approvals/execute.js";
+import { changeAsOperator } from "../../../src/approvals/life.js";
 import { buildPlan } from "../../../src/approvals/plan.js";
-import { approveAsOperator, changeAsOperator, openRequest } from "../../../src/approvals/requests.js";
+import { approveAsOperator, openRequest } from "../../../src/approvals/requests.js";
 import { parseCommand } from "../../../src/commands/parse.js";
 import type { Config } from "../../../src/config/types.js";
 import { HostError } from "../../../src/errors.js";

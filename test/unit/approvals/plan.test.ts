@@ -200,6 +200,7 @@ describe("rm and prune grammar", () => {
         { key: "c", value: undefined },
       ],
       olderThan: { text: "7d", ms: 7 * 86_400_000 },
+      noBackup: false,
     });
     expect(() => parseCommand(["prune", "h", "--older-than", "7 days"])).toThrow(/not a duration/);
     expect(() => parseCommand(["prune", "h", "extra"])).toThrow(/unexpected argument/);

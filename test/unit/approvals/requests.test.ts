@@ -1,17 +1,16 @@
 // Unit tests of the deletion-request state machine (src/approvals/requests.ts) over an in-memory
 // store with an injected clock: open, approve, reject, expire, decided once, and the audit trail.
 import { describe, expect, it } from "vitest";
+import { cancelRequest, resumeRequest } from "../../../src/approvals/life.js";
 import type { DeletionPlan } from "../../../src/approvals/plan.js";
 import type { GroupResolver } from "../../../src/approvals/policy.js";
 import {
   approveAsOperator,
   approveRequest,
-  cancelRequest,
   expireDue,
   openRequest,
   rejectRequest,
   requestsOverview,
-  resumeRequest,
 } from "../../../src/approvals/requests.js";
 import type { Config } from "../../../src/config/types.js";
 import { NothingToDeleteError } from "../../../src/errors.js";

@@ -231,7 +231,20 @@ describe("parseCommand: ls", () => {
 });
 
 describe("parseCommand: usage errors", () => {
-  const allUsage = ["help", "hosts", "info", "ls", "inspect", "rm", "prune", "requests", "report"]
+  const allUsage = [
+    "help",
+    "hosts",
+    "info",
+    "ls",
+    "inspect",
+    "rm",
+    "prune",
+    "requests",
+    "report",
+    "backup",
+    "backups",
+    "restore",
+  ]
     .map(usageOf)
     .join("\n");
 

@@ -42,13 +42,24 @@ describe("backup: in the config", () => {
     expect(backupConfig({}).beforeDelete).toBe("off");
   });
 
+  it("accepts beforeDelete: required, the default once backup: is given (deletions back volumes up first)", () => {
+    expect(validate({}).backup).toEqual({
+      bucket: null,
+      kmsKeyId: null,
+      beforeDelete: "required",
+      maxBytes: null,
+      keepDays: 30,
+    });
+    expect(validate({ beforeDelete: "required", maxBytes: 5e9 }).backup).toMatchObject({
+      beforeDelete: "required",
+      maxBytes: 5e9,
+    });
+  });
+
   it.each([
     [{ bucket: "Bad_Bucket" }, "backup.bucket", /not an S3 bucket name/],
     [{ kmsKeyId: "alias/x" }, "backup.kmsKeyId", /set backup.bucket too/],
     [{ beforeDelete: "always" }, "backup.beforeDelete", /expected required or off/],
-    // Until deletions back volumes up, asking for it (or leaving the default) is refused.
-    [{}, "backup.beforeDelete", /not built yet: this dvol would delete without a copy/],
-    [{ beforeDelete: "required" }, "backup.beforeDelete", /not built yet/],
     [{ maxBytes: -1 }, "backup.maxBytes", /whole number of bytes/],
     [{ maxBytes: "1G" }, "backup.maxBytes", /whole number of bytes/],
     [{ keepDays: 0 }, "backup.keepDays", /positive number/],

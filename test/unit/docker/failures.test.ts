@@ -145,6 +145,20 @@ describe("classifyFailure", () => {
     );
   });
 
+  it("a dvol gate's refusal (403, its message) says the gate refused and that its gate.yaml decides; an engine's own 403 stays the engine's", () => {
+    const refused = engineAnswerError(tcpHost, 403, {
+      message: "dvol gate: refused: subject:dvol-reader may not volume-delete (it needs delete)",
+    });
+    expect(refused).toMatchObject({ failure: "api", statusCode: 403 });
+    expect(refused.message).toBe(
+      "host1: the dvol gate refused: subject:dvol-reader may not volume-delete (it needs delete)",
+    );
+    expect(refused.hint).toMatch(/gate\.yaml/);
+    const engine403 = engineAnswerError(tcpHost, 403, { message: "authorization denied by plugin x" });
+    expect(engine403.message).toBe("host1: engine error 403: authorization denied by plugin x");
+    expect(engine403.hint).toBeUndefined();
+  });
+
   it("calls anything unrecognised a protocol failure, still naming the host", () => {
     const err = classify(tcpHost, new Error("socket hang up"));
     expect(err.failure).toBe("protocol");

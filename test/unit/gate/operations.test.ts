@@ -66,6 +66,10 @@ describe("the gate's reads", () => {
     ).toContain("duplicated key");
     expect(refused(`/containers/json?filters=${q({ label: ["a"] })}`)).toContain("label");
     expect(refused("/containers/json?size=1")).toContain("size");
+    expect(refused("/containers/json?all=1")).toBe("containers/json is offered with a volume filter only");
+    expect(refused(`/containers/json?filters=${q({})}`)).toBe(
+      "containers/json is offered with a volume filter only",
+    );
     expect(refused("/v1.41/containers/json", "GET", ["Transfer-Encoding", "chunked"])).toContain(
       "a body where none",
     );
@@ -78,11 +82,14 @@ describe("the gate's reads", () => {
 describe("the gate's delete", () => {
   it("is DELETE /volumes/{name} with no query, checked by the gate first", () => {
     const p = planned("/v1.41/volumes/old", "DELETE");
-    expect(p).toMatchObject({ operation: "volume-delete", allow: ["delete"], volume: "old" });
+    expect(p).toMatchObject({ operation: "volume-delete", allow: ["delete", "backup"], volume: "old" });
     expect(p.checks).toEqual([
       { kind: "delete-allowed", volume: "old" },
       { kind: "volume-unused", volume: "old" },
     ]);
+    // A backup certificate (a restore removing what it made) deletes only a volume the gate made.
+    expect(p.narrowed).toEqual({ backup: [{ kind: "made-volume", volume: "old" }] });
+    expect(p.remember).toBe("forget-volume");
     expect(refused("/v1.41/volumes/old?force=1", "DELETE")).toContain("force");
     expect(refused("/v1.41/volumes/old?force=false", "DELETE")).toContain("force");
     expect(refused("/v1.41/volumes/old?v=1", "DELETE")).toContain('"v"');

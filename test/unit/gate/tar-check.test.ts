@@ -30,9 +30,12 @@ describe("tar entries a restore may carry", () => {
   });
 });
 
-async function tarOf(entries: { name: string; type?: "file" | "directory" | "fifo"; body?: string }[]) {
+async function tarOf(
+  entries: { name: string; type?: "file" | "directory" | "fifo"; body?: string; mode?: number }[],
+) {
   const p = pack();
-  for (const e of entries) p.entry({ name: e.name, type: e.type ?? "file", mode: 0o644 }, e.body ?? "");
+  for (const e of entries)
+    p.entry({ name: e.name, type: e.type ?? "file", mode: e.mode ?? 0o644 }, e.body ?? "");
   p.finalize();
   const chunks: Buffer[] = [];
   for await (const c of p) chunks.push(Buffer.from(c as Uint8Array));
@@ -81,6 +84,31 @@ describe("checkedTar", () => {
     ]);
     const { output } = checkedTar(Readable.from([input]));
     await expect(readAll(output)).rejects.toBeInstanceOf(TarRefusedError);
+  });
+
+  it("refused before anyone reads it (the gate still checking the helper), it fails quietly and says why once read", async () => {
+    // A refused entry with a body: its stream is destroyed with the refusal. Any error event
+    // without a listener would be an uncaught exception: the whole gate process would end.
+    const uncaught: unknown[] = [];
+    const onUncaught = (e: unknown) => uncaught.push(e);
+    process.prependListener("uncaughtException", onUncaught);
+    try {
+      const input = await tarOf([
+        { name: "volume/", type: "directory" },
+        { name: "volume/a.txt", body: "x".repeat(3000) },
+        { name: "volume/su", body: "#!/bin/sh", mode: 0o4755 },
+        { name: "volume/after", body: "never" },
+      ]);
+      const { output, failure, entries } = checkedTar(Readable.from([input]));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(failure()).toBeInstanceOf(TarRefusedError);
+      expect(failure()?.message).toBe('the entry "volume/su" is setuid or setgid');
+      expect(entries()).toBe(2);
+      expect(output.destroyed).toBe(true);
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.removeListener("uncaughtException", onUncaught);
+    }
   });
 
   it("fails on what is not a tar", async () => {

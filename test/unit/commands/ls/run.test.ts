@@ -119,6 +119,30 @@ describe("selectVolumes: limit", () => {
   it("a limit above the number of matches changes nothing", () => {
     expect(selectVolumes(VOLUMES, cmd("--limit", "100")).volumes).toHaveLength(6);
   });
+
+  it("the totals are of every volume that matched, not of the rows shown; --json says shown of matched", () => {
+    const data = selectVolumes(VOLUMES, cmd("--sort", "size", "--limit", "1"));
+    // Shown: Old-Cache alone (900 MB). Matched: all 6, 2 of unknown size; dangling: Old-Cache,
+    // shop_cache (0 B) and scratch (size unknown).
+    expect(JSON.parse(JSON.stringify({ ...data, volumes: undefined }))).toEqual({
+      matched: 6,
+      shown: 1,
+      totals: { sizeBytes: 905_284_880, sizeUnknown: 2, dangling: 3, danglingBytes: 900_000_000 },
+    });
+    expect(selectVolumes(VOLUMES, cmd("--dangling", "--limit", "1")).totals).toEqual({
+      sizeBytes: 900_000_000,
+      sizeUnknown: 1,
+      dangling: 3,
+      danglingBytes: 900_000_000,
+    });
+    const none = selectVolumes(VOLUMES, cmd("--name", "nothing-has-this"));
+    expect(none).toEqual({
+      matched: 0,
+      shown: 0,
+      totals: { sizeBytes: 0, sizeUnknown: 0, dangling: 0, danglingBytes: 0 },
+      volumes: [],
+    });
+  });
 });
 
 describe("toRow: the JSON row of SPEC §2", () => {

@@ -2,7 +2,7 @@
 // reads in the channel, within Slack's limits.
 import { describe, expect, it } from "vitest";
 import { MAX_SECTION_TEXT } from "../../../../src/blocks/limits.js";
-import type { LsResult } from "../../../../src/commands/ls/run.js";
+import { type LsResult, lsTotals } from "../../../../src/commands/ls/run.js";
 import { renderLsSlack } from "../../../../src/commands/ls/slack.js";
 import {
   blockTexts,
@@ -41,9 +41,26 @@ describe("renderLsSlack", () => {
     expect(msg.text).toBe("dvol ls host1: 3 volumes, 2.5 GB, 1 dangling");
   });
 
-  it("says when --limit left volumes out", () => {
-    const msg = renderLsSlack({ command: "ls", hosts: [lsHost("host1", [vol("a"), vol("b")], 40)] });
-    expect(shown(msg)).toContain("40 volumes (showing 2)");
+  it("with --limit: the host's totals (count, size, dangling, share), and how many rows are shown of how many", () => {
+    // host1: 40 volumes of 10 MB, 30 dangling; --limit 2 shows 2 of them. host2: 1 of 1, 100 MB.
+    const all = Array.from({ length: 40 }, (_, i) =>
+      vol(`v${i}`, { sizeBytes: 10 * MB, refCount: i < 30 ? 0 : 1 }),
+    );
+    const msg = renderLsSlack({
+      command: "ls",
+      hosts: [
+        lsHost("host1", all.slice(0, 2), 40, lsTotals(all)),
+        lsHost("host2", [vol("b", { sizeBytes: 100 * MB })]),
+      ],
+    });
+    expectWithinSlackLimits(msg);
+    expect(shown(msg)).toContain("*host1* · 40 volumes (showing 2 of 40) · 400 MB · 30 dangling (300 MB)");
+    expect(shown(msg)).toContain("*host2* · 1 volume · 100 MB · none dangling");
+    // The share is of the host's 400 MB, not of the 20 MB shown: 80% against 20%.
+    const code = codeLines(msg);
+    expect(code.find((l) => l.startsWith("host1"))).toMatch(/^host1 +40 +400 MB +30 \(300 MB\) +█+ +80%$/);
+    expect(code.find((l) => l.startsWith("host2"))).toMatch(/^host2 +1 +100 MB +0 +█+ +20%$/);
+    expect(JSON.stringify(msg.blocks[0])).toContain("41 volumes · 500 MB");
   });
 
   it("shows each host's share with a bar across several hosts, and a failed host with its error", () => {

@@ -1,18 +1,21 @@
 // Unit tests of `ls` as text (src/commands/ls/text.ts).
 import { describe, expect, it } from "vitest";
-import { type LsResult, selectVolumes, toRow } from "../../../../src/commands/ls/run.js";
+import { type LsResult, lsTotals, selectVolumes, toRow } from "../../../../src/commands/ls/run.js";
 import { renderLsText } from "../../../../src/commands/ls/text.js";
 import type { Volume } from "../../../../src/docker/model.js";
+import { lsHost } from "../../../support/read-results.js";
 import { cmd, VOLUMES, vol } from "../../../support/volumes.js";
 
 describe("renderLsText", () => {
-  const one = (over: Partial<Volume>[], matched?: number): LsResult => {
-    const rows = over.map((o, i) => toRow(vol(`v${i}x`, o)));
-    return {
-      command: "ls",
-      hosts: [{ host: "host1", ok: true, error: null, matched: matched ?? rows.length, volumes: rows }],
-    };
-  };
+  const one = (over: Partial<Volume>[]): LsResult => ({
+    command: "ls",
+    hosts: [
+      lsHost(
+        "host1",
+        over.map((o, i) => toRow(vol(`v${i}x`, o))),
+      ),
+    ],
+  });
 
   it("shows a header per host and a row per volume with human sizes", () => {
     const data = selectVolumes(VOLUMES, cmd());
@@ -32,8 +35,15 @@ describe("renderLsText", () => {
     ).toMatch(/^host1: 3 volumes, 5\.2 MB$/m);
   });
 
-  it("says how many are shown when --limit cut the list", () => {
-    expect(renderLsText(one([{}, {}], 7)).split("\n")[0]).toBe("host1: 7 volumes (showing 2), 2.0 kB");
+  it("with --limit: the host's totals, and how many rows are shown of how many", () => {
+    // 6 volumes, 905,284,880 bytes known in all (two of unknown size); --limit 2 shows the 2 largest.
+    const data = selectVolumes(VOLUMES, cmd("--sort", "size", "--limit", "2"));
+    const lines = renderLsText({
+      command: "ls",
+      hosts: [{ host: "host1", ok: true, error: null, ...data }],
+    }).split("\n");
+    expect(lines[0]).toBe("host1: 6 volumes, 905 MB; showing 2 of 6");
+    expect(lines.slice(2).map((l) => l.split(/ +/)[0])).toEqual(["Old-Cache", "shop_db-data"]);
   });
 
   it("says 1 volume, and shows no table for none", () => {
@@ -53,7 +63,7 @@ describe("renderLsText", () => {
     const text = renderLsText({
       command: "ls",
       hosts: [
-        { host: "host1", ok: true, error: null, matched: 1, volumes: [toRow(VOLUMES[0] as Volume)] },
+        lsHost("host1", [toRow(VOLUMES[0] as Volume)]),
         {
           host: "host2",
           ok: false,
@@ -71,14 +81,8 @@ describe("renderLsText", () => {
     const text = renderLsText({
       command: "ls",
       hosts: [
-        { host: "big", ok: true, error: null, matched: 1, volumes: [toRow(vol("a1", { sizeBytes: 3000 }))] },
-        {
-          host: "small",
-          ok: true,
-          error: null,
-          matched: 1,
-          volumes: [toRow(vol("b1", { sizeBytes: 1000 }))],
-        },
+        lsHost("big", [toRow(vol("a1", { sizeBytes: 3000 }))]),
+        lsHost("small", [toRow(vol("b1", { sizeBytes: 1000 }))]),
       ],
     });
     const lines = text.split("\n");
@@ -89,5 +93,21 @@ describe("renderLsText", () => {
 
   it("shows no summary for a single host", () => {
     expect(renderLsText(one([{}]))).not.toContain("SHARE");
+  });
+
+  it("with --limit across hosts: each host's share is of its totals, not of the rows shown", () => {
+    // big: 1 row shown of 3 (1 kB shown, 9 kB in all); small: 1 of 1 (3 kB). 9 : 3 is 75% : 25%.
+    const big = [4000, 4000, 1000].map((size, i) => toRow(vol(`a${i}`, { sizeBytes: size })));
+    const text = renderLsText({
+      command: "ls",
+      hosts: [
+        lsHost("big", big.slice(2), 3, lsTotals(big)),
+        lsHost("small", [toRow(vol("b1", { sizeBytes: 3000 }))]),
+      ],
+    });
+    const lines = text.split("\n");
+    expect(lines[0]).toBe("big: 3 volumes, 9.0 kB; showing 1 of 3");
+    expect(lines.find((l) => l.startsWith("big "))).toBe(`big    9.0 kB  ${"█".repeat(7)}▌`);
+    expect(lines.find((l) => l.startsWith("small "))).toBe("small  3.0 kB  ██▌");
   });
 });
