@@ -28,6 +28,9 @@ export interface EngineVersion {
   apiVersion: string;
 }
 
+/** Per-volume container lists asked at once, where the whole list is refused (a dvol gate). */
+const PER_VOLUME_CONCURRENCY = 8;
+
 /** What DELETE /volumes/<name> did: removed, or refused because a container uses the volume (409). */
 export type RemoveVolumeResult = { result: "removed" } | { result: "in-use"; message: string };
 
@@ -184,12 +187,20 @@ export class Engine {
    * running or not, that mount it, as /system/df counts them.
    */
   async volumesFast(): Promise<Volume[]> {
+    // A dvol gate offers the containers only per volume (the whole list would show every
+    // container's command, image and labels): refused (403), the references are asked per volume.
+    const refused = (err: unknown) => {
+      if (err instanceof HostError && err.statusCode === 403) return null;
+      throw err;
+    };
     let answers: [{ Volumes?: unknown[] | null } | null, unknown];
     if (!this.negotiated && !this.negotiating && this.conn.engineApiVersion !== undefined) {
       // One round trip: the version is read from the answers' Api-Version header (as volumesWithUsage).
       answers = await Promise.all([
         this.conn.call<{ Volumes?: unknown[] | null }>({ method: "GET", path: "/volumes" }),
-        this.conn.call<unknown>({ method: "GET", path: "/containers/json", query: { all: 1 } }),
+        this.conn
+          .call<unknown>({ method: "GET", path: "/containers/json", query: { all: 1 } })
+          .catch(refused),
       ]);
       const announced = this.conn.engineApiVersion;
       if (announced && compareVersions(announced, MAX_API_VERSION) <= 0) {
@@ -202,15 +213,26 @@ export class Engine {
     } else {
       answers = await Promise.all([
         this.get<{ Volumes?: unknown[] | null }>("/volumes"),
-        this.get<unknown>("/containers/json", { all: 1 }),
+        this.get<unknown>("/containers/json", { all: 1 }).catch(refused),
       ]);
     }
     const [body, containers] = answers;
-    const refs = countVolumeRefs(containers);
-    return (body?.Volumes ?? []).map((raw) => {
-      const v = parseVolume(raw);
-      return { ...v, sizeBytes: null, refCount: refs.get(v.name) ?? 0 };
-    });
+    const volumes = (body?.Volumes ?? []).map((raw) => ({ ...parseVolume(raw), sizeBytes: null }));
+    if (containers !== null) {
+      const refs = countVolumeRefs(containers);
+      return volumes.map((v) => ({ ...v, refCount: refs.get(v.name) ?? 0 }));
+    }
+    const dangling = new Set((await this.listVolumes({ dangling: ["true"] })).map((v) => v.name));
+    const used = volumes.filter((v) => !dangling.has(v.name));
+    const counts = new Map<string, number>();
+    for (let i = 0; i < used.length; i += PER_VOLUME_CONCURRENCY) {
+      await Promise.all(
+        used.slice(i, i + PER_VOLUME_CONCURRENCY).map(async (v) => {
+          counts.set(v.name, (await this.containersUsing(v.name)).length);
+        }),
+      );
+    }
+    return volumes.map((v) => ({ ...v, refCount: dangling.has(v.name) ? 0 : (counts.get(v.name) ?? null) }));
   }
 
   /** GET /volumes (no sizes), with engine-side filters. */

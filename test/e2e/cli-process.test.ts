@@ -137,7 +137,7 @@ describe("a closed pipe", () => {
     // The first 100 characters of the document (`at`: when the hosts were asked, issue 12).
     expect(r.stdout).toHaveLength(100);
     expect(r.stdout).toMatch(
-      /^\{"command":"ls","at":"[0-9T:.Z-]{24}","hosts":\[\{"host":"local","ok":true,"error":null,"matched":5000/,
+      /^\{"command":"ls","at":"[0-9T:.Z-]{24}","hosts":\[\{"host":"local","ok":true,"error":null,"mat/,
     );
     // Nothing but the shell's own line: no stack trace, no "EPIPE", no "internal error".
     expect(r.stderr).toBe("dvol=0\n");

@@ -1,11 +1,14 @@
 // Sizes on big hosts (issue 12), against the real docker 20.10 engine of the test bed: a volume of
-// 300,000 small files makes its /system/df slow (it walks every file); dvol still lists every
+// 300,000 small files (and 600,000 hard links to them) makes its /system/df slow (it walks every file); dvol still lists every
 // volume within a one-second host deadline, remembers each completed measurement, measures once
 // for concurrent commands, and the daily report shows growth. dvol reaches the engine through a
 // recording mutual-TLS front (test/support/recording-proxy.ts) that counts its requests.
+
+import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli.js";
 import type { LsResult } from "../../src/commands/ls/run.js";
@@ -21,6 +24,7 @@ import { BUSYBOX_IMAGE, runDocker, socketGetJson, socketRequest } from "../suppo
 import { type RecordingProxy, startRecordingProxy } from "../support/recording-proxy.js";
 import { requireTestbed } from "../support/testbed-types.js";
 
+const run = promisify(execFile);
 const testbed = requireTestbed();
 const engine = testbed.engines.docker20;
 
@@ -47,13 +51,18 @@ async function createVolume(name: string): Promise<string> {
   return (await socketGetJson<VolumeJson>(engine.socketPath, `/volumes/${name}`)).Mountpoint;
 }
 
-/** 300 directories of 1,000 one-byte files, written as root straight into the volume. */
+/**
+ * 300 directories of 1,000 one-byte files, written as root straight into the volume, then two
+ * trees of hard links to them: 900,000 entries, each of which the engine's walk stats.
+ */
 async function fillWithFiles(mountpoint: string): Promise<void> {
+  const base = join(mountpoint, "t0");
   for (let d = 0; d < FILES / 1000; d++) {
-    const dir = join(mountpoint, `d${d}`);
+    const dir = join(base, `d${d}`);
     await mkdir(dir, { recursive: true });
     await Promise.all(Array.from({ length: 1000 }, (_, f) => writeFile(join(dir, `f${f}`), "x")));
   }
+  for (const copy of ["t1", "t2"]) await run("cp", ["-al", base, join(mountpoint, copy)]);
 }
 
 async function engineSizes(): Promise<Map<string, number>> {
@@ -143,7 +152,7 @@ afterAll(async () => {
   if (stateDir) await rm(stateDir, { recursive: true, force: true });
 }, 120_000);
 
-describe("a host whose measurement of sizes is slow (300,000 files, host deadline 1 s)", () => {
+describe("a host whose measurement of sizes is slow (900,000 entries, host deadline 1 s)", () => {
   it("lists every volume within the deadline, exit 0; after a measurement its sizes are the engine's and remembered", async () => {
     // The engine alone: its measurement takes longer than the host's deadline.
     const t0 = performance.now();
