@@ -6,7 +6,7 @@
  *   entries     handlers/, src/cli*.ts, src/server*.ts
  *   front ends  src/slack/, src/jobs/, src/gate/ (the `dvol gate` server)
  *   commands    src/commands/
- *   core        src/approvals/, src/report/, src/backup/
+ *   core        src/approvals/, src/report/, src/backup/, src/sizes/
  *   adapters    src/docker/, src/store/, src/config/
  *   shared      src/*.ts other than the entries (errors, log, metrics, cached, format, glob), and
  *               src/blocks/ (the Block Kit toolkit and Slack's limits)
@@ -14,7 +14,7 @@
 const ENTRIES = "^(handlers/|src/cli[^/]*\\.ts$|src/server[^/]*\\.ts$)";
 const FRONT = "^src/(slack|jobs|gate)/";
 const COMMANDS = "^src/commands/";
-const CORE = "^src/(approvals|report|backup)/";
+const CORE = "^src/(approvals|report|backup|sizes)/";
 const ADAPTERS = "^src/(docker|store|config)/";
 const SHARED = "^src/((?!cli|server)[^/]+\\.ts$|blocks/)";
 
@@ -56,7 +56,7 @@ module.exports = {
       comment: "a folder of src/ that is in no layer: add it to one here and in the README",
       from: {
         path: "^src/[^/]+/",
-        pathNot: "^src/(slack|jobs|gate|commands|approvals|report|backup|docker|store|config|blocks)/",
+        pathNot: "^src/(slack|jobs|gate|commands|approvals|report|backup|sizes|docker|store|config|blocks)/",
       },
       to: {},
     },

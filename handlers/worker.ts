@@ -23,6 +23,7 @@ import { type ContinueJob, type Job, type JobDispatcher, logFieldsOf } from "../
 import { isJobKind, runWorkerJob, untold, type WorkerOutcome } from "../src/jobs/run-request.js";
 import { functionRuntime } from "../src/jobs/runtime.js";
 import { addLambdaContext, createLogger, errorFields, type Logger, withFields } from "../src/log.js";
+import { SizeKeeper } from "../src/sizes/keeper.js";
 import type { SlackOutbox, SlackThreadOutbox } from "../src/slack/post.js";
 import type { Store } from "../src/store/store.js";
 
@@ -53,6 +54,8 @@ export interface WorkerHandlerOptions {
    * function name), by which an execution near the deadline is handed over (tests).
    */
   continueWith?: (job: ContinueJob) => Promise<void>;
+  /** The keeper of size measurements (tests count what it asked of the engines). */
+  sizeKeeper?: SizeKeeper;
 }
 
 /** Builds a worker; `handler` below is the one Lambda runs, built on the first job. */
@@ -67,6 +70,16 @@ export function createWorkerHandler(opts: WorkerHandlerOptions = {}): WorkerHand
     slack: opts.slack,
     store: opts.store,
     s3: opts.s3,
+  });
+
+  // Measurements of sizes (issue 12), one per host at a time in this function instance. A command
+  // answers within its hosts' deadlines; then, since work left running after the handler returns
+  // is frozen, the handler waits for the measurements it started as long as its time allows, so
+  // they complete and are remembered; `ls --fresh` waits for them before it answers.
+  const keeper = opts.sizeKeeper ?? new SizeKeeper();
+  const sizesFor = (context: Context | undefined) => ({
+    keeper,
+    ...(context ? { freshWaitMs: () => context.getRemainingTimeInMillis() - SIZES_MARGIN_MS } : {}),
   });
 
   // The worker invokes itself, by its own name, to hand over an execution near its deadline.
@@ -107,11 +120,15 @@ export function createWorkerHandler(opts: WorkerHandlerOptions = {}): WorkerHand
         dvolVersion: env.DVOL_VERSION || "unknown",
         ...(opts.now ? { now: opts.now } : {}),
         ...(context ? { invocation: invocationOf(context) } : {}),
+        sizes: sizesFor(context),
         logger: log,
       });
     } catch (err) {
       log.error(`dvol worker: ${job.text}: unexpected failure`, errorFields(err));
       throw err;
+    } finally {
+      // Without a Lambda context (tests, a local run) nothing is frozen: measurements run on.
+      if (context) await keeper.settle(context.getRemainingTimeInMillis() - SIZES_MARGIN_MS);
     }
     const error = untold(outcome);
     if (error !== null) {
@@ -122,6 +139,9 @@ export function createWorkerHandler(opts: WorkerHandlerOptions = {}): WorkerHand
     return outcome;
   };
 }
+
+/** What the worker keeps of its time after sizes: to stop a measurement and return. */
+const SIZES_MARGIN_MS = 15_000;
 
 let instance: WorkerHandler | undefined;
 

@@ -11,6 +11,7 @@ import { tlsConnectionFactory } from "./docker/connection.js";
 import { DvolError, describeError, errorClass, errorKind, UsageError } from "./errors.js";
 import { loadGateConfig } from "./gate/config.js";
 import { startGate } from "./gate/server.js";
+import { SizeKeeper } from "./sizes/keeper.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/store.js";
 
@@ -32,6 +33,8 @@ export interface CliIo {
   connect?: ConnectionFactory;
   /** Replaces the store of rm --yes, prune --yes and requests (tests). */
   openStore?: StoreOpener;
+  /** The keeper of size measurements (tests count what it asked of the engines). */
+  sizeKeeper?: SizeKeeper;
   /** The clock of `report` (tests). */
   now?: () => Date;
   /** What --version prints (the bundle's, from package.json at build time). */
@@ -154,9 +157,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     });
     let store: Promise<Store> | undefined;
     const open: StoreOpener = io.openStore ?? ((env, cwd) => openStore(env, { cwd }));
+    // Measurements of sizes (issue 12) this run started: stopped once it has answered (a CLI that
+    // stayed for them would hold its output's reader for minutes); `ls --fresh` waits for them.
+    const keeper = io.sizeKeeper ?? new SizeKeeper();
     let ran: Ran;
     try {
       ran = await runAndRender(cmd, {
+        sizes: { keeper },
         context,
         store: () => {
           store ??= open(io.env, io.cwd);
@@ -170,8 +177,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         },
       });
     } finally {
-      // Opened only by the commands that use it (rm and prune with --yes, requests, report).
-      if (store) await (await store).close();
+      await keeper.settle(0);
+      // Opened only by the commands that use it (sizes, rm and prune with --yes, requests, report).
+      // A store that could not be opened was reported by the command that needed it.
+      if (store) await (await store.catch(() => null))?.close();
     }
     // The overview of the CLI lists the gate too (it is no command of the grammar, so not in Slack's).
     const text = cmd.name === "help" && cmd.topic === null ? addGateHelp(ran.text) : ran.text;

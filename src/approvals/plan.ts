@@ -13,6 +13,8 @@ import { Engine } from "../docker/engine.js";
 import { classifyFailure } from "../docker/failures.js";
 import { type ContainerUse, projectOf, type Volume } from "../docker/model.js";
 import { UsageError } from "../errors.js";
+import { SizeKeeper } from "../sizes/keeper.js";
+import { type SizesSource, sizedVolumes } from "../sizes/view.js";
 import type { BackupMode, BlockedVolume, PlannedVolume } from "../store/records.js";
 import { assertVolumeName } from "../volume-names.js";
 import { applyBackupRule, backupModeOf } from "./before-delete.js";
@@ -54,11 +56,12 @@ export interface DeletionPlan extends PlanParts {
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-function planned(v: Volume): PlannedVolume {
+function planned(v: Volume & { sizeMeasuredAt?: string | null }): PlannedVolume {
   return {
     name: v.name,
     driver: v.driver,
     sizeBytes: v.sizeBytes,
+    ...(v.sizeMeasuredAt === undefined ? {} : { sizeMeasuredAt: v.sizeMeasuredAt }),
     createdAt: v.createdAt,
     project: projectOf(v),
     identity: volumeIdentity(v),
@@ -205,23 +208,38 @@ export async function withHostEngine<T>(
   }
 }
 
+let planKeeper: SizeKeeper | undefined;
+
 /**
  * Builds the plan of an rm or prune on its host. Unknown hosts and bad names throw before any call.
  * With `backup.beforeDelete: required` (and no --no-backup), volumes that cannot be backed up
  * first (before-delete.ts: over backup.maxBytes, or too big for `backupTimeMs`, the time the
  * executing function has; null on the CLI) are blocked as too big.
+ * Volumes, references and dangling state come from the fast calls; sizes from the newest completed
+ * measurement, each with when it was measured (src/sizes/view.ts): a plan never waits past the
+ * host's deadline for them, and execution never depends on them. Without `sizes`, nothing is
+ * remembered and the measurement is waited for within the host's deadline.
  */
 export async function buildPlan(
   cmd: RmCommand | PruneCommand,
   ctx: CommandContext,
   backupTimeMs: number | null = null,
+  sizes?: SizesSource,
 ): Promise<DeletionPlan> {
   const host = resolveHost(ctx.config, cmd.host);
   if (cmd.name === "rm") planRmPrecheck(cmd.volumes);
   const protect = ctx.config.protect;
-  const parts = await withHostEngine(host, ctx.connect, (engine) =>
-    cmd.name === "rm" ? planRm(engine, cmd.volumes, protect) : planPrune(engine, cmd, protect, ctx.now()),
-  );
+  planKeeper ??= new SizeKeeper();
+  const source: SizesSource = sizes ?? { keeper: planKeeper, store: async () => null, policy: "answer" };
+  const parts = await withHostEngine(host, ctx.connect, (engine) => {
+    const planEngine: PlanEngine = {
+      volumesWithUsage: async () => (await sizedVolumes(engine, host, source, ctx)).volumes,
+      containersUsing: (name) => engine.containersUsing(name),
+    };
+    return cmd.name === "rm"
+      ? planRm(planEngine, cmd.volumes, protect)
+      : planPrune(planEngine, cmd, protect, ctx.now());
+  });
   const backup = backupModeOf(ctx.config, cmd.noBackup);
   const ruled = applyBackupRule(parts.plan, backup, {
     maxBytes: backupConfig(ctx.config).maxBytes,

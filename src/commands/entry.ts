@@ -4,6 +4,8 @@
  * JSON and whether it succeeded; and what a run may use (RunContext).
  */
 import type { CommandContext } from "../docker/context.js";
+import { SizeKeeper } from "../sizes/keeper.js";
+import { type SizesSetting, type SizesSource, sizesSource } from "../sizes/view.js";
 import type { Store } from "../store/store.js";
 import type { BackupSetting } from "./backups/run.js";
 import type { DeletionSetting } from "./delete/run.js";
@@ -20,6 +22,19 @@ export interface RunContext {
   deletion: DeletionSetting;
   /** backup, backups and restore: the store of backups; absent where none is set up. */
   backup?: BackupSetting;
+  /**
+   * How sizes are measured (issue 12): the front end's keeper of measurements, settled by it once
+   * the command has answered. Absent: one keeper for the process (tests).
+   */
+  sizes?: SizesSetting;
+}
+
+let processKeeper: SizeKeeper | undefined;
+
+/** The SizesSource of a command run with `ctx`; `fresh` for `ls --fresh`. */
+export function sizesOf(ctx: RunContext, fresh = false): SizesSource {
+  processKeeper ??= new SizeKeeper();
+  return sizesSource(ctx.sizes ?? { keeper: processKeeper }, ctx.store, fresh);
 }
 
 export type { BackupSetting, DeletionSetting };

@@ -28,6 +28,8 @@ export type Command =
       nameContains: string | null;
       sort: SortKey;
       limit: number | null;
+      /** Wait for a new measurement of sizes (issue 12). */
+      fresh: boolean;
     }
   | { name: "inspect"; host: string; volume: string }
   | RmCommand
@@ -206,6 +208,7 @@ function build(spec: CommandSpec, pos: string[], opts: Map<string, OptionValue>)
         nameContains: s("name"),
         sort: (s("sort") as SortKey | null) ?? "name",
         limit: limit === null ? null : Number(limit),
+        fresh: opts.get("fresh") === true,
       };
     }
     case "inspect":

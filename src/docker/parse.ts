@@ -219,3 +219,15 @@ export function parseContainerUses(raw: unknown, volume: string): ContainerUse[]
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
+
+/** How many containers of a /containers/json?all=1 answer mount each named volume (each once). */
+export function countVolumeRefs(raw: unknown): Map<string, number> {
+  const refs = new Map<string, number>();
+  for (const c of arr(raw).map(obj)) {
+    const names = new Set<string>();
+    for (const m of arr(c.Mounts).map(obj))
+      if (m.Type === "volume" && typeof m.Name === "string") names.add(m.Name);
+    for (const n of names) refs.set(n, (refs.get(n) ?? 0) + 1);
+  }
+  return refs;
+}

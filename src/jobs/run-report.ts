@@ -16,7 +16,8 @@ import type { ConnectionFactory } from "../docker/connection.js";
 import { describeError, ReportInProgressError, ReportNotPostedError } from "../errors.js";
 import { errorFields, type Logger } from "../log.js";
 import type { MetricsSink } from "../metrics.js";
-import { type ReportResult, reportDate, runReport } from "../report/dangling.js";
+import { type ReportResult, rememberReported, reportDate, runReport } from "../report/dangling.js";
+import { SizeKeeper } from "../sizes/keeper.js";
 import { type PostedMessage, type SlackOutbox, slackErrorCode } from "../slack/post.js";
 import { renderError } from "../slack/render-error.js";
 import type { Store } from "../store/store.js";
@@ -129,7 +130,15 @@ export interface DailyReportDeps extends ReportJobDeps {
    * Default: POSTING_LEASE_MS.
    */
   remainingMs?: () => number;
+  /** The keeper of size measurements (tests count what it asked of the engines). */
+  sizeKeeper?: SizeKeeper;
 }
+
+/**
+ * What the report keeps of its invocation's time after the measurements of sizes: to make the
+ * report, record and post it (config's REPORT_MARGIN_SECONDS is the same two minutes).
+ */
+export const REPORT_AFTER_SIZES_MS = 120_000;
 
 /** How long the record that a date's report was posted is kept: past any retry of that date. */
 const POSTED_DAYS = 7;
@@ -189,7 +198,21 @@ export async function postDailyReport(deps: DailyReportDeps): Promise<DailyRepor
     return { status: "already-posted", date } as const;
   };
   if (await store.getMemo(postedKey)) return already();
-  const result = await runReport(null, { config, connect: deps.connect(config), now: () => at, store });
+  // Each host's sizes are measured first, with the long deadline, within this invocation's time.
+  const left = deps.remainingMs?.();
+  const waitMs =
+    left === undefined || !Number.isFinite(left) ? undefined : Math.max(0, left - REPORT_AFTER_SIZES_MS);
+  const result = await runReport(null, {
+    config,
+    connect: deps.connect(config),
+    now: () => at,
+    store,
+    sizes: {
+      keeper: deps.sizeKeeper ?? new SizeKeeper(),
+      store: async () => store,
+      policy: { fresh: true, ...(waitMs === undefined ? {} : { waitMs }) },
+    },
+  });
 
   const claimedAt = now();
   const lease = new Date(claimedAt.getTime() + leaseMs(deps.remainingMs)).toISOString();
@@ -231,7 +254,8 @@ export async function postDailyReport(deps: DailyReportDeps): Promise<DailyRepor
     log.error(`dvol: report: ${describeError(failure)}`, errorFields(failure));
     throw failure;
   }
-  // Posted: the claim is kept (it expires), and the post is recorded at once.
+  // Posted: the claim is kept (it expires), and the post is recorded at once; then the sizes it
+  // showed are kept for the next report's growth.
   const keep = new Date(Date.parse(`${date}T00:00:00Z`) + POSTED_DAYS * 86_400_000).toISOString();
   let recorded = true;
   try {
@@ -240,6 +264,14 @@ export async function postDailyReport(deps: DailyReportDeps): Promise<DailyRepor
     recorded = false;
     log.error(
       `dvol: report: the report of ${date} was posted (${channel} ${posted.ts}) but could not be recorded as posted: ${describeError(err)}. Another invocation for ${date} after ${lease} would post it again.`,
+      errorFields(err),
+    );
+  }
+  try {
+    await rememberReported(store, result);
+  } catch (err) {
+    log.error(
+      `dvol: report: the sizes of the report of ${date} could not be kept: ${describeError(err)}; the next report shows no growth`,
       errorFields(err),
     );
   }

@@ -22,7 +22,6 @@ import { renderHelpSlack } from "../commands/help/slack.js";
 import { renderHostsSlack } from "../commands/hosts/slack.js";
 import { renderInfoSlack } from "../commands/info/slack.js";
 import { renderInspectSlack } from "../commands/inspect/slack.js";
-import { renderLsSlack } from "../commands/ls/slack.js";
 import { type CommandName, type CommandOf, parseCommand } from "../commands/parse.js";
 import type { RequestsResult } from "../commands/requests/run.js";
 import { renderRequestList } from "../commands/requests/slack.js";
@@ -32,11 +31,13 @@ import { COMMAND_TABLE, runCommand } from "../commands/table.js";
 import type { Config } from "../config/types.js";
 import { describeError, StoreError } from "../errors.js";
 import { errorFields } from "../log.js";
+import type { SizesSetting } from "../sizes/view.js";
 import { renderError } from "../slack/render-error.js";
 import { accessOf } from "../slack/routes.js";
 import type { Store } from "../store/store.js";
 import { backupBudgetMs, deadlineStop } from "./deadline.js";
 import { type ApproveOrRejectJob, type DecideOutcome, runContinue, runDecide } from "./decide.js";
+import { deliverFreshLs } from "./fresh-ls.js";
 import type { CleanupJob, CommandJob, DecideJob, Job, JobOf, OpenRequestJob } from "./job.js";
 import { type OpenOutcome, openRequestFor } from "./open-request.js";
 import { type CleanupOutcome, onePerReportAndHost } from "./report-cleanup.js";
@@ -66,7 +67,12 @@ export function runOpenRequest(job: OpenRequestJob, deps: RequestJobDeps): Promi
 }
 
 export type WorkerOutcome = JobOutcome | OpenOutcome | DecideOutcome | CleanupOutcome | RestoreOutcome;
-export type WorkerDeps = RunJobDeps & RequestJobDeps & BackupDeps;
+export type WorkerDeps = RunJobDeps &
+  RequestJobDeps &
+  BackupDeps & {
+    /** How sizes are measured here (issue 12): the function's keeper, settled by the handler. */
+    sizes?: SizesSetting;
+  };
 
 /** What backup, backups and restore need in the worker (absent: they say no store is set up). */
 export interface BackupDeps {
@@ -96,7 +102,7 @@ const DELIVERY: { [K in CommandName]: Delivery<K> } = {
   help: postRead(renderHelpSlack),
   hosts: postRead(renderHostsSlack),
   info: postRead(renderInfoSlack),
-  ls: postRead(renderLsSlack),
+  ls: (cmd, job, config, ctx, deps) => deliverFreshLs(cmd, job, config, ctx, deps),
   inspect: postRead(renderInspectSlack),
   rm: openRequestFor,
   prune: openRequestFor,
@@ -130,6 +136,7 @@ function workerContext(
   return {
     context: async () => ({ config, connect, now }),
     store: deps.store,
+    ...(deps.sizes ? { sizes: deps.sizes } : {}),
     ...(backups
       ? {
           backup: {

@@ -12,11 +12,19 @@ import { resolveTarget } from "../config/targets.js";
 import type { CommandContext } from "../docker/context.js";
 import { forEachHost, type HostResult } from "../docker/fanout.js";
 import { isDangling, projectOf, type Volume } from "../docker/model.js";
+import { SizeKeeper } from "../sizes/keeper.js";
+import { type HostSizes, hostSizes, type SizesSource, sized } from "../sizes/view.js";
+import type { SizeSnapshot } from "../store/sizes.js";
 import type { Store } from "../store/store.js";
+import { growthOf, type HostGrowth, reportedSnapshot } from "./growth.js";
 
 export interface ReportVolume {
   name: string;
   sizeBytes: number | null;
+  /** When the size was measured (ISO), null when never (issue 12). */
+  sizeMeasuredAt?: string | null;
+  /** The size's change since the previous report; null when unknown (new, or not measured). */
+  growthBytes?: number | null;
   project: string | null;
   createdAt: string | null;
   /** The first time dvol saw this volume dangling (ISO). */
@@ -28,6 +36,12 @@ export interface ReportHostData {
   danglingBytes: number;
   /** Every dangling volume, largest first (then by name). */
   volumes: ReportVolume[];
+  /** How old the sizes are, and why they are not fresh (issue 12); absent: measured just now. */
+  sizes?: HostSizes;
+  /** Against the previous report (issue 12); null when there is none, absent when not compared. */
+  growth?: HostGrowth | null;
+  /** What the store keeps of this report for the next one's growth (not in the JSON). */
+  reported?: SizeSnapshot | null;
 }
 
 export type ReportHost = HostResult<ReportHostData>;
@@ -43,6 +57,8 @@ export interface ReportResult {
 
 export interface ReportContext extends CommandContext {
   store: Store;
+  /** Where sizes come from (issue 12); absent: the measurement is waited for within the host's deadline. */
+  sizes?: SizesSource;
 }
 
 /** A memo of "dangling since" lives this long after it was last written, and is rewritten well before. */
@@ -121,25 +137,77 @@ export async function trackDangling(
   };
 }
 
-/** Asks every target host (all by default) at once; a host that fails is kept, with the reason. */
+/**
+ * Asks every target host (all by default) at once; a host that fails is kept, with the reason.
+ * Volumes and their dangling state come from the fast calls; sizes from the newest completed
+ * measurement (ctx.sizes: the daily report waits for a new one with the long deadline), compared
+ * with the previous report's (the store's `reported` slot).
+ */
 export async function runReport(target: string | null, ctx: ReportContext): Promise<ReportResult> {
   const hosts = resolveTarget(ctx.config, target ?? "all");
   const now = ctx.now();
-  const answers = await forEachHost(hosts, ctx.connect, async (engine) => ({
-    volumes: await engine.volumesWithUsage(),
-  }));
+  const date = reportDate(now);
+  const source: SizesSource = ctx.sizes ?? {
+    keeper: reportKeeper(),
+    store: async () => ctx.store,
+    policy: "answer",
+  };
+  const answers = await forEachHost(hosts, ctx.connect, async (engine, host) => {
+    const fast = engine.volumesFast();
+    const [volumes, sizes, previous] = await Promise.all([
+      fast,
+      hostSizes(host, source, ctx, fast),
+      ctx.store.getSizes(host.name, "reported").catch(() => null),
+    ]);
+    return { volumes: sized(volumes, sizes), sizes, previous };
+  });
   const results = await Promise.all(
     answers.map(async (a): Promise<ReportHost> => {
       if (!a.ok) return a;
+      const data = await trackDangling(ctx.store, a.host, a.volumes, now);
+      const all = a.volumes.map((v) => ({ name: v.name, createdAt: v.createdAt, sizeBytes: v.sizeBytes }));
+      const { growth, sizeBefore } = growthOf(a.previous, date, all);
+      const byName = new Map(a.volumes.map((v) => [v.name, v]));
+      const volumes = data.volumes.map((r) => {
+        const v = byName.get(r.name);
+        const was = v ? sizeBefore(v) : null;
+        return {
+          ...r,
+          sizeMeasuredAt: v?.sizeMeasuredAt ?? null,
+          growthBytes: r.sizeBytes === null || was === null ? null : r.sizeBytes - was,
+        };
+      });
+      const measuredAt = a.sizes.measuredAt;
       return {
         host: a.host,
         ok: true,
         error: null,
-        ...(await trackDangling(ctx.store, a.host, a.volumes, now)),
+        ...data,
+        volumes,
+        sizes: { measuredAt, fresh: a.sizes.fresh, late: a.sizes.late },
+        growth,
+        reported:
+          measuredAt === null
+            ? null
+            : reportedSnapshot(a.host, date, { measuredAt, volumes: all }, data.danglingBytes, a.previous),
       };
     }),
   );
-  return { command: "report", date: reportDate(now), at: now.toISOString(), hosts: results };
+  return { command: "report", date, at: now.toISOString(), hosts: results };
+}
+
+let keeper: SizeKeeper | undefined;
+const reportKeeper = () => {
+  keeper ??= new SizeKeeper();
+  return keeper;
+};
+
+/**
+ * Keeps what each host's report showed as the `reported` sizes, for the next report's growth
+ * (the daily report, once posted). A host whose sizes were never measured keeps nothing.
+ */
+export async function rememberReported(store: Store, r: ReportResult): Promise<void> {
+  for (const h of r.hosts) if (h.ok && h.reported) await store.putSizes("reported", h.reported);
 }
 
 /** The JSON of `report --json`. */
@@ -155,9 +223,14 @@ export function reportJson(r: ReportResult) {
             error: null,
             danglingCount: h.danglingCount,
             danglingBytes: h.danglingBytes,
+            sizesMeasuredAt: h.sizes?.measuredAt ?? null,
+            sizesLate: h.sizes?.late ?? null,
+            growth: h.growth ?? null,
             volumes: h.volumes.map((v) => ({
               name: v.name,
               sizeBytes: v.sizeBytes,
+              sizeMeasuredAt: v.sizeMeasuredAt ?? null,
+              growthBytes: v.growthBytes ?? null,
               project: v.project,
               createdAt: v.createdAt,
               danglingSince: v.danglingSince,

@@ -49,6 +49,11 @@ export interface PlannedVolume {
   name: string;
   driver: string;
   sizeBytes: number | null;
+  /**
+   * When the size was measured (ISO; issue 12), null when it never was; absent in plans made
+   * before dvol recorded it. Shown with the size; execution never depends on it.
+   */
+  sizeMeasuredAt?: string | null;
   /** The engine's CreatedAt (normalised, UTC): execution deletes only the same volume. */
   createdAt: string | null;
   project: string | null;

@@ -74,6 +74,8 @@ beforeAll(async () => {
     };
     if (p === "/version") return send({ ApiVersion: "1.51", Version: "28.5.2", MinAPIVersion: "1.24" });
     if (p === "/system/df") return send({ Volumes: VOLUMES });
+    // The fast listing (issue 12): /volumes carries no usage.
+    if (p === "/volumes") return send({ Volumes: VOLUMES.map((v) => ({ ...v, UsageData: null })) });
     if (p === "/volumes/app_data") return send(VOLUMES[0]);
     if (p === "/containers/json") {
       return send([

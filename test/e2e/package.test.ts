@@ -191,12 +191,12 @@ const reportTable = {
     },
   },
 };
-// Remembered sizes and the report's history of them (issue 12).
+// Remembered sizes and the report's history of them, and the claim of a measurement (issue 12).
 const reportSizes = {
   Effect: "Allow",
   Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"],
   Resource: table,
-  Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["SIZES#*"] } },
+  Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["SIZES#*", "CLAIM#sizes#*"] } },
 };
 // What Lambda needs to attach a function to subnets (its network interfaces), only with UseVpc.
 const vpcAccess = [

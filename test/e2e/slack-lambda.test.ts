@@ -269,8 +269,9 @@ describe("/dvol through the Lambda handlers, against the real engines", () => {
 
 // ------------------------------------------------------------------------------------------------
 // 5,000 volumes. A FAKE engine here, on purpose: the point is the size of what is posted, and a
-// real engine with 5,000 volumes would take minutes to set up for nothing more. It answers the two
-// calls `ls` makes (/version, then /v1.51/system/df) with the engine's own JSON shapes.
+// real engine with 5,000 volumes would take minutes to set up for nothing more. It answers the
+// calls `ls` makes (/version; the fast /v1.51/volumes and /v1.51/containers/json; the measurement
+// /v1.51/system/df) with the engine's own JSON shapes.
 
 const MANY = 5000;
 
@@ -288,12 +289,19 @@ function fakeEngineWith(count: number): ConnectionFactory {
     Options: null,
     UsageData: { Size: (i % 500) * 1_000_003, RefCount: i % 4 === 0 ? 1 : 0 },
   }));
+  const users = volumes
+    .filter((v) => v.UsageData.RefCount > 0)
+    .map((v, i) => ({ Id: `c${i}`, Names: [`/user-${i}`], Mounts: [{ Type: "volume", Name: v.Name }] }));
   return async (host) => ({
     host: host.name,
     async call<T>(req: EngineRequest): Promise<T> {
       if (req.path === "/version")
         return { Version: "28.5.2", ApiVersion: "1.51", MinAPIVersion: "1.24" } as T;
       if (req.path === "/v1.51/system/df") return { Volumes: volumes } as T;
+      // The fast listing (issue 12): /volumes without usage, and the containers that mount them.
+      if (req.path === "/v1.51/volumes")
+        return { Volumes: volumes.map((v) => ({ ...v, UsageData: null })) } as T;
+      if (req.path === "/v1.51/containers/json") return users as T;
       throw new Error(`fake engine: unexpected ${req.method} ${req.path}`);
     },
     close() {},

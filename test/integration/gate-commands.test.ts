@@ -115,6 +115,10 @@ describe.each(KINDS)("every command through a gate, on a %s engine of its own", 
     runCli<T>(["--config", config, ...args], { env });
 
   /** The same command directly and through the gate (as `client`): both answers. */
+  const TIMES = new Set(["at", "sizeMeasuredAt", "measuredAt", "sizesMeasuredAt"]);
+  const untimed = (j: unknown): unknown =>
+    JSON.parse(JSON.stringify(j), (k, v) => (TIMES.has(k) && typeof v === "string" ? "<time>" : v));
+
   async function both(args: string[], client: "reader" | "deleter" | "all" = "reader") {
     const d = await cli(direct, args);
     const g = await cli(gated(client), args);
@@ -159,7 +163,8 @@ describe.each(KINDS)("every command through a gate, on a %s engine of its own", 
           code: d.code,
           stderr: d.stderr,
         });
-        if (json) expect({ args, out: g.json }).toEqual({ args, out: d.json });
+        // When the hosts were asked and when sizes were measured differ between two runs (issue 12).
+        if (json) expect({ args, out: untimed(g.json) }).toEqual({ args, out: untimed(d.json) });
         else expect({ args, out: g.stdout }).toEqual({ args, out: d.stdout });
       }
     }
@@ -460,7 +465,10 @@ describe.each(KINDS)("every command through a gate, on a %s engine of its own", 
       expect(by.lost?.error).toMatch(
         /^lost: engine error 502: dvol gate: the engine's socket .*no-such\.sock cannot be reached: no such file/,
       );
-      expect(JSON.parse(lost.audit.at(-1) as string)).toMatchObject({ decision: "failed", status: 502 });
+      // (Besides the whole container list refused, 403: dvol then asks per volume, issue 12.)
+      expect(lost.audit.map((l) => JSON.parse(l))).toContainEqual(
+        expect.objectContaining({ decision: "failed", status: 502 }),
+      );
     } finally {
       await lost.close();
     }

@@ -67,7 +67,8 @@ export async function runCli<T = unknown>(
     stderr: (t) => {
       stderr += `${t}\n`;
     },
-    env: opts.env ?? {},
+    // A store of its own unless the test shares one: no sizes remembered from another run (issue 12).
+    env: opts.env ?? { DVOL_STATE_DIR: mkdtempSync(join(tmpdir(), "dvol-state-")) },
     cwd: tmpdir(),
     connect: opts.connect,
   });

@@ -76,6 +76,15 @@ export class FakeEngine {
     if (path === "/version")
       return { ApiVersion: this.apiVersion, Version: "20.10.24", MinAPIVersion: "1.12" };
     if (path === "/system/df") return { Volumes: [...this.volumes.values()].map((v) => this.volumeJson(v)) };
+    if (path === "/volumes" && req.method === "GET") {
+      // GET /volumes carries no usage (only /system/df measures).
+      const filters = JSON.parse(String(req.query?.filters ?? "{}")) as { dangling?: string[] };
+      const dangling = filters.dangling?.[0];
+      const listed = [...this.volumes.values()].filter(
+        (v) => dangling === undefined || (this.users(v.name).length === 0) === (dangling === "true"),
+      );
+      return { Volumes: listed.map((v) => ({ ...this.volumeJson(v), UsageData: null })) };
+    }
     if (path === "/containers/json") {
       const wanted = (JSON.parse(String(req.query?.filters ?? "{}")) as { volume?: string[] }).volume ?? [];
       return this.containers

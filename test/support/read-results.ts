@@ -11,12 +11,16 @@ import type { ContainerUse } from "../../src/docker/model.js";
 
 export const MB = 1_000_000;
 
+/** Sizes measured during the command (shown without an age). */
+export const FRESH_SIZES = { measuredAt: "2026-11-30T08:00:00Z", fresh: true, late: null };
+
 export function vol(name: string, over: Partial<VolumeRow> = {}): VolumeRow {
   const refCount = over.refCount === undefined ? 1 : over.refCount;
   return {
     name,
     driver: "local",
     sizeBytes: 5_242_880,
+    sizeMeasuredAt: "2026-11-30T08:00:00Z",
     refCount,
     dangling: refCount === null ? null : refCount === 0,
     createdAt: "2026-11-29T13:51:00Z",
@@ -36,7 +40,7 @@ export function lsHost(
   matched = volumes.length,
   totals: LsTotals = lsTotals(volumes),
 ): LsResult["hosts"][number] {
-  return { host, ok: true, error: null, matched, shown: volumes.length, totals, volumes };
+  return { host, ok: true, error: null, matched, shown: volumes.length, totals, volumes, sizes: FRESH_SIZES };
 }
 
 export function down(host: string, detail: string, hint: string | null = null): HostFailureResult {

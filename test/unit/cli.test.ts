@@ -34,21 +34,42 @@ function volume(name: string, size: number, refCount: number, labels: Record<str
   };
 }
 
+/** /volumes carries no usage; /containers/json gives the references (each mount of a volume). */
+function fastAnswers(prefix: string, volumes: ReturnType<typeof volume>[]): Answers {
+  const containers = volumes.flatMap((v) =>
+    Array.from({ length: v.UsageData.RefCount }, (_, i) => ({
+      Id: `${v.Name}-${i}`,
+      Names: [`/${v.Name}-user-${i}`],
+      State: "running",
+      Image: "busybox",
+      Mounts: [{ Type: "volume", Name: v.Name, Destination: "/data", RW: true }],
+    })),
+  );
+  return {
+    [`${prefix}/volumes`]: { Volumes: volumes.map((v) => ({ ...v, UsageData: null })) },
+    [`${prefix}/containers/json`]: containers,
+  };
+}
+
+const VOLUMES_20 = [
+  volume("app_data", 5242880, 1, { "com.docker.compose.project": "app" }),
+  volume("old-cache", 1000, 0),
+];
+
 const ENGINE_20: Answers = {
+  ...fastAnswers("/v1.41", VOLUMES_20),
   "/version": { ApiVersion: "1.41", Version: "20.10.24", MinAPIVersion: "1.12" },
   "/v1.41/system/df": {
     LayersSize: 0,
     Images: [],
     Containers: [],
-    Volumes: [
-      volume("app_data", 5242880, 1, { "com.docker.compose.project": "app" }),
-      volume("old-cache", 1000, 0),
-    ],
+    Volumes: VOLUMES_20,
     BuildCache: [],
   },
 };
 
 const ENGINE_28: Answers = {
+  ...fastAnswers("/v1.51", [volume("shop_db-data", 123_000_000, 2)]),
   "/version": { ApiVersion: "1.51", Version: "28.5.1", MinAPIVersion: "1.24" },
   "/v1.51/system/df": { Volumes: [volume("shop_db-data", 123_000_000, 2)] },
 };
@@ -93,6 +114,9 @@ class FakeEngines {
   };
 }
 
+/** The clock of every run: sizes measured during a run carry this time. */
+const NOW = "2026-12-07T08:00:00.000Z";
+
 interface Run {
   code: number;
   stdout: string;
@@ -112,6 +136,7 @@ async function run(argv: string[], engines: FakeEngines, env: NodeJS.ProcessEnv 
     env,
     cwd: dir,
     connect: engines.connect,
+    now: () => new Date(NOW),
   });
   return { code, stdout: out.join("\n"), stderr: err.join("\n") };
 }
@@ -173,6 +198,7 @@ describe("dvol --json ls", () => {
         name: "app_data",
         driver: "local",
         sizeBytes: 5242880,
+        sizeMeasuredAt: doc.at,
         refCount: 1,
         dangling: false,
         createdAt: "2026-11-29T13:51:00Z",
@@ -183,6 +209,7 @@ describe("dvol --json ls", () => {
         name: "old-cache",
         driver: "local",
         sizeBytes: 1000,
+        sizeMeasuredAt: doc.at,
         refCount: 0,
         dangling: true,
         createdAt: "2026-11-29T13:51:00Z",
@@ -205,7 +232,11 @@ describe("dvol --json ls", () => {
   });
 
   it("speaks to each engine at its own API version", async () => {
-    await run(["--config", configFile, "--json", "ls", "docker20,docker28"], engines);
+    // A store of its own: no sizes remembered from another test, so each engine is measured.
+    const state = await mkdtemp(path.join(tmpdir(), "dvol-cli-state-"));
+    await run(["--config", configFile, "--json", "ls", "docker20,docker28"], engines, {
+      DVOL_STATE_DIR: state,
+    });
     const paths = engines.calls.map((c) => `${c.host} ${c.req.method} ${c.req.path}`);
     expect(paths).toContain("docker20 GET /v1.41/system/df");
     expect(paths).toContain("docker28 GET /v1.51/system/df");
@@ -215,7 +246,10 @@ describe("dvol --json ls", () => {
 
   it("closes every connection it opened", async () => {
     await run(["--config", configFile, "ls", "all"], engines);
-    expect([...engines.closed].sort()).toEqual(["docker20", "docker28"]);
+    // The command's connection and the measurement's (its own deadline), one each per host.
+    // (The refused host has no connection to close.)
+    expect([...engines.closed].sort()).toEqual(engines.connected.filter((h) => h !== "down").sort());
+    expect(new Set(engines.closed)).toEqual(new Set(["docker20", "docker28"]));
   });
 });
 

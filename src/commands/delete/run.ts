@@ -18,6 +18,7 @@ import { type Actor, type GroupResolver, mayRequest } from "../../approvals/poli
 import { approveAsOperator, openRequest } from "../../approvals/requests.js";
 import type { CommandContext } from "../../docker/context.js";
 import { DeletionIncompleteError, NotAllowedError } from "../../errors.js";
+import type { SizesSource } from "../../sizes/view.js";
 import type {
   BackupMode,
   BlockedVolume,
@@ -63,6 +64,8 @@ export interface DeletionSetting {
 
 export interface DeletionContext extends CommandContext {
   mode: DeletionMode;
+  /** Where the plan's sizes come from (issue 12). */
+  sizes?: SizesSource;
   /** Needed unless mode is "plan". */
   store: Store | null;
   /** Who asks: a Slack user in a channel, or the CLI (`cli:<user>`, no channel). */
@@ -148,7 +151,7 @@ export async function runDeletion(
     const allowed = await mayRequest(ctx.config.access, ctx.actor, ctx.resolveGroup);
     if (!allowed.ok) throw new NotAllowedError(allowed.message, allowed.hint);
   }
-  const plan = await buildPlan(cmd, ctx, ctx.backupTimeMs ?? null);
+  const plan = await buildPlan(cmd, ctx, ctx.backupTimeMs ?? null, ctx.sizes);
   if (ctx.mode === "plan") return resultOf(cmd, plan, "planned", who, null);
   if (plan.plan.length === 0) return resultOf(cmd, plan, "nothing-to-delete", who, null);
   const store = ctx.store;

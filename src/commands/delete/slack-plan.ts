@@ -8,8 +8,9 @@
 import type { ActionsBlock, Button, KnownBlock } from "@slack/types";
 import { codePieces, context, fits, header, inlineCode, section, sections } from "../../blocks/blocks.js";
 import type { SlackMessage } from "../../blocks/message.js";
-import { clip, humanSize, num, plural, shortTime, table } from "../../format.js";
+import { clip, num, plural, shortTime, table } from "../../format.js";
 import type { BackupMode, DeletionRequest, PlannedVolume } from "../../store/records.js";
+import { plannedSize } from "../sizes.js";
 import { esc } from "../slack.js";
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from "./slack-actions.js";
 import {
@@ -34,13 +35,19 @@ function backupCell(mode: BackupMode | undefined): string | null {
   return mode === "first" ? "backed up first" : mode === "skipped" ? "NO BACKUP" : null;
 }
 
-function planTable(plan: readonly PlannedVolume[], mode?: BackupMode): { head: string; lines: string[] } {
+/** The plan's table; each size with its age at `at` (the request's creation) when not fresh. */
+function planTable(
+  plan: readonly PlannedVolume[],
+  mode: BackupMode | undefined,
+  at: string,
+): { head: string; lines: string[] } {
   const cell = backupCell(mode);
+  const now = new Date(at);
   const rows = [...plan]
     .sort(byName)
     .map((v) => [
       v.name,
-      humanSize(v.sizeBytes),
+      plannedSize(v, now),
       shortTime(v.createdAt),
       v.project ?? "-",
       ...(cell === null ? [] : [cell]),
@@ -129,7 +136,7 @@ function renderPlanText(r: DeletionRequest): string {
     "",
   ];
   if (r.plan.length > 0) {
-    const t = planTable(r.plan, r.backup);
+    const t = planTable(r.plan, r.backup, r.createdAt);
     out.push(`To delete (${plural(r.plan.length, "volume")}, ${sizeLabel(r.plan)}):`, t.head, ...t.lines, "");
   } else {
     out.push("Nothing to delete.", "");
@@ -170,7 +177,7 @@ function planFull(r: DeletionRequest, now: Date, o: PlanOptions): SlackMessage {
   const note = backupNote(r);
   const pieces = [planLead(r), ...(note && r.plan.length > 0 ? [note] : [])];
   if (r.plan.length > 0) {
-    const t = planTable(r.plan, r.backup);
+    const t = planTable(r.plan, r.backup, r.createdAt);
     pieces.push(...codePieces(t.lines, { head: [t.head], lead: planIntro(r) }));
   } else {
     pieces.push(planIntro(r));
@@ -200,7 +207,7 @@ function planSummary(
     .sort((a, b) => (b.sizeBytes ?? -1) - (a.sizeBytes ?? -1) || byName(a, b))
     .slice(0, largest);
   if (top.length > 0) {
-    const t = planTable(top, r.backup);
+    const t = planTable(top, r.backup, r.createdAt);
     const lead = `${planIntro(r)} · ${top.length === 1 ? "the largest" : `the ${num(top.length)} largest`}:`;
     pieces.push(...codePieces(t.lines, { head: [t.head], lead }));
   } else {

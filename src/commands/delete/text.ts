@@ -2,6 +2,7 @@
 import { countOutcomes } from "../../approvals/execute.js";
 import { humanSize, joinLines, plural, shortTime, table } from "../../format.js";
 import type { BackupMode, BlockedVolume, PlannedVolume, VolumeOutcome } from "../../store/records.js";
+import { plannedSize } from "../sizes.js";
 import type { DeletionResult } from "./run.js";
 
 const sizeOf = (plan: readonly PlannedVolume[]) => plan.reduce((a, v) => a + (v.sizeBytes ?? 0), 0);
@@ -15,9 +16,10 @@ function planLines(
   const lines: string[] = [];
   const cell = backup === "first" ? "backed up first" : backup === "skipped" ? "NO BACKUP" : null;
   if (plan.length > 0) {
+    const now = new Date();
     const rows = plan.map((v) => [
       v.name,
-      humanSize(v.sizeBytes),
+      plannedSize(v, now),
       shortTime(v.createdAt),
       v.project ?? "-",
       ...(cell === null ? [] : [cell]),

@@ -3,6 +3,7 @@ import { resolveHost } from "../../config/targets.js";
 import type { CommandContext } from "../../docker/context.js";
 import { forEachHost, type HostResult } from "../../docker/fanout.js";
 import type { ContainerUse } from "../../docker/model.js";
+import { type HostSizes, hostSizes, type SizesSource } from "../../sizes/view.js";
 import { toRow, type VolumeRow } from "../ls/run.js";
 
 export interface VolumeDetail extends VolumeRow {
@@ -12,28 +13,47 @@ export interface VolumeDetail extends VolumeRow {
   containers: ContainerUse[];
 }
 
+export interface InspectData {
+  volume: VolumeDetail;
+  /** How old the size is, and why it is not fresh (issue 12); absent: measured just now. */
+  sizes?: HostSizes;
+}
+
 export interface InspectResult {
   command: "inspect";
-  hosts: HostResult<{ volume: VolumeDetail }>[];
+  /** When the host was asked (ISO): the size's age is told from it (default: when rendered). */
+  at?: string;
+  hosts: HostResult<InspectData>[];
 }
 
 /** One volume with its size and every container that uses it. */
-export async function runInspect(host: string, volume: string, ctx: CommandContext): Promise<InspectResult> {
-  const hosts = await forEachHost([resolveHost(ctx.config, host)], ctx.connect, async (engine) => {
-    const [v, containers, withUsage] = await Promise.all([
-      engine.inspectVolume(volume),
-      engine.containersUsing(volume),
-      engine.volumesWithUsage(),
-    ]);
-    const usage = withUsage.find((u) => u.name === v.name);
-    const row = toRow({
-      ...v,
-      sizeBytes: usage?.sizeBytes ?? null,
-      refCount: usage?.refCount ?? containers.length,
-    });
-    return {
-      volume: { ...row, mountpoint: v.mountpoint, scope: v.scope, options: v.options, containers },
-    };
-  });
-  return { command: "inspect", hosts };
+export async function runInspect(
+  host: string,
+  volume: string,
+  ctx: CommandContext,
+  source: SizesSource,
+): Promise<InspectResult> {
+  const at = ctx.now().toISOString();
+  const hosts = await forEachHost(
+    [resolveHost(ctx.config, host)],
+    ctx.connect,
+    async (engine, hostConfig) => {
+      const fast = Promise.all([engine.inspectVolume(volume), engine.containersUsing(volume)]);
+      const [[v, containers], sizes] = await Promise.all([
+        fast,
+        hostSizes(
+          hostConfig,
+          source,
+          ctx,
+          fast.then(([one]) => [one]),
+        ),
+      ]);
+      const row = toRow({ ...v, ...sizes.of(v), refCount: containers.length });
+      return {
+        volume: { ...row, mountpoint: v.mountpoint, scope: v.scope, options: v.options, containers },
+        sizes: { measuredAt: sizes.measuredAt, fresh: sizes.fresh, late: sizes.late },
+      };
+    },
+  );
+  return { command: "inspect", at, hosts };
 }

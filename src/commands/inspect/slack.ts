@@ -1,10 +1,11 @@
 /** `inspect` in Slack: one volume's facts, its options and labels, and the containers that use it. */
 import { codePieces, fallbackText, header, inlineCode, sections, textPieces } from "../../blocks/blocks.js";
 import type { SlackMessage } from "../../blocks/message.js";
-import { humanSize, plural, shortTime, yesNo } from "../../format.js";
+import { plural, shortTime, yesNo } from "../../format.js";
+import { resultNow, sizesNote } from "../sizes.js";
 import { esc, failureLines, fitted } from "../slack.js";
 import type { InspectResult } from "./run.js";
-import { renderInspectText } from "./text.js";
+import { inspectSize, renderInspectText } from "./text.js";
 
 function pairLines(m: Record<string, string>): string[] {
   return Object.entries(m)
@@ -13,6 +14,7 @@ function pairLines(m: Record<string, string>): string[] {
 }
 
 function renderFull(r: InspectResult): SlackMessage {
+  const now = resultNow(r);
   const pieces: string[] = [];
   const facts: string[] = [];
   let title = "dvol inspect";
@@ -26,12 +28,15 @@ function renderFull(r: InspectResult): SlackMessage {
     const v = h.volume;
     title = `dvol inspect ${h.host} ${v.name}`;
     const used = v.containers.length;
+    const size = inspectSize(v, h.sizes, now);
+    const note = sizesNote(h.sizes, now);
     pieces.push(
       ...textPieces([
         `*${esc(v.name)}* on *${esc(h.host)}*`,
-        `*Size:* ${humanSize(v.sizeBytes)} · *Created:* ${shortTime(v.createdAt)} UTC · *Driver:* ${esc(v.driver)} · *Scope:* ${esc(v.scope)}`,
+        `*Size:* ${esc(size)} · *Created:* ${shortTime(v.createdAt)} UTC · *Driver:* ${esc(v.driver)} · *Scope:* ${esc(v.scope)}`,
         `*Compose project:* ${v.project === null ? "none" : esc(v.project)} · *Dangling:* ${yesNo(v.dangling)}`,
         `*Mountpoint:* ${inlineCode(v.mountpoint)}`,
+        ...(note ? [`_${esc(note)}_`] : []),
       ]),
     );
     for (const [name, m] of [
@@ -51,7 +56,7 @@ function renderFull(r: InspectResult): SlackMessage {
         ...containers,
       ]),
     );
-    facts.push(`${h.host} ${v.name}: ${humanSize(v.sizeBytes)}, used by ${plural(used, "container")}`);
+    facts.push(`${h.host} ${v.name}: ${size}, used by ${plural(used, "container")}`);
   }
   return {
     text: fallbackText(`dvol inspect ${facts.join("; ")}`),

@@ -1,6 +1,7 @@
 /** `inspect` as text: one volume, its labels and options, and the containers that use it. */
-import { humanSize, shortTime, table, yesNo } from "../../format.js";
+import { shortTime, table, yesNo } from "../../format.js";
 import { perHostText } from "../context.js";
+import { NOT_MEASURED, resultNow, sizesNote, sizeWithAge } from "../sizes.js";
 import type { InspectResult } from "./run.js";
 
 const pairs = (m: Record<string, string>) =>
@@ -11,15 +12,18 @@ const pairs = (m: Record<string, string>) =>
         .map(([k, v]) => `  ${k}=${v}`);
 
 export function renderInspectText(r: InspectResult): string {
+  const now = resultNow(r);
   return perHostText(r.hosts, (h) => {
     const v = h.volume;
+    const note = sizesNote(h.sizes, now);
     const used = v.containers.map((c) => [c.name, c.state, c.image, c.mountPath, c.readOnly ? "ro" : "rw"]);
     return [
       `${h.host}: volume ${v.name}`,
       `Driver: ${v.driver}`,
       `Mountpoint: ${v.mountpoint}`,
       `Created: ${shortTime(v.createdAt)}`,
-      `Size: ${humanSize(v.sizeBytes)}`,
+      `Size: ${inspectSize(v, h.sizes, now)}`,
+      ...(note ? [`  ${note}`] : []),
       `Project: ${v.project ?? "-"}`,
       `Dangling: ${yesNo(v.dangling)}`,
       "Options:",
@@ -32,4 +36,14 @@ export function renderInspectText(r: InspectResult): string {
         : []),
     ];
   });
+}
+
+/** The size line's value: "size not yet measured" in full where it is unknown. */
+export function inspectSize(
+  v: { sizeBytes: number | null; sizeMeasuredAt: string | null },
+  sizes: Parameters<typeof sizeWithAge>[1],
+  now: Date,
+): string {
+  const text = sizeWithAge(v, sizes, now);
+  return text === NOT_MEASURED ? `size ${NOT_MEASURED}` : text;
 }

@@ -21,11 +21,17 @@ export const LS: CommandSpec = {
       help: "name (default, A to Z), size (largest first) or created (newest first)",
     },
     { name: "limit", kind: "int", metavar: "N", help: "at most N volumes per host" },
+    {
+      name: "fresh",
+      kind: "flag",
+      help: "wait for a new measurement of sizes (up to sizes.timeoutSeconds), not the remembered one",
+    },
   ],
   examples: [
     "ls host1",
     "ls all --dangling --sort size",
     "ls web-* --project shop",
     "ls host1,host2 --label env=prod",
+    "ls host1 --fresh",
   ],
 };

@@ -3,6 +3,7 @@ import { resolveTarget } from "../../config/targets.js";
 import type { CommandContext } from "../../docker/context.js";
 import { forEachHost, type HostResult } from "../../docker/fanout.js";
 import { isDangling, projectOf, type Volume } from "../../docker/model.js";
+import { type HostSizes, type SizesSource, sizedVolumes } from "../../sizes/view.js";
 import type { Command } from "../parse.js";
 
 export type LsCommand = Extract<Command, { name: "ls" }>;
@@ -12,6 +13,8 @@ export interface VolumeRow {
   name: string;
   driver: string;
   sizeBytes: number | null;
+  /** When the size was measured (ISO); null when it never was (issue 12). */
+  sizeMeasuredAt: string | null;
   refCount: number | null;
   dangling: boolean | null;
   createdAt: string | null;
@@ -41,26 +44,33 @@ export interface LsData {
   /** The totals of all `matched` volumes, not only of the rows shown. */
   totals: LsTotals;
   volumes: VolumeRow[];
+  /** How old the sizes are, and why they are not fresh (issue 12); absent: measured just now. */
+  sizes?: HostSizes;
 }
 
 export interface LsResult {
   command: "ls";
+  /** When the hosts were asked (ISO): sizes' ages are told from it (default: when rendered). */
+  at?: string;
   hosts: HostResult<LsData>[];
 }
 
-export async function runLs(cmd: LsCommand, ctx: CommandContext): Promise<LsResult> {
+export async function runLs(cmd: LsCommand, ctx: CommandContext, sizes: SizesSource): Promise<LsResult> {
   const targets = resolveTarget(ctx.config, cmd.target);
-  const hosts = await forEachHost(targets, ctx.connect, async (engine) =>
-    selectVolumes(await engine.volumesWithUsage(), cmd),
-  );
-  return { command: "ls", hosts };
+  const at = ctx.now().toISOString();
+  const hosts = await forEachHost(targets, ctx.connect, async (engine, host) => {
+    const found = await sizedVolumes(engine, host, sizes, ctx);
+    return { ...selectVolumes(found.volumes, cmd), sizes: found.sizes };
+  });
+  return { command: "ls", at, hosts };
 }
 
-export function toRow(v: Volume): VolumeRow {
+export function toRow(v: Volume & { sizeMeasuredAt?: string | null }): VolumeRow {
   return {
     name: v.name,
     driver: v.driver,
     sizeBytes: v.sizeBytes,
+    sizeMeasuredAt: v.sizeMeasuredAt ?? null,
     refCount: v.refCount,
     dangling: isDangling(v),
     createdAt: v.createdAt,
@@ -70,7 +80,10 @@ export function toRow(v: Volume): VolumeRow {
 }
 
 /** Applies ls's filters, sort and limit. */
-export function selectVolumes(volumes: readonly Volume[], cmd: LsCommand): LsData {
+export function selectVolumes(
+  volumes: readonly (Volume & { sizeMeasuredAt?: string | null })[],
+  cmd: LsCommand,
+): Omit<LsData, "sizes"> {
   const needle = cmd.nameContains?.toLowerCase();
   const rows = volumes
     .map(toRow)

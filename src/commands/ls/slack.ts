@@ -16,6 +16,7 @@ import {
 import type { SlackMessage } from "../../blocks/message.js";
 import type { HostFailureResult } from "../../docker/fanout.js";
 import { bar, humanSize, num, plural, shortTime, yesNo } from "../../format.js";
+import { resultNow, sizesNote, sizeWithAge } from "../sizes.js";
 import { esc, failureLines, grid, hostsLabel, nameList, pct, resultFile } from "../slack.js";
 import type { LsData, LsResult, VolumeRow } from "./run.js";
 import { renderLsText } from "./text.js";
@@ -44,6 +45,13 @@ function lsStats(h: LsData): LsStats {
   };
 }
 
+/** The host's line, with the note on its sizes when they are not fresh. */
+function lsHostLead(h: LsOk, now: Date): string {
+  const note = sizesNote(h.sizes, now);
+  const line = lsHostLine(h.host, lsStats(h));
+  return note ? `${line}\n_${esc(note)}_` : line;
+}
+
 function lsHostLine(host: string, s: LsStats): string {
   if (s.matched === 0) return `*${esc(host)}* · no volumes`;
   const parts = [
@@ -58,11 +66,15 @@ function lsHostLine(host: string, s: LsStats): string {
 }
 
 /** The volume table: header row and one line per volume, in the order given. */
-function volumeTable(volumes: readonly VolumeRow[], withDriver: boolean): { head: string; lines: string[] } {
+function volumeTable(
+  volumes: readonly VolumeRow[],
+  withDriver: boolean,
+  sizes: { sizes?: LsOk["sizes"]; now: Date },
+): { head: string; lines: string[] } {
   const rows = volumes.map((v) => [
     v.name,
     ...(withDriver ? [v.driver] : []),
-    humanSize(v.sizeBytes),
+    sizeWithAge(v, sizes.sizes, sizes.now),
     v.refCount === null ? "?" : String(v.refCount),
     v.project ?? "-",
     shortTime(v.createdAt),
@@ -126,6 +138,7 @@ function lsText(r: LsResult): string {
 }
 
 function renderLs(r: LsResult): SlackMessage {
+  const now = resultNow(r);
   const pieces: string[] = r.hosts.length > 1 ? lsOverview(r.hosts) : [];
   const withDriver = r.hosts.some((h) => h.ok && h.volumes.some((v) => v.driver !== "local"));
   for (const h of r.hosts) {
@@ -133,12 +146,12 @@ function renderLs(r: LsResult): SlackMessage {
       pieces.push(...textPieces(failureLines(h)));
       continue;
     }
-    const lead = lsHostLine(h.host, lsStats(h));
+    const lead = lsHostLead(h, now);
     if (h.volumes.length === 0) {
       pieces.push(lead);
       continue;
     }
-    const t = volumeTable(h.volumes, withDriver);
+    const t = volumeTable(h.volumes, withDriver, { sizes: h.sizes, now });
     pieces.push(...codePieces(t.lines, { head: [t.head], lead }));
   }
   return { text: fallbackText(lsText(r)), blocks: [lsHeader(r), ...sections(pieces)] };
@@ -146,6 +159,7 @@ function renderLs(r: LsResult): SlackMessage {
 
 /** The `ls` summary: per host the count, the total and its `largest` largest volumes. */
 function lsSummary(r: LsResult, file: NonNullable<SlackMessage["file"]>, largest: number): SlackMessage {
+  const now = resultNow(r);
   const t = lsTotals(r);
   const where = t.ok.length > 1 ? ` on ${plural(t.ok.length, "host")}` : "";
   const shown =
@@ -160,7 +174,7 @@ function lsSummary(r: LsResult, file: NonNullable<SlackMessage["file"]>, largest
       pieces.push(...textPieces(failureLines(h)));
       continue;
     }
-    const lead = lsHostLine(h.host, lsStats(h));
+    const lead = lsHostLead(h, now);
     const top = [...h.volumes]
       .sort(
         (a, b) =>
@@ -171,7 +185,7 @@ function lsSummary(r: LsResult, file: NonNullable<SlackMessage["file"]>, largest
       pieces.push(lead);
       continue;
     }
-    const tbl = volumeTable(top, withDriver);
+    const tbl = volumeTable(top, withDriver, { sizes: h.sizes, now });
     pieces.push(...codePieces(tbl.lines, { head: [tbl.head], lead: `${lead} · largest:` }));
   }
   return {

@@ -4,23 +4,30 @@
  */
 import { bar, humanSize, joinLines, shortTime, table, yesNo } from "../../format.js";
 import { perHostText } from "../context.js";
+import { resultNow, sizesNote, sizeWithAge } from "../sizes.js";
 import type { LsResult } from "./run.js";
 
 export function renderLsText(r: LsResult): string {
+  const now = resultNow(r);
   const body = perHostText(r.hosts, (h) => {
     const shown = h.shown < h.matched ? `; showing ${h.shown} of ${h.matched}` : "";
     const head = `${h.host}: ${h.matched} volume${h.matched === 1 ? "" : "s"}, ${humanSize(h.totals.sizeBytes)}${shown}`;
-    if (h.volumes.length === 0) return [head];
+    const note = sizesNote(h.sizes, now);
+    const lead = note ? [head, `  ${note}`] : [head];
+    if (h.volumes.length === 0) return lead;
     const rows = h.volumes.map((v) => [
       v.name,
       v.driver,
-      humanSize(v.sizeBytes),
+      sizeWithAge(v, h.sizes, now),
       v.refCount === null ? "?" : String(v.refCount),
       v.project ?? "-",
       shortTime(v.createdAt),
       yesNo(v.dangling),
     ]);
-    return [head, ...table([["NAME", "DRIVER", "SIZE", "REFS", "PROJECT", "CREATED", "DANGLING"], ...rows])];
+    return [
+      ...lead,
+      ...table([["NAME", "DRIVER", "SIZE", "REFS", "PROJECT", "CREATED", "DANGLING"], ...rows]),
+    ];
   });
   const ok = r.hosts.filter((h) => h.ok);
   if (r.hosts.length < 2 || ok.length === 0) return body;

@@ -4,7 +4,7 @@
  */
 import { resolveTarget } from "../../config/targets.js";
 import { reportComplete, reportJson, runReport } from "../../report/dangling.js";
-import type { CommandEntry } from "../entry.js";
+import { type CommandEntry, sizesOf } from "../entry.js";
 import { renderReportText } from "./text.js";
 
 export const report: CommandEntry<"report"> = {
@@ -13,7 +13,7 @@ export const report: CommandEntry<"report"> = {
   run: async (cmd, ctx) => {
     const c = await ctx.context();
     resolveTarget(c.config, cmd.target ?? "all");
-    return runReport(cmd.target, { ...c, store: await ctx.store() });
+    return runReport(cmd.target, { ...c, store: await ctx.store(), sizes: sizesOf(ctx) });
   },
   text: renderReportText,
   json: reportJson,

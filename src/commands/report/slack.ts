@@ -8,8 +8,9 @@ import { codePieces, context, escapeMrkdwn, fits, header, section, sections } fr
 import type { SlackMessage } from "../../blocks/message.js";
 import { bar, clip, humanSize, plural, shortTime } from "../../format.js";
 import type { ReportResult } from "../../report/dangling.js";
+import { sizesNote, sizeWithAge } from "../sizes.js";
 import { failureReason } from "../slack.js";
-import { age, renderReportText, shares } from "./text.js";
+import { age, danglingGrowth, growersLine, growthText, renderReportText, shares } from "./text.js";
 
 /** How many of each host's largest volumes the message shows, most first, as room allows. */
 const LARGEST = [5, 3, 1, 0] as const;
@@ -38,13 +39,18 @@ function hostLines(r: ReportResult, largest: number): { lines: string[]; omitted
       continue;
     }
     lines.push(
-      `${h.host.padEnd(width)}  ${String(h.danglingCount).padStart(5)}  ${humanSize(h.danglingBytes).padStart(8)}  ${bar(share.get(h.host) ?? 0)}`,
+      `${h.host.padEnd(width)}  ${String(h.danglingCount).padStart(5)}  ${humanSize(h.danglingBytes).padStart(8)}  ${bar(share.get(h.host) ?? 0)}${danglingGrowth(h, r.date)}`,
     );
+    const note = sizesNote(h.sizes, now);
+    if (note) lines.push(`    ${clip(note, MAX_REASON + 60)}`);
+    const growers = growersLine(h, r.date);
+    if (growers) lines.push(`    ${clip(growers, 240)}`);
     const shown = h.volumes.slice(0, largest);
     if (shown.length < h.volumes.length) omitted = true;
     for (const v of shown) {
+      const grew = h.growth ? `  ${growthText(v.growthBytes ?? null)}` : "";
       lines.push(
-        `    ${clip(v.name, 60)}  ${humanSize(v.sizeBytes)}  ${v.project ?? "-"}  age ${age(v.createdAt, now)}  since ${shortTime(v.danglingSince)}`,
+        `    ${clip(v.name, 60)}  ${sizeWithAge(v, h.sizes, now)}${grew}  ${v.project ?? "-"}  age ${age(v.createdAt, now)}  since ${shortTime(v.danglingSince)}`,
       );
     }
   }

@@ -6,6 +6,7 @@
 import { bar, humanSize, joinLines, shortTime, table } from "../../format.js";
 import type { ReportHost, ReportResult } from "../../report/dangling.js";
 import { failureLines } from "../context.js";
+import { sizesNote, sizeWithAge } from "../sizes.js";
 
 /** "3d", "5h", "12m" between an ISO time and now; "?" when unknown. */
 export function age(iso: string | null, now: Date): string {
@@ -44,22 +45,54 @@ export function renderReportText(r: ReportResult, largest = LARGEST_SHOWN): stri
   }, ${humanSize(total)}${failed ? `; ${failed} host${failed === 1 ? "" : "s"} unavailable` : ""}`;
   const blocks = r.hosts.map((h) => {
     if (!h.ok) return joinLines(failureLines(h));
-    const line = `${h.host}: ${h.danglingCount} dangling, ${humanSize(h.danglingBytes)}  ${bar(share.get(h.host) ?? 0)}`;
-    if (h.volumes.length === 0) return joinLines([line]);
+    const line = `${h.host}: ${h.danglingCount} dangling, ${humanSize(h.danglingBytes)}${danglingGrowth(h, r.date)}  ${bar(share.get(h.host) ?? 0)}`;
+    const note = sizesNote(h.sizes, now);
+    const growers = growersLine(h, r.date);
+    const lead = [line, ...(note ? [`  ${note}`] : []), ...(growers ? [`  ${growers}`] : [])];
+    if (h.volumes.length === 0) return joinLines(lead);
     const shown = h.volumes.slice(0, largest);
+    const compared = h.growth ? ` since ${sinceText(h.growth.since, r.date)}` : "";
     const rows = shown.map((v) => [
       v.name,
-      humanSize(v.sizeBytes),
+      sizeWithAge(v, h.sizes, now),
+      ...(h.growth ? [growthText(v.growthBytes ?? null)] : []),
       v.project ?? "-",
       age(v.createdAt, now),
       shortTime(v.danglingSince),
     ]);
     const more = h.volumes.length - shown.length;
+    const head = ["NAME", "SIZE", ...(h.growth ? [`GROWTH${compared.toUpperCase()}`] : []), "PROJECT", "AGE"];
     return joinLines([
-      line,
-      ...table([["NAME", "SIZE", "PROJECT", "AGE", "DANGLING SINCE"], ...rows]).map((l) => `  ${l}`),
+      ...lead,
+      ...table([[...head, "DANGLING SINCE"], ...rows]).map((l) => `  ${l}`),
       ...(more > 0 ? [`  … and ${more} more`] : []),
     ]);
   });
   return [head, ...blocks].join("\n\n");
+}
+
+/** "yesterday" when `since` is the day before `date`, else the day. */
+export function sinceText(since: string, date: string): string {
+  const yesterday = new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  return since === yesterday ? "yesterday" : since;
+}
+
+/** "+2.1 GB", "-300 MB", "0 B"; "?" when unknown. */
+export function growthText(bytes: number | null): string {
+  if (bytes === null) return "?";
+  if (bytes === 0) return "0 B";
+  return `${bytes > 0 ? "+" : "-"}${humanSize(Math.abs(bytes))}`;
+}
+
+/** " (+2.1 GB since yesterday)" after a host's dangling space; "" without a previous report. */
+export function danglingGrowth(h: Extract<ReportHost, { ok: true }>, date: string): string {
+  if (!h.growth) return "";
+  return ` (${growthText(h.danglingBytes - h.growth.danglingBytesBefore)} since ${sinceText(h.growth.since, date)})`;
+}
+
+/** "grew most since yesterday: a +1.2 GB, b +300 MB", or null when none grew. */
+export function growersLine(h: Extract<ReportHost, { ok: true }>, date?: string): string | null {
+  if (!h.growth || h.growth.growers.length === 0) return null;
+  const since = date ? sinceText(h.growth.since, date) : h.growth.since;
+  return `grew most since ${since}: ${h.growth.growers.map((g) => `${g.name} ${growthText(g.growthBytes)}`).join(", ")}`;
 }

@@ -151,6 +151,7 @@ describe("parseCommand: ls", () => {
       nameContains: null,
       sort: "name",
       limit: null,
+      fresh: false,
     });
   });
 
@@ -208,6 +209,7 @@ describe("parseCommand: ls", () => {
         "size",
         "--limit",
         "3",
+        "--fresh",
       ),
     ).toEqual({
       name: "ls",
@@ -219,6 +221,7 @@ describe("parseCommand: ls", () => {
       nameContains: "data",
       sort: "size",
       limit: 3,
+      fresh: true,
     });
   });
 

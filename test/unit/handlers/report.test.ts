@@ -24,8 +24,9 @@ const ALLOWED = [
   /^MEMO#report-posted#/,
   /^MEMO#report-list\|/,
   /^MEMO#dangling\|/,
-  // Remembered sizes and the report's history of them (issue 12).
+  // Remembered sizes and the report's history of them, and the claim of a host's measurement (issue 12).
   /^SIZES#/,
+  /^CLAIM#sizes#/,
 ];
 
 /** A Store that records the DynamoDB leading key (pk) of everything it is asked for. */
@@ -93,7 +94,7 @@ class KeyRecordingStore implements Store {
 }
 
 describe("the daily report's store keys", () => {
-  it("touches only CLAIM#report#*, MEMO#report-posted#*, MEMO#report-list|* and MEMO#dangling|*, on every path", async () => {
+  it("touches only CLAIM#report#*, MEMO#report-posted#*, MEMO#report-list|*, MEMO#dangling|*, SIZES#* and CLAIM#sizes#*, on every path", async () => {
     const clock = manualClock("2026-11-29T08:00:00Z");
     const store = new KeyRecordingStore(new MemoryStore({ now: () => clock.ms() }));
     const engine = new FakeEngine()
@@ -152,13 +153,17 @@ describe("the daily report's store keys", () => {
     const uses = [...new Set(store.touched.map((t) => `${t.op} ${prefix(t.pk)}`))].sort();
     expect(uses).toEqual([
       "claim CLAIM#report#",
+      "claim CLAIM#sizes#",
       "deleteMemo MEMO#dangling|",
       "getMemo MEMO#dangling|",
       "getMemo MEMO#report-posted#",
+      "getSizes SIZES#",
       "putMemo MEMO#dangling|",
       "putMemo MEMO#report-list|",
       "putMemo MEMO#report-posted#",
+      "putSizes SIZES#",
       "releaseClaim CLAIM#report#",
+      "releaseClaim CLAIM#sizes#",
     ]);
     expect(
       store.touched.some((t) => t.op === "deleteMemo" && t.pk.startsWith("MEMO#dangling|host1|tmp-1|")),

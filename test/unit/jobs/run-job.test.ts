@@ -36,29 +36,35 @@ const job: CommandJob = {
   acceptedAt: "2026-11-29T14:00:00.000Z",
 };
 
-/** A fake engine answering what `ls` asks: /version and /v1.51/system/df. */
+const VOLUMES = [
+  {
+    Name: "app_data",
+    Driver: "local",
+    CreatedAt: "2026-11-01T10:00:00Z",
+    UsageData: { Size: 5_242_880, RefCount: 1 },
+  },
+  {
+    Name: "old-cache",
+    Driver: "local",
+    CreatedAt: "2026-10-01T10:00:00Z",
+    UsageData: { Size: 1000, RefCount: 0 },
+  },
+];
+
+/**
+ * A fake engine answering what `ls` asks: /version, the fast calls (/volumes, /containers/json)
+ * and the measurement (/system/df).
+ */
 const fakeEngine: ConnectionFactory = async (host) => ({
   host: host.name,
   async call<T>(req: EngineRequest): Promise<T> {
     if (req.path === "/version") return { Version: "28.5.2", ApiVersion: "1.51" } as T;
-    if (req.path === "/v1.51/system/df") {
-      return {
-        Volumes: [
-          {
-            Name: "app_data",
-            Driver: "local",
-            CreatedAt: "2026-11-01T10:00:00Z",
-            UsageData: { Size: 5_242_880, RefCount: 1 },
-          },
-          {
-            Name: "old-cache",
-            Driver: "local",
-            CreatedAt: "2026-10-01T10:00:00Z",
-            UsageData: { Size: 1000, RefCount: 0 },
-          },
-        ],
-      } as T;
+    if (req.path === "/v1.51/volumes")
+      return { Volumes: VOLUMES.map((v) => ({ ...v, UsageData: null })) } as T;
+    if (req.path === "/v1.51/containers/json") {
+      return [{ Id: "c1", Names: ["/app"], Mounts: [{ Type: "volume", Name: "app_data" }] }] as T;
     }
+    if (req.path === "/v1.51/system/df") return { Volumes: VOLUMES } as T;
     throw new Error(`unexpected ${req.path}`);
   },
   close() {},

@@ -66,6 +66,8 @@ describe("runReport", () => {
       {
         name: "old-cache",
         sizeBytes: 5_200_000,
+        sizeMeasuredAt: "2026-11-29T08:00:00.000Z",
+        growthBytes: null,
         project: "shop",
         createdAt: "2026-11-01T10:00:00Z",
         danglingSince: "2026-11-29T08:00:00.000Z",
@@ -73,6 +75,8 @@ describe("runReport", () => {
       {
         name: "tmp-data",
         sizeBytes: 1_000,
+        sizeMeasuredAt: "2026-11-29T08:00:00.000Z",
+        growthBytes: null,
         project: null,
         createdAt: "2026-11-02T10:00:00Z",
         danglingSince: "2026-11-29T08:00:00.000Z",

@@ -149,7 +149,17 @@ describe("toRow: the JSON row of SPEC §2", () => {
   it("has exactly the documented keys", () => {
     for (const v of VOLUMES) {
       expect(Object.keys(toRow(v)).sort()).toEqual(
-        ["createdAt", "dangling", "driver", "labels", "name", "project", "refCount", "sizeBytes"].sort(),
+        [
+          "createdAt",
+          "dangling",
+          "driver",
+          "labels",
+          "name",
+          "project",
+          "refCount",
+          "sizeBytes",
+          "sizeMeasuredAt",
+        ].sort(),
       );
     }
   });
@@ -167,6 +177,7 @@ describe("toRow: the JSON row of SPEC §2", () => {
       name: "app_data",
       driver: "local",
       sizeBytes: 5242880,
+      sizeMeasuredAt: null,
       refCount: 1,
       dangling: false,
       createdAt: "2026-11-29T13:51:00Z",
