@@ -273,6 +273,34 @@ export function validateConfig(doc: unknown, source: string | null, baseDir: str
 /** The longest a backup may be kept: ten years. */
 export const MAX_KEEP_DAYS = 3650;
 
+const SIZE_UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+};
+
+/**
+ * A size as the config writes it: a whole number of bytes, or a number with a unit (`50GB`,
+ * `1.5 TB`, `512MiB`); kB, MB, GB and TB are powers of 1000, as dvol prints sizes, and KiB to TiB
+ * powers of 1024. (The npm `bytes` package reads GB as 1024³, which would disagree with every size
+ * dvol shows, hence these few lines.) Null when it is not one, or not positive.
+ */
+function byteSize(v: unknown): number | null {
+  if (typeof v === "number") return Number.isSafeInteger(v) && v > 0 ? v : null;
+  if (typeof v !== "string") return null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)?\s*$/i.exec(v);
+  const unit = SIZE_UNITS[(m?.[2] ?? "b").toLowerCase()];
+  if (!m || unit === undefined) return null;
+  const bytes = Math.round(Number(m[1]) * unit);
+  return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : null;
+}
+
 /** `backup:` (README "Backups"): absent, every default and beforeDelete off. */
 function parseBackup(v: unknown): BackupConfig {
   const given = v !== undefined && v !== null;
@@ -301,12 +329,14 @@ function parseBackup(v: unknown): BackupConfig {
   }
   let maxBytes: number | null = null;
   if (b.maxBytes !== undefined && b.maxBytes !== null) {
-    if (typeof b.maxBytes !== "number" || !Number.isSafeInteger(b.maxBytes) || b.maxBytes <= 0) {
-      throw new ConfigError(`expected a whole number of bytes, got ${describe(b.maxBytes)}`, {
-        key: "backup.maxBytes",
-      });
+    const bytes = byteSize(b.maxBytes);
+    if (bytes === null) {
+      throw new ConfigError(
+        `expected a size (a whole number of bytes, or like 500MB, 50GB, 2TiB), got ${describe(b.maxBytes)}`,
+        { key: "backup.maxBytes" },
+      );
     }
-    maxBytes = b.maxBytes;
+    maxBytes = bytes;
   }
   const keepDays = positive(b.keepDays, "backup.keepDays", DEFAULT_KEEP_DAYS, {
     value: MAX_KEEP_DAYS,

@@ -57,11 +57,24 @@ describe("backup: in the config", () => {
   });
 
   it.each([
+    ["50GB", 50e9],
+    ["1.5 TB", 1.5e12],
+    ["500mb", 500e6],
+    ["512MiB", 512 * 2 ** 20],
+    ["2TiB", 2 * 2 ** 40],
+    ["4096", 4096],
+  ])("reads maxBytes %j as %d bytes (SPEC writes 50GB)", (maxBytes, bytes) => {
+    expect(validate({ beforeDelete: "off", maxBytes }).backup?.maxBytes).toBe(bytes);
+  });
+
+  it.each([
     [{ bucket: "Bad_Bucket" }, "backup.bucket", /not an S3 bucket name/],
     [{ kmsKeyId: "alias/x" }, "backup.kmsKeyId", /set backup.bucket too/],
     [{ beforeDelete: "always" }, "backup.beforeDelete", /expected required or off/],
-    [{ maxBytes: -1 }, "backup.maxBytes", /whole number of bytes/],
-    [{ maxBytes: "1G" }, "backup.maxBytes", /whole number of bytes/],
+    [{ maxBytes: -1 }, "backup.maxBytes", /expected a size/],
+    [{ maxBytes: "1G" }, "backup.maxBytes", /expected a size/],
+    [{ maxBytes: "0GB" }, "backup.maxBytes", /expected a size/],
+    [{ maxBytes: "lots" }, "backup.maxBytes", /expected a size/],
     [{ keepDays: 0 }, "backup.keepDays", /positive number/],
     [{ keepDays: 1.5 }, "backup.keepDays", /whole number of days/],
     [{ keepDays: 99999 }, "backup.keepDays", /ten years/],
