@@ -33,9 +33,9 @@ import pLimit from "p-limit";
 import type { BackupStore } from "../backup/store.js";
 import { resolveHost } from "../config/targets.js";
 import type { Config, HostConfig } from "../config/types.js";
-import type { ConnectionFactory, EngineConnection } from "../docker/connection.js";
-import { Engine, type EngineVersion } from "../docker/engine.js";
-import { classifyFailure } from "../docker/failures.js";
+import type { ConnectionFactory } from "../docker/connection.js";
+import type { Engine } from "../docker/engine.js";
+import { HostEngines } from "../docker/host-engines.js";
 import { describeError, HostError, VolumeNotFoundError } from "../errors.js";
 import type { DeletionRequest, PauseRecord, PlannedVolume, VolumeOutcome } from "../store/records.js";
 import type { Store } from "../store/store.js";
@@ -47,6 +47,7 @@ import {
   backUpFirst,
   backupEstimateMs,
 } from "./before-delete.js";
+import { Ledger } from "./ledger.js";
 import { usedByDetail, volumeIdentity } from "./plan.js";
 import { protectionOf } from "./policy.js";
 import { forEachLimited } from "./pool.js";
@@ -54,10 +55,6 @@ import { audit, auditSeq, isLapsed, lapse, writeNext } from "./requests.js";
 
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_LEASE_MS = 120_000;
-/** Outcomes are written at most this often (and at the end)... */
-const FLUSH_MS = 250;
-/** ...or as soon as this many wait. */
-const MAX_BATCH = 200;
 
 export interface ExecuteDeps {
   store: Store;
@@ -153,153 +150,6 @@ async function claim(
       remaining: next.plan.length - next.outcomes.length,
     });
     return { request: next, takeover };
-  }
-}
-
-/**
- * The request as this executor knows it, and the only writer of it while the lease holds.
- * Outcomes are written in batches, at most every FLUSH_MS (each write rewrites the whole request,
- * which holds up to 1,000 planned volumes: one write per volume would cost more than the deletions
- * on a local engine, and DynamoDB charges by the kilobyte). An outcome not yet written when the
- * executor dies is found again by the retry's re-check. Each write renews the lease; a failed
- * conditional write means another executor took over, and everything stops.
- */
-class Ledger {
-  private queue: VolumeOutcome[] = [];
-  private renewWanted = false;
-  private draining: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  lost = false;
-  crashed = false;
-
-  constructor(
-    private readonly deps: ExecuteDeps,
-    public request: DeletionRequest,
-    private readonly me: string,
-    private readonly leaseMs: number,
-  ) {}
-
-  get stopped(): boolean {
-    return this.lost || this.crashed;
-  }
-
-  record(o: VolumeOutcome): void {
-    if (this.crashed) return;
-    this.queue.push(o);
-    if (this.queue.length >= MAX_BATCH) this.kick();
-    else this.timer ??= setTimeout(() => this.kick(), FLUSH_MS);
-  }
-
-  /** Renews the lease when less than half of it is left; false when it could not be. */
-  async holdLease(): Promise<boolean> {
-    const left = Date.parse(this.request.leaseUntil ?? "") - this.deps.now().getTime();
-    if (!(left < this.leaseMs / 2)) return !this.stopped;
-    this.renewWanted = true;
-    this.kick();
-    await this.settle();
-    return !this.stopped;
-  }
-
-  /** A crash: nothing more is written (what is queued is lost, as it would be). */
-  abandon(): void {
-    this.crashed = true;
-    this.close();
-  }
-
-  /** No write is pending any more. */
-  close(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-  }
-
-  /** Writes everything recorded so far. */
-  async settle(): Promise<void> {
-    if (this.queue.length > 0) this.kick();
-    while (this.draining) await this.draining;
-  }
-
-  private kick(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.draining ??= this.drain().finally(() => {
-      this.draining = null;
-    });
-  }
-
-  private async drain(): Promise<void> {
-    while ((this.queue.length > 0 || this.renewWanted) && !this.stopped) {
-      const batch = this.queue.splice(0, MAX_BATCH);
-      this.renewWanted = false;
-      const now = this.deps.now();
-      const next = await writeNext(this.deps.store, this.request, {
-        outcomes: [...this.request.outcomes, ...batch],
-        leaseUntil: iso(now.getTime() + this.leaseMs),
-      });
-      if (!next) {
-        this.lost = true;
-        return;
-      }
-      this.request = next;
-      await Promise.all(
-        batch.map((o, i) =>
-          audit(this.deps.store, next, now, auditSeq(next.version, i), this.me, "volume", { ...o }),
-        ),
-      );
-    }
-  }
-}
-
-/**
- * Connections to the host for the volumes' calls, reused while young: one connection's deadline
- * covers every call made on it, so none is used past half of it.
- */
-class HostEngines {
-  private idle: { conn: EngineConnection; engine: Engine; born: number }[] = [];
-
-  constructor(
-    private readonly host: HostConfig,
-    private readonly connect: ConnectionFactory,
-    private readonly version: EngineVersion,
-    first: EngineConnection,
-  ) {
-    this.idle.push({ conn: first, engine: Engine.withVersion(first, version), born: Date.now() });
-  }
-
-  static async open(host: HostConfig, connect: ConnectionFactory): Promise<HostEngines> {
-    let conn: EngineConnection | undefined;
-    try {
-      conn = await connect(host);
-      return new HostEngines(host, connect, await Engine.version(conn), conn);
-    } catch (err) {
-      conn?.close();
-      throw classifyFailure(host, err);
-    }
-  }
-
-  async use<T>(fn: (engine: Engine) => Promise<T>): Promise<T> {
-    let slot = this.idle.pop();
-    while (slot && Date.now() - slot.born > this.host.timeoutMs / 2) {
-      slot.conn.close();
-      slot = this.idle.pop();
-    }
-    if (!slot) {
-      const conn = await this.connect(this.host).catch((err: unknown) => {
-        throw classifyFailure(this.host, err);
-      });
-      slot = { conn, engine: Engine.withVersion(conn, this.version), born: Date.now() };
-    }
-    try {
-      const result = await fn(slot.engine);
-      this.idle.push(slot);
-      return result;
-    } catch (err) {
-      slot.conn.close();
-      throw err;
-    }
-  }
-
-  close(): void {
-    for (const s of this.idle.splice(0)) s.conn.close();
   }
 }
 
