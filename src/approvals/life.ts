@@ -5,7 +5,7 @@
  * it can be resumed. Each change is one conditional write on the request's version, audited, as in
  * requests.ts (opening and deciding), whose checks it shares.
  */
-import type { DeletionRequest } from "../store/records.js";
+import type { DeletionRequest, PauseRecord } from "../store/records.js";
 import { type Actor, mayCancel, mayResume, type PolicyDecision } from "./policy.js";
 import {
   alreadyDecided,
@@ -145,34 +145,18 @@ export function changeAsOperator(
  * over, and a planned volume already gone is recorded as deleted by the run that stopped, never
  * deleted twice. `isGone` tells, from the executor's name, that it is certainly gone.
  */
-export async function pauseIfExecutorGone(
+export function pauseIfExecutorGone(
   deps: RequestDeps,
   r: DeletionRequest,
   isGone: (executor: string) => boolean,
 ): Promise<DeletionRequest> {
-  let current: DeletionRequest | null = r;
-  while (current && current.status === "executing" && current.executor !== null) {
-    const leaseOver = current.leaseUntil !== null && Date.parse(current.leaseUntil) <= deps.now().getTime();
-    if (!leaseOver && !isGone(current.executor)) return current;
-    const now = deps.now();
+  return pauseWhile(deps, r, (current, now) => {
+    if (current.status !== "executing" || current.executor === null) return null;
+    const leaseOver = current.leaseUntil !== null && Date.parse(current.leaseUntil) <= now.getTime();
+    if (!leaseOver && !isGone(current.executor)) return null;
     const reason = `its executor stopped without a word (${current.executor}); volumes it was deleting are checked again`;
-    const next = await writeNext(deps.store, current, {
-      status: "paused",
-      executor: null,
-      leaseUntil: null,
-      paused: { kind: "signal", reason, at: now.toISOString(), unrecorded: true },
-    });
-    if (next) {
-      await audit(deps.store, next, now, auditSeq(next.version), SYSTEM_ACTOR, "paused", {
-        kind: "signal",
-        reason,
-        done: progressText(next),
-      });
-      return next;
-    }
-    current = await deps.store.getRequest(r.id);
-  }
-  return current ?? r;
+    return { kind: "signal", reason, at: now.toISOString(), unrecorded: true };
+  });
 }
 
 /**
@@ -180,28 +164,47 @@ export async function pauseIfExecutorGone(
  * paused, with why, so that an approver can resume it. A request another executor has claimed
  * meanwhile, or that is no longer executing, is left as it is.
  */
-export async function pauseUnclaimed(
+export function pauseUnclaimed(
   deps: RequestDeps,
   r: DeletionRequest,
   reason: string,
 ): Promise<DeletionRequest> {
+  return pauseWhile(deps, r, (current, now) =>
+    current.status === "executing" && current.executor === null
+      ? { kind: "deadline", reason, at: now.toISOString() }
+      : null,
+  );
+}
+
+/**
+ * Pauses `r` with the record `why` gives, for as long as `why` gives one for the request as stored
+ * (re-read after a concurrent write), and audits the pause; the request as it then is.
+ */
+async function pauseWhile(
+  deps: RequestDeps,
+  r: DeletionRequest,
+  why: (current: DeletionRequest, now: Date) => PauseRecord | null,
+): Promise<DeletionRequest> {
   let current: DeletionRequest | null = r;
-  while (current && current.status === "executing" && current.executor === null) {
+  while (current) {
     const now = deps.now();
+    const paused = why(current, now);
+    if (paused === null) return current;
     const next = await writeNext(deps.store, current, {
       status: "paused",
+      executor: null,
       leaseUntil: null,
-      paused: { kind: "deadline", reason, at: now.toISOString() },
+      paused,
     });
     if (next) {
       await audit(deps.store, next, now, auditSeq(next.version), SYSTEM_ACTOR, "paused", {
-        kind: "deadline",
-        reason,
+        kind: paused.kind,
+        reason: paused.reason,
         done: progressText(next),
       });
       return next;
     }
     current = await deps.store.getRequest(r.id);
   }
-  return current ?? r;
+  return r;
 }
