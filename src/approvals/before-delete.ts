@@ -14,7 +14,9 @@
  * backup that starts gets an abort signal for the invocation's time left (as the backup command's
  * does), so a slower one ends as a failed backup, never as a worker killed mid-write. On the CLI
  * there is no function deadline and only `backup.maxBytes` applies. A volume of unknown size (the
- * engine gives -1 for some drivers) cannot be estimated and is not blocked.
+ * engine gives -1 for some drivers, or it was not yet measured) cannot be estimated and is not
+ * blocked in the plan; its backup at execution stops once its archive passes `backup.maxBytes`
+ * (backupVolume counts the bytes), and the volume is then not deleted (a failed backup).
  */
 import { type BackupContext, backupVolume } from "../backup/backup.js";
 import { COPY_MARGIN_MS, WORKER_COPY_BYTES_PER_SECOND } from "../backup/budget.js";
@@ -152,6 +154,7 @@ export async function backUpFirst(
     who: request.decidedBy ?? request.requester,
     dvolVersion: ctx.dvolVersion,
     keepDays: backupConfig(ctx.config).keepDays,
+    maxBytes: backupConfig(ctx.config).maxBytes,
     ...(allowMs !== null ? { signal: AbortSignal.timeout(Math.max(1, Math.floor(allowMs))) } : {}),
   };
   const why = `before deletion (${request.id}${request.reason ? `: ${request.reason}` : ""})`;
