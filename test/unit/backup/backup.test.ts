@@ -3,17 +3,22 @@
 // writer destroyed, the writer aborted, a failed manifest naming the limit, a BackupTooBigError
 // that says what to do). No engine streams archives in unit tests: the engine here is a stand-in
 // at the connection's interface (call and stream, as EngineConnection defines them), answering the
-// helper wire's requests; test/integration/backup.test.ts runs the same case on real engines.
+// helper wire's requests; the S3 store's case runs against s3rver on loopback, also a stand-in
+// (test/support/s3.ts). test/integration/backup.test.ts runs the local case on real engines.
+import { randomBytes } from "node:crypto";
 import { Readable, Writable } from "node:stream";
+import { S3Client } from "@aws-sdk/client-s3";
 import { pack as tarPack } from "tar-stream";
 import { describe, expect, it } from "vitest";
 import { type BackupContext, backupVolume } from "../../../src/backup/backup.js";
 import type { BackupManifest } from "../../../src/backup/manifest.js";
+import { S3BackupStore } from "../../../src/backup/s3.js";
 import type { ArchiveWriter, BackupStore } from "../../../src/backup/store.js";
 import type { HostConfig } from "../../../src/config/types.js";
 import type { EngineConnection, EngineRequest } from "../../../src/docker/connection.js";
 import type { StreamAnswer, StreamRequest } from "../../../src/docker/stream.js";
 import { BackupFailedError, BackupTooBigError } from "../../../src/errors.js";
+import { startS3 } from "../../support/s3.js";
 
 const host: HostConfig = {
   name: "h",
@@ -22,11 +27,11 @@ const host: HostConfig = {
   timeoutMs: 20_000,
 };
 
-/** A tar of one volume: its root and one file of `size` random-ish bytes. */
-async function volumeTar(size: number): Promise<Buffer> {
+/** A tar of one volume: its root and one file of `size` bytes (random ones: gzip cannot shrink them). */
+async function volumeTar(size: number, random = false): Promise<Buffer> {
   const p = tarPack();
   p.entry({ name: "volume/", type: "directory", mode: 0o755 });
-  p.entry({ name: "volume/big", mode: 0o644 }, Buffer.alloc(size, 7));
+  p.entry({ name: "volume/big", mode: 0o644 }, random ? randomBytes(size) : Buffer.alloc(size, 7));
   p.finalize();
   const chunks: Buffer[] = [];
   for await (const c of p as unknown as AsyncIterable<Buffer>) chunks.push(c);
@@ -180,6 +185,45 @@ describe("backupVolume under backup.maxBytes", () => {
       expect(m.status).toBe("complete");
       expect(m.archive?.tarBytes).toBe(tar.length);
       expect(backups.writer).toMatchObject({ committed: true, aborted: false });
+    }
+  });
+
+  it("on S3 (s3rver, a stand-in on loopback): a multipart upload under way is aborted, and no archive object is left", async () => {
+    const s3 = await startS3();
+    try {
+      const client = new S3Client({
+        endpoint: s3.endpoint,
+        forcePathStyle: true,
+        region: s3.region,
+        credentials: s3.credentials,
+      });
+      const store = new S3BackupStore({
+        client,
+        bucket: s3.bucket,
+        kmsKeyId: null,
+        partSize: 5 * 1024 * 1024,
+      });
+      // 14 MB of random bytes under a 12 MB limit: more than one 5 MiB part is sent before it stops.
+      const tar = await volumeTar(14_000_000, true);
+      const { ctx, engine } = contextOf(tar, 12_000_000);
+      const err = await backupVolume("pgdata", null, { ...ctx, store }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BackupTooBigError);
+      expect(engine.archive.destroyed).toBe(true);
+      const seen = s3.requests.map((r) => `${r.method} ${r.url.split("&")[0]}`);
+      expect(
+        seen.some((r) => /^PUT \/dvol-test-backups\/backups\/bk-\S+\.tar\.gz\?partNumber=1/.test(r)),
+      ).toBe(true);
+      expect(
+        seen.some((r) => /^DELETE \/dvol-test-backups\/backups\/bk-\S+\.tar\.gz\?uploadId=/.test(r)),
+      ).toBe(true);
+      const [m] = await store.list();
+      expect(m).toMatchObject({
+        status: "failed",
+        error: expect.stringMatching(/^the archive passed backup\.maxBytes/),
+      });
+      expect(await store.openArchive(m?.id ?? "").catch((e: unknown) => e)).toBeInstanceOf(Error);
+    } finally {
+      await s3.stop();
     }
   });
 });
