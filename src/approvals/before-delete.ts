@@ -23,7 +23,7 @@ import { COPY_MARGIN_MS, WORKER_COPY_BYTES_PER_SECOND } from "../backup/budget.j
 import type { BackupStore } from "../backup/store.js";
 import { backupConfig, type Config, type HostConfig } from "../config/types.js";
 import type { ConnectionFactory } from "../docker/connection.js";
-import { BackupFailedError, describeError, VolumeNotFoundError } from "../errors.js";
+import { BackupFailedError, BackupTooBigError, describeError, VolumeNotFoundError } from "../errors.js";
 import { humanSize } from "../format.js";
 import type {
   BackupMode,
@@ -177,7 +177,11 @@ export async function backUpFirst(
       };
     }
     const failedId = err instanceof BackupFailedError ? FAILED_ID_RE.exec(err.message)?.[1] : undefined;
-    const error = `not deleted: its backup did not complete: ${describeError(err).split("\n")[0]}`;
+    const todo =
+      err instanceof BackupTooBigError
+        ? "; to delete it, raise backup.maxBytes and resume, or cancel and request it again with --no-backup"
+        : "";
+    const error = `not deleted: its backup did not complete: ${describeError(err).split("\n")[0]}${todo}`;
     return {
       ok: false,
       outcome: { name: v.name, result: "failed", error, ...(failedId ? { backupId: failedId } : {}) },

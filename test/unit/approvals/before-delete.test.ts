@@ -250,7 +250,7 @@ describe("execution with backups first", () => {
       name: "vu",
       result: "failed",
       error:
-        "not deleted: its backup did not complete: host1: the backup of vu failed: the archive passed backup.maxBytes (5.0 MB, 5000000 bytes): stopped after 5.0 MB read from the engine (recorded as failed: bk-20261129-120000-0000000f)",
+        "not deleted: its backup did not complete: host1: the backup of vu failed: the archive passed backup.maxBytes (5.0 MB, 5000000 bytes): stopped after 5.0 MB read from the engine (recorded as failed: bk-20261129-120000-0000000f); to delete it, raise backup.maxBytes and resume, or cancel and request it again with --no-backup",
       backupId: "bk-20261129-120000-0000000f",
     });
     expect(res.request.paused).toMatchObject({ kind: "failure", reason: expect.stringContaining("vu") });
