@@ -411,6 +411,23 @@ export class BackupFailedError extends DvolError {
   }
 }
 
+/**
+ * A backup stopped because its archive passed `backup.maxBytes` (counted as the tar streams from
+ * the engine, whatever the volume's size was thought to be): nothing restorable was kept.
+ */
+export class BackupTooBigError extends BackupFailedError {
+  constructor(
+    message: string,
+    readonly maxBytes: number,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, {
+      ...options,
+      hint: "Nothing restorable was kept; the volume is untouched. To back it up, raise backup.maxBytes in the config; to delete it without a backup, request the deletion with --no-backup.",
+    });
+  }
+}
+
 /** A restore that did not complete; the half-made volume was removed (the message says so). */
 export class RestoreFailedError extends DvolError {
   readonly kind = "restore-failed";

@@ -14,14 +14,16 @@
  * backup that starts gets an abort signal for the invocation's time left (as the backup command's
  * does), so a slower one ends as a failed backup, never as a worker killed mid-write. On the CLI
  * there is no function deadline and only `backup.maxBytes` applies. A volume of unknown size (the
- * engine gives -1 for some drivers) cannot be estimated and is not blocked.
+ * engine gives -1 for some drivers, or it was not yet measured) cannot be estimated and is not
+ * blocked in the plan; its backup at execution stops once its archive passes `backup.maxBytes`
+ * (backupVolume counts the bytes), and the volume is then not deleted (a failed backup).
  */
 import { type BackupContext, backupVolume } from "../backup/backup.js";
 import { COPY_MARGIN_MS, WORKER_COPY_BYTES_PER_SECOND } from "../backup/budget.js";
 import type { BackupStore } from "../backup/store.js";
 import { backupConfig, type Config, type HostConfig } from "../config/types.js";
 import type { ConnectionFactory } from "../docker/connection.js";
-import { BackupFailedError, describeError, VolumeNotFoundError } from "../errors.js";
+import { BackupFailedError, BackupTooBigError, describeError, VolumeNotFoundError } from "../errors.js";
 import { humanSize } from "../format.js";
 import type {
   BackupMode,
@@ -152,6 +154,7 @@ export async function backUpFirst(
     who: request.decidedBy ?? request.requester,
     dvolVersion: ctx.dvolVersion,
     keepDays: backupConfig(ctx.config).keepDays,
+    maxBytes: backupConfig(ctx.config).maxBytes,
     ...(allowMs !== null ? { signal: AbortSignal.timeout(Math.max(1, Math.floor(allowMs))) } : {}),
   };
   const why = `before deletion (${request.id}${request.reason ? `: ${request.reason}` : ""})`;
@@ -174,7 +177,11 @@ export async function backUpFirst(
       };
     }
     const failedId = err instanceof BackupFailedError ? FAILED_ID_RE.exec(err.message)?.[1] : undefined;
-    const error = `not deleted: its backup did not complete: ${describeError(err).split("\n")[0]}`;
+    const todo =
+      err instanceof BackupTooBigError
+        ? "; to delete it, raise backup.maxBytes and resume, or cancel and request it again with --no-backup"
+        : "";
+    const error = `not deleted: its backup did not complete: ${describeError(err).split("\n")[0]}${todo}`;
     return {
       ok: false,
       outcome: { name: v.name, result: "failed", error, ...(failedId ? { backupId: failedId } : {}) },

@@ -8,6 +8,12 @@
  * A backup counts only when the tar reached its end marker with every byte count agreeing and the
  * store has it whole; then its manifest is written, complete. Anything else is recorded as a
  * failed manifest (never restorable) and thrown as a BackupFailedError that says why.
+ *
+ * `backup.maxBytes` (the context's `maxBytes`) is enforced here, on the bytes themselves: the tar
+ * is counted as it comes from the engine, and the chunk that would pass the limit stops the whole
+ * pipeline at once (the engine's stream and the store's writer destroyed, the writer aborted, so no
+ * temporary file or incomplete upload stays). A size measured beforehand may be unknown or old;
+ * the count is not.
  */
 import { createHash } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
@@ -16,7 +22,14 @@ import { createGzip } from "node:zlib";
 import type { HostConfig } from "../config/types.js";
 import type { ConnectionFactory } from "../docker/connection.js";
 import { HelperWire, type VolumeFacts } from "../docker/helper.js";
-import { BackupFailedError, DvolError, describeError, VolumeNotFoundError } from "../errors.js";
+import {
+  BackupFailedError,
+  BackupTooBigError,
+  DvolError,
+  describeError,
+  VolumeNotFoundError,
+} from "../errors.js";
+import { humanSize } from "../format.js";
 import { assertVolumeName } from "../volume-names.js";
 import { type BackupManifest, MANIFEST_FORMAT, newBackupId } from "./manifest.js";
 import { archiveName, type BackupStore } from "./store.js";
@@ -39,6 +52,34 @@ export interface BackupContext {
   stallMs?: number;
   /** Random hex for ids (tests). */
   hex?: () => string;
+  /** backup.maxBytes: the most tar bytes read from the engine before the backup stops (null: none). */
+  maxBytes?: number | null;
+}
+
+/** The reason a ByteLimit gives when the archive passes it. */
+export class OverByteLimit extends Error {
+  constructor(
+    readonly limit: number,
+    readonly read: number,
+  ) {
+    super(
+      `the archive passed backup.maxBytes (${humanSize(limit)}, ${limit} bytes): stopped after ${humanSize(read)} read from the engine`,
+    );
+  }
+}
+
+/** Passes bytes on until more than `limit` have come, then fails with OverByteLimit (nothing of that chunk passes). */
+export class ByteLimit extends Transform {
+  bytes = 0;
+  constructor(readonly limit: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.limit) cb(new OverByteLimit(this.limit, this.bytes));
+    else cb(null, chunk);
+  }
 }
 
 /** Counts and hashes the bytes that pass (the gzipped archive). */
@@ -87,7 +128,9 @@ export async function backupVolume(
     const gz = new HashCount();
     await wire.withHelper(volume, true, async (helper) => {
       const archive = await wire.getArchive(helper, ctx.signal);
-      await pipeline(archive, reader, createGzip(), gz, sink);
+      const limit = ctx.maxBytes ?? null;
+      if (limit === null) await pipeline(archive, reader, createGzip(), gz, sink);
+      else await pipeline(archive, new ByteLimit(limit), reader, createGzip(), gz, sink);
     });
     const summary = await reader.summary;
     await writer.commit();
@@ -109,7 +152,8 @@ export async function backupVolume(
     return manifest;
   } catch (err) {
     await writer?.abort().catch(() => {});
-    const reason = err instanceof DvolError ? err.message : describeError(err);
+    const reason =
+      err instanceof DvolError || err instanceof OverByteLimit ? err.message : describeError(err);
     const failed: BackupManifest = {
       ...base,
       status: "failed",
@@ -120,13 +164,12 @@ export async function backupVolume(
     await ctx.store.putManifest(failed).catch(() => {
       recorded = false;
     });
-    throw new BackupFailedError(
-      `${ctx.host.name}: the backup of ${volume} failed: ${reason}${recorded ? ` (recorded as failed: ${id})` : ""}`,
-      {
-        cause: err,
-        hint: "Nothing restorable was kept; the volume is untouched. Try again once the cause is fixed.",
-      },
-    );
+    const message = `${ctx.host.name}: the backup of ${volume} failed: ${reason}${recorded ? ` (recorded as failed: ${id})` : ""}`;
+    if (err instanceof OverByteLimit) throw new BackupTooBigError(message, err.limit, { cause: err });
+    throw new BackupFailedError(message, {
+      cause: err,
+      hint: "Nothing restorable was kept; the volume is untouched. Try again once the cause is fixed.",
+    });
   }
 }
 

@@ -202,6 +202,44 @@ describe.each(KINDS)("backup, backups and restore on the CLI, %s engine", (kind)
     expect((await readdir(backupDir)).filter((f) => f.endsWith(".partial"))).toEqual([]);
   });
 
+  it("backup.maxBytes bounds the backup command: a volume over it is not backed up (recorded as failed, exit 1), says the limit and what to do; one under it is", async () => {
+    const limited = writeConfig([engineHost("h", engine, testbed)], {
+      backup: { beforeDelete: "off", keepDays: 14, maxBytes: 1_000_000 },
+    });
+    const big = unique("max");
+    const small = unique("fits");
+    await createVolume(engine, big);
+    await createVolume(engine, small);
+    await busybox(engine, big, "dd if=/dev/urandom of=/data/big bs=1M count=3 2>/dev/null");
+    await busybox(engine, small, "echo small > /data/f");
+    const before = await treeOf(engine, big);
+    const b = await runCli<BackupResult>(["--config", limited, "--json", "backup", "h", big, small], { env });
+    expect(b.code, b.stderr).toBe(1);
+    expect(b.json?.volumes).toEqual([
+      {
+        volume: big,
+        ok: false,
+        backup: null,
+        error: expect.stringMatching(
+          /^h: the backup of \S+ failed: the archive passed backup\.maxBytes \(1\.0 MB, 1000000 bytes\): stopped after .* read from the engine \(recorded as failed: bk-/,
+        ),
+        hint: expect.stringContaining("raise backup.maxBytes in the config"),
+      },
+      expect.objectContaining({
+        volume: small,
+        ok: true,
+        backup: expect.objectContaining({ status: "complete" }),
+      }),
+    ]);
+    const failed = (await new LocalBackupStore(backupDir).list()).filter((m) => m.volume.name === big);
+    expect(failed.map((m) => m.status)).toEqual(["failed"]);
+    expect(
+      (await readdir(backupDir)).filter((f) => f.endsWith(".partial") || f === `${failed[0]?.id}.tar.gz`),
+    ).toEqual([]);
+    expect(await treeOf(engine, big)).toBe(before);
+    expect(await helpersLeft(engine)).toEqual([]);
+  });
+
   it("exit statuses: a volume that is not there fails its line (1) and the others are backed up; bad ids and names are usage errors (2); unknown hosts too", async () => {
     const there = unique("there");
     await createVolume(engine, there);

@@ -19,7 +19,7 @@ import { loadConfig } from "../../src/config/load.js";
 import { SecretResolver } from "../../src/config/secrets.js";
 import type { HostConfig } from "../../src/config/types.js";
 import { tlsConnectionFactory } from "../../src/docker/connection.js";
-import { BackupFailedError, RestoreFailedError } from "../../src/errors.js";
+import { BackupFailedError, BackupTooBigError, RestoreFailedError } from "../../src/errors.js";
 import { engineHost, writeConfig } from "../support/dvol.js";
 import {
   BUSYBOX_IMAGE,
@@ -283,6 +283,31 @@ describe.each(KINDS)("backups on a %s engine of its own", (kind) => {
     expect((refused as Error).message).toMatch(/no restorable backup/);
     expect(await volumeInfo(engine, name)).not.toBeNull();
     expect(await helpersLeft(engine)).toEqual([]);
+  });
+
+  it("a volume bigger than backup.maxBytes: the backup stops at the limit, is recorded as failed with the limit's reason, leaves no archive, and the volume is untouched", async () => {
+    const name = unique("max");
+    await createVolume(engine, name);
+    await busybox(engine, name, "dd if=/dev/urandom of=/data/big bs=1M count=6 2>/dev/null");
+    const before = await busybox(engine, name, LIST, true);
+    const err = await backupVolume(name, "limit", { ...ctx, maxBytes: 1_000_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BackupTooBigError);
+    expect((err as Error).message).toMatch(
+      /^h: the backup of bk-max-\S+ failed: the archive passed backup\.maxBytes \(1\.0 MB, 1000000 bytes\): stopped after 1\.\d MB read from the engine \(recorded as failed: bk-/,
+    );
+    expect((err as BackupTooBigError).hint).toMatch(/raise backup\.maxBytes .* --no-backup/);
+    const mine = (await ctx.store.list()).filter((b) => b.volume.name === name);
+    expect(mine.map((b) => [b.status, b.error])).toEqual([
+      ["failed", expect.stringMatching(/^the archive passed backup\.maxBytes \(1\.0 MB, 1000000 bytes\)/)],
+    ]);
+    const files = await readdir(backupDir);
+    expect(files.filter((f) => f.endsWith(".partial"))).toEqual([]);
+    expect(files.filter((f) => f === `${mine[0]?.id}.tar.gz`)).toEqual([]);
+    expect(await busybox(engine, name, LIST, true)).toBe(before);
+    expect(await helpersLeft(engine)).toEqual([]);
+    // The same volume under a limit it fits in is backed up whole.
+    const m = await backupVolume(name, null, { ...ctx, maxBytes: 10_000_000 });
+    expect(m.status).toBe("complete");
   });
 
   it("a restore cut mid-way leaves no half-made volume", async () => {

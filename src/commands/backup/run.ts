@@ -2,7 +2,9 @@
  * `backup <host> <volume>... [--reason TEXT]` (SPEC §2, §10): each volume copied to the store of
  * backups, one after another, verified (src/backup/backup.ts). Each volume has its own outcome: a
  * backup, or why not (not found, failed and recorded as failed, or, in the worker, refused at
- * once because it cannot fit in the time left). In Slack the requester list decides who may.
+ * once because it cannot fit in the time left). `backup.maxBytes` bounds each archive, counted as
+ * it streams (a backup over it stops and is recorded as failed), in the worker and on the CLI.
+ * In Slack the requester list decides who may.
  */
 import { type Actor, type GroupResolver, mayBackup } from "../../approvals/policy.js";
 import { backupVolume } from "../../backup/backup.js";
@@ -86,7 +88,7 @@ export async function runBackup(
     if (!allowed.ok) throw new NotAllowedError(allowed.message, allowed.hint);
   }
   const store = await setting.store();
-  const keepDays = backupConfig(ctx.config).keepDays;
+  const { keepDays, maxBytes } = backupConfig(ctx.config);
   const budget = setting.remainingMs;
   const sizes = budget ? await sizesOf(host, cmd.volumes, ctx, remembered) : null;
   const volumes: VolumeBackup[] = [];
@@ -116,6 +118,7 @@ export async function runBackup(
         who: who.actor.user,
         dvolVersion: setting.dvolVersion,
         keepDays,
+        maxBytes,
         ...(signal ? { signal } : {}),
       });
       volumes.push({ volume, ok: true, backup: backupRow(m, ctx.now()), error: null, hint: null });

@@ -24,6 +24,7 @@ import {
   when,
   who,
 } from "./slack-common.js";
+import { UNMEASURED_BACKUP_NOTE } from "./text.js";
 
 /** How many of the largest volumes a plan summary shows. */
 const SUMMARY_LARGEST = [10, 5, 3, 0] as const;
@@ -72,10 +73,11 @@ function planIntro(r: DeletionRequest): string {
 }
 
 /** What the plan says of backups: each volume backed up first, or, plainly, none with --no-backup. */
-export function backupNote(r: Pick<DeletionRequest, "backup">, mrkdwn = true): string | null {
+export function backupNote(r: Pick<DeletionRequest, "backup" | "plan">, mrkdwn = true): string | null {
   const b = (s: string) => (mrkdwn ? `*${s}*` : s);
   if (r.backup === "first") {
-    return `${mrkdwn ? ":floppy_disk: " : ""}Each volume is ${b("backed up first")}, and deleted only once its backup is complete and verified.`;
+    const unmeasured = r.plan.some((v) => v.sizeBytes === null) ? ` ${UNMEASURED_BACKUP_NOTE}` : "";
+    return `${mrkdwn ? ":floppy_disk: " : ""}Each volume is ${b("backed up first")}, and deleted only once its backup is complete and verified.${unmeasured}`;
   }
   if (r.backup === "skipped") {
     return `${mrkdwn ? ":warning: " : ""}${b("--no-backup")}: these volumes are ${b("NOT backed up")} before deletion, although backup.beforeDelete is required. Approving deletes them with no copy to restore.`;

@@ -5,6 +5,13 @@ import type { BackupMode, BlockedVolume, PlannedVolume, VolumeOutcome } from "..
 import { plannedSize } from "../sizes.js";
 import type { DeletionResult } from "./run.js";
 
+/**
+ * Said under a plan that backs volumes up first when a volume's size is not yet measured: the plan
+ * cannot block it for its size, and its backup stops at backup.maxBytes instead (src/backup/backup.ts).
+ */
+export const UNMEASURED_BACKUP_NOTE =
+  "A volume whose size is not yet measured (?) is backed up first all the same; its backup stops at backup.maxBytes, when set, and the volume is then not deleted.";
+
 const sizeOf = (plan: readonly PlannedVolume[]) => plan.reduce((a, v) => a + (v.sizeBytes ?? 0), 0);
 
 /** The plan: each volume with size, created and project; then the blocked ones and why. */
@@ -31,6 +38,7 @@ function planLines(
       lines.push(
         "Each volume is backed up first, and deleted only once its backup is complete and verified.",
       );
+      if (plan.some((v) => v.sizeBytes === null)) lines.push(UNMEASURED_BACKUP_NOTE);
     } else if (backup === "skipped") {
       lines.push(
         "--no-backup: these volumes are NOT backed up before deletion, although backup.beforeDelete is required.",

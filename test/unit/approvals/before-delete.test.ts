@@ -14,12 +14,12 @@ import { type ExecuteDeps, executeRequest } from "../../../src/approvals/execute
 import { changeAsOperator } from "../../../src/approvals/life.js";
 import { buildPlan } from "../../../src/approvals/plan.js";
 import { approveAsOperator, openRequest } from "../../../src/approvals/requests.js";
-import type { BackupContext } from "../../../src/backup/backup.js";
+import type { BackupContext, backupVolume } from "../../../src/backup/backup.js";
 import type { BackupManifest } from "../../../src/backup/manifest.js";
 import type { BackupStore } from "../../../src/backup/store.js";
 import { parseCommand } from "../../../src/commands/parse.js";
 import type { BackupConfig, Config } from "../../../src/config/types.js";
-import { BackupFailedError } from "../../../src/errors.js";
+import { BackupFailedError, BackupTooBigError } from "../../../src/errors.js";
 import { MemoryStore } from "../../../src/store/memory.js";
 import { manualClock } from "../../support/clock.js";
 import { FakeEngine, fakeConfig } from "../../support/fake-engine.js";
@@ -36,10 +36,10 @@ function withBackup(over: Partial<BackupConfig> = {}): Config {
 
 /** A backup stand-in: complete manifests for every volume but those in `failing`. */
 function fakeBackups(failing: Set<string> = new Set()) {
-  const taken: { volume: string; why: string | null; who: string }[] = [];
+  const taken: { volume: string; why: string | null; who: string; maxBytes: number | null }[] = [];
   let n = 0;
   const take = async (volume: string, why: string | null, ctx: BackupContext): Promise<BackupManifest> => {
-    taken.push({ volume, why, who: ctx.who });
+    taken.push({ volume, why, who: ctx.who, maxBytes: ctx.maxBytes ?? null });
     const id = `bk-20261129-120000-${(++n).toString(16).padStart(8, "0")}`;
     if (failing.has(volume)) {
       throw new BackupFailedError(
@@ -212,6 +212,48 @@ describe("execution with backups first", () => {
     expect(res2.status).toBe("done");
     expect(again.taken.map((t) => t.volume)).toEqual(["vb"]);
     expect(fake.volumes.size).toBe(0);
+  });
+
+  it("a volume whose size was unknown at planning is backed up only up to backup.maxBytes; over it, it is not deleted and the request pauses", async () => {
+    // The engine gives -1 for the size: the plan cannot block it, so backupVolume gets the limit.
+    const fake = new FakeEngine().addVolume({ name: "vu", sizeBytes: -1 }).addVolume({ name: "vs" });
+    const config = withBackup({ maxBytes: 5 * MB });
+    const { deps, id, plan } = await approved(fake, ["vu", "vs"], config);
+    expect(plan.plan.map((v) => [v.name, v.sizeBytes])).toEqual([
+      ["vs", 1000],
+      ["vu", null],
+    ]);
+    expect(plan.blocked).toEqual([]);
+    const { taken, backups } = fakeBackups();
+    // The stand-in stops as backupVolume does when the archive (50 MB here) passes the limit it is given.
+    const take: typeof backupVolume = async (volume, why, ctx) => {
+      if (volume === "vu" && ctx.maxBytes != null && 50 * MB > ctx.maxBytes) {
+        taken.push({ volume, why, who: ctx.who, maxBytes: ctx.maxBytes });
+        throw new BackupTooBigError(
+          `host1: the backup of vu failed: the archive passed backup.maxBytes (5.0 MB, 5000000 bytes): stopped after 5.0 MB read from the engine (recorded as failed: bk-20261129-120000-0000000f)`,
+          ctx.maxBytes,
+        );
+      }
+      return (backups.take as typeof backupVolume)(volume, why, ctx);
+    };
+
+    const res = await executeRequest(deps({ backups: { ...backups, take } }), id);
+    expect(taken.map((t) => [t.volume, t.maxBytes])).toEqual([
+      ["vs", 5 * MB],
+      ["vu", 5 * MB],
+    ]);
+    expect(res.status).toBe("paused");
+    if (res.status !== "paused") return;
+    expect([...fake.volumes.keys()]).toEqual(["vu"]);
+    expect(fake.deletes("vu")).toBe(0);
+    expect(res.request.outcomes.find((o) => o.name === "vu")).toEqual({
+      name: "vu",
+      result: "failed",
+      error:
+        "not deleted: its backup did not complete: host1: the backup of vu failed: the archive passed backup.maxBytes (5.0 MB, 5000000 bytes): stopped after 5.0 MB read from the engine (recorded as failed: bk-20261129-120000-0000000f); to delete it, raise backup.maxBytes and resume, or cancel and request it again with --no-backup",
+      backupId: "bk-20261129-120000-0000000f",
+    });
+    expect(res.request.paused).toMatchObject({ kind: "failure", reason: expect.stringContaining("vu") });
   });
 
   it("a request planned with --no-backup deletes without a backup, and the audit says so", async () => {

@@ -18,6 +18,7 @@ import {
   deletionRequest,
   manyPlanned,
   NOW,
+  planned,
   unmrkdwn,
 } from "../../../support/requests.js";
 import { expectWithinSlackLimits } from "../../../support/slack-limits.js";
@@ -33,6 +34,19 @@ describe("the plan, with backups before deletion", () => {
     expect(text.match(/backed up first/g)?.length).toBeGreaterThanOrEqual(3);
     expect(text).toContain("BACKUP");
     expect(text).toContain("Each is re-checked and backed up first.");
+  });
+
+  it("first, with a volume whose size is not yet measured: the approver reads that its backup stops at backup.maxBytes", () => {
+    const note =
+      "A volume whose size is not yet measured (?) is backed up first all the same; its backup stops at backup.maxBytes, when set, and the volume is then not deleted.";
+    const r = deletionRequest({ backup: "first", plan: [planned("a"), planned("b", { sizeBytes: null })] });
+    const msg = renderRequestPlan(r, NOW);
+    expectWithinSlackLimits(msg);
+    expect(unmrkdwn(blocksText(msg))).toContain(note);
+    // Every size known: no such sentence.
+    expect(unmrkdwn(blocksText(renderRequestPlan(deletionRequest({ backup: "first" }), NOW)))).not.toContain(
+      "not yet measured",
+    );
   });
 
   it("skipped (--no-backup): the approver reads plainly that nothing is backed up", () => {
