@@ -18,7 +18,12 @@ import { forEachHost, type HostResult } from "../../docker/fanout.js";
 import type { DiskUsage, StorageInfo, UsageSummary, Volume } from "../../docker/model.js";
 import { describeError } from "../../errors.js";
 import { isMeasurementBusy } from "../../sizes/keeper.js";
-import { DEADLINE_MARGIN_MS, type HostSizes, type SizesSource } from "../../sizes/view.js";
+import {
+  DEADLINE_MARGIN_MS,
+  type HostSizes,
+  REMEMBERED_GRACE_MS,
+  type SizesSource,
+} from "../../sizes/view.js";
 import { type SizeSnapshot, sizeKey } from "../../store/sizes.js";
 
 /** A row of `system df`; a late volumes row has sizes only where remembered (null: none). */
@@ -54,9 +59,12 @@ export interface InfoResult {
 /** With remembered volume sizes to show, how long `info` waits for `/system/df`. */
 export const INFO_REMEMBERED_WAIT_MS = 2_000;
 
-/** How long `info` waits for `/system/df`: the host's deadline less a margin, less with remembered sizes. */
+/**
+ * How long `info` waits for `/system/df`: the host's deadline less a margin (at least
+ * REMEMBERED_GRACE_MS), at most INFO_REMEMBERED_WAIT_MS with remembered sizes.
+ */
 export function dfWaitMs(host: HostConfig, remembered: boolean): number {
-  const full = Math.max(0, host.timeoutMs - DEADLINE_MARGIN_MS);
+  const full = Math.max(REMEMBERED_GRACE_MS, host.timeoutMs - DEADLINE_MARGIN_MS);
   return remembered ? Math.min(full, INFO_REMEMBERED_WAIT_MS) : full;
 }
 
