@@ -123,7 +123,7 @@ async function diskUsageOf(
   const running = source.keeper.inFlight().find((m) => m.host === host.name);
   const measured = running ? await within(running.done, until, ctx.now) : null;
   const joined = measured?.ok && measured.value.ok ? measured.value.snapshot : null;
-  let why = `disk usage not measured within the deadline (the engine takes longer than ${seconds(waitMs)})`;
+  let why = `disk usage not measured within the deadline: the engine takes longer than ${seconds(waitMs)}`;
   if (!running || running.settled) {
     const df = await within(engine.diskUsage(), until, ctx.now);
     if (df.ok) {
@@ -136,7 +136,7 @@ async function diskUsageOf(
         : `disk usage could not be measured: ${describeError(df.error)}`;
     }
   } else {
-    why = `disk usage not measured within the deadline (a measurement of volume sizes was under way for ${seconds(waitMs)})`;
+    why = `disk usage not measured within the deadline: a measurement of volume sizes was under way for ${seconds(waitMs)}`;
   }
   const volumes = await engine.volumesFast();
   const newest = store ? await store.getSizes(host.name, "measured").catch(() => null) : null;

@@ -58,7 +58,11 @@ function renderFull(r: InfoResult): SlackMessage {
         }),
       );
     }
-    facts.push(`${h.host}: ${s.storageDriver}, ${humanSize(total)} used, ${humanSize(reclaim)} reclaimable`);
+    facts.push(
+      df.note
+        ? `${h.host}: ${s.storageDriver}, disk usage late`
+        : `${h.host}: ${s.storageDriver}, ${humanSize(total)} used, ${humanSize(reclaim)} reclaimable`,
+    );
   }
   return {
     text: fallbackText(`dvol info ${facts.join("; ")}`),

@@ -39,7 +39,8 @@ export function dfView(h: InfoData, now: Date): DfView {
   const rows = DF_TYPES.flatMap(([k, label]): DfView["rows"] => {
     const u = h.diskUsage[k];
     if (!u) return late ? [[label, "-", "-", NOT_MEASURED_IN_TIME, "", null]] : [];
-    const share = u.sizeBytes === null ? null : total > 0 ? u.sizeBytes / total : 0;
+    // Late, the known part is not the whole: no share is shown.
+    const share = late || u.sizeBytes === null ? null : total > 0 ? u.sizeBytes / total : 0;
     const size =
       u.sizeMeasuredAt === undefined
         ? humanSize(u.sizeBytes)
