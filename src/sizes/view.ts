@@ -23,7 +23,7 @@ export { FRESH_FOR_MS };
  */
 export const REMEMBERED_GRACE_MS = 500;
 /** Without remembered sizes, a command waits for the measurement up to the host's deadline less this. */
-const DEADLINE_MARGIN_MS = 1_000;
+export const DEADLINE_MARGIN_MS = 1_000;
 
 /** What a command's sizes of one host are. */
 export interface HostSizes {

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli.js";
+import type { InfoResult } from "../../src/commands/info/run.js";
 import type { LsResult } from "../../src/commands/ls/run.js";
 import { loadConfig } from "../../src/config/load.js";
 import { SecretResolver } from "../../src/config/secrets.js";
@@ -223,6 +224,33 @@ describe("a host whose measurement of sizes is slow (900,000 entries, host deadl
       ha.volumes.find((v) => v.name === SLOW)?.sizeBytes,
     );
   }, 180_000);
+  it("info answers within the deadline: the storage, and the df part late with the remembered volume sizes, exit 0", async () => {
+    const before = proxy.count("/system/df");
+    const started = performance.now();
+    const r = await cli<InfoResult>(["--json", "info", "big"]);
+    const tookMs = performance.now() - started;
+    expect(r.code).toBe(0);
+    expect(tookMs).toBeLessThan(2_500);
+    const h = r.json.hosts[0];
+    if (!h?.ok) throw new Error(`host failed: ${JSON.stringify(h)}`);
+    const info = await socketGetJson<{ Driver: string; DockerRootDir: string }>(engine.socketPath, "/info");
+    expect(h.storage).toMatchObject({ storageDriver: info.Driver, dockerRootDir: info.DockerRootDir });
+    expect(h.sizes).toMatchObject({
+      fresh: false,
+      late: expect.stringMatching(/not measured within the deadline/),
+    });
+    expect(h.diskUsage.images).toBeNull();
+    const names = (await socketGetJson<{ Volumes: VolumeJson[] }>(engine.socketPath, "/volumes")).Volumes;
+    // Measured by the --fresh above: remembered, with when.
+    expect(h.diskUsage.volumes).toMatchObject({ count: names.length, sizeMeasuredAt: h.sizes?.measuredAt });
+    expect(h.diskUsage.volumes?.sizeBytes).toBeGreaterThanOrEqual(GROW_BYTES);
+    // One /system/df of its own, cut when it answered.
+    expect(proxy.count("/system/df") - before).toBe(1);
+    const text = await cli<null>(["info", "big"]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`Storage Driver: ${info.Driver}`);
+    expect(text.stdout).toMatch(/^Images\s+-\s+-\s+not measured within the deadline/m);
+  }, 60_000);
 });
 
 describe("the daily report", () => {

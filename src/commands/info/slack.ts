@@ -5,13 +5,15 @@
 import { codePieces, fallbackText, header, inlineCode, sections, textPieces } from "../../blocks/blocks.js";
 import type { SlackMessage } from "../../blocks/message.js";
 import { bar, humanSize, num } from "../../format.js";
+import { resultNow } from "../sizes.js";
 import { esc, failureLines, fitted, grid, hostsLabel, pct } from "../slack.js";
 import type { InfoResult } from "./run.js";
-import { DF_TYPES, renderInfoText } from "./text.js";
+import { dfView, renderInfoText } from "./text.js";
 
 function renderFull(r: InfoResult): SlackMessage {
   const pieces: string[] = [];
   const facts: string[] = [];
+  const now = resultNow(r);
   for (const h of r.hosts) {
     if (!h.ok) {
       pieces.push(...textPieces(failureLines(h)));
@@ -28,26 +30,21 @@ function renderFull(r: InfoResult): SlackMessage {
         `*containerd snapshotter:* ${s.containerdSnapshotter ? "yes" : "no"}`,
       ]),
     );
-    const known = DF_TYPES.filter(([k]) => h.diskUsage[k] !== null);
-    const total = known.reduce((a, [k]) => a + (h.diskUsage[k]?.sizeBytes ?? 0), 0);
-    const reclaim = known.reduce((a, [k]) => a + (h.diskUsage[k]?.reclaimableBytes ?? 0), 0);
-    if (known.length === 0) {
+    const df = dfView(h, now);
+    const total = df.totalBytes;
+    const reclaim = df.reclaimableBytes;
+    if (df.note) pieces.push(`*Disk usage:* ${esc(df.note)}`);
+    if (df.rows.length === 0) {
       pieces.push("*Disk usage:* the engine did not report it");
     } else {
-      const rows = known.map(([k, label]) => {
-        const u = h.diskUsage[k];
-        const size = u?.sizeBytes ?? 0;
-        const share = total > 0 ? size / total : 0;
-        const rpct = size > 0 ? Math.round(((u?.reclaimableBytes ?? 0) / size) * 100) : 0;
-        return [
-          label,
-          num(u?.count ?? 0),
-          num(u?.active ?? 0),
-          humanSize(size),
-          `${humanSize(u?.reclaimableBytes ?? 0)} (${rpct}%)`,
-          `${bar(share)} ${pct(share)}`,
-        ];
-      });
+      const rows = df.rows.map(([label, count, active, size, reclaimText, share]) => [
+        label,
+        count === "-" ? count : num(Number(count)),
+        active === "-" ? active : num(Number(active)),
+        size,
+        reclaimText,
+        share === null ? "" : `${bar(share)} ${pct(share)}`,
+      ]);
       const [head = "", ...body] = grid(
         [["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE", "SHARE"], ...rows],
         [1, 2, 3, 4],
@@ -55,11 +52,17 @@ function renderFull(r: InfoResult): SlackMessage {
       pieces.push(
         ...codePieces(body, {
           head: [head],
-          lead: `*Disk usage* (docker system df): ${humanSize(total)}, ${humanSize(reclaim)} reclaimable`,
+          lead: df.note
+            ? `*Disk usage* (known part): ${humanSize(total)}, ${humanSize(reclaim)} reclaimable`
+            : `*Disk usage* (docker system df): ${humanSize(total)}, ${humanSize(reclaim)} reclaimable`,
         }),
       );
     }
-    facts.push(`${h.host}: ${s.storageDriver}, ${humanSize(total)} used, ${humanSize(reclaim)} reclaimable`);
+    facts.push(
+      df.note
+        ? `${h.host}: ${s.storageDriver}, disk usage late`
+        : `${h.host}: ${s.storageDriver}, ${humanSize(total)} used, ${humanSize(reclaim)} reclaimable`,
+    );
   }
   return {
     text: fallbackText(`dvol info ${facts.join("; ")}`),
