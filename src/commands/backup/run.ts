@@ -6,7 +6,13 @@
  * it streams (a backup over it stops and is recorded as failed), in the worker and on the CLI.
  * In Slack the requester list decides who may.
  */
-import { type Actor, type GroupResolver, mayBackup } from "../../approvals/policy.js";
+import {
+  type Access,
+  type Actor,
+  type GroupResolver,
+  mayBackup,
+  type PolicyDecision,
+} from "../../approvals/policy.js";
 import { backupVolume } from "../../backup/backup.js";
 import { checkBudget } from "../../backup/budget.js";
 import { resolveHost } from "../../config/targets.js";
@@ -47,6 +53,17 @@ export interface BackupActor {
   checked: boolean;
 }
 
+/** Throws NotAllowedError when `who` is checked and `may` (mayBackup, mayRestore) refuses. */
+export async function requireAllowed(
+  who: BackupActor,
+  may: (access: Access, actor: Actor, resolveGroup: GroupResolver) => Promise<PolicyDecision>,
+  access: Access,
+): Promise<void> {
+  if (!who.checked) return;
+  const allowed = await may(access, who.actor, who.resolveGroup);
+  if (!allowed.ok) throw new NotAllowedError(allowed.message, allowed.hint);
+}
+
 /**
  * The sizes of `volumes`, for the time budget: remembered ones first (the newest measurement the
  * store keeps, issue 12: no engine call), then the engine's /system/df for the others, within the
@@ -83,10 +100,7 @@ export async function runBackup(
   remembered?: () => Promise<Store>,
 ): Promise<BackupResult> {
   const host = resolveHost(ctx.config, cmd.host);
-  if (who.checked) {
-    const allowed = await mayBackup(ctx.config.access, who.actor, who.resolveGroup);
-    if (!allowed.ok) throw new NotAllowedError(allowed.message, allowed.hint);
-  }
+  await requireAllowed(who, mayBackup, ctx.config.access);
   const store = await setting.store();
   const { keepDays, maxBytes } = backupConfig(ctx.config);
   const budget = setting.remainingMs;

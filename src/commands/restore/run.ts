@@ -10,9 +10,9 @@ import { checkBudget } from "../../backup/budget.js";
 import { restoreBackup } from "../../backup/restore.js";
 import { resolveHost } from "../../config/targets.js";
 import type { CommandContext } from "../../docker/context.js";
-import { BackupNotFoundError, NotAllowedError, OutOfTimeError } from "../../errors.js";
+import { BackupNotFoundError, OutOfTimeError } from "../../errors.js";
 import { humanSize } from "../../format.js";
-import type { BackupActor } from "../backup/run.js";
+import { type BackupActor, requireAllowed } from "../backup/run.js";
 import { type BackupRow, type BackupSetting, backupRow } from "../backups/run.js";
 import type { Command } from "../parse.js";
 
@@ -37,10 +37,7 @@ export async function runRestore(
   who: BackupActor,
 ): Promise<RestoreResult> {
   const host = resolveHost(ctx.config, cmd.host);
-  if (who.checked) {
-    const allowed = await mayRestore(ctx.config.access, who.actor, who.resolveGroup);
-    if (!allowed.ok) throw new NotAllowedError(allowed.message, allowed.hint);
-  }
+  await requireAllowed(who, mayRestore, ctx.config.access);
   const store = await setting.store();
   const m = await store.get(cmd.id);
   if (m === null) throw new BackupNotFoundError(cmd.id, `there is no such backup in ${store.location}`);
