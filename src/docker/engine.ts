@@ -187,8 +187,8 @@ export class Engine {
    * running or not, that mount it, as /system/df counts them.
    */
   async volumesFast(): Promise<Volume[]> {
-    // A dvol gate offers the containers only per volume (the whole list would show every
-    // container's command, image and labels): refused (403), the references are asked per volume.
+    // A dvol gate passes the whole list on as Ids and volume mounts only; one that refuses it (403:
+    // a gate from before it did) leaves the references to be asked per volume.
     const refused = (err: unknown) => {
       if (err instanceof HostError && err.statusCode === 403) return null;
       throw err;

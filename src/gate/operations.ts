@@ -68,6 +68,11 @@ export interface Planned {
   remember?: "helper" | "volume" | "forget-helper" | "forget-volume";
   /** A container's write access, for a helper the gate creates. */
   writable?: boolean;
+  /**
+   * The engine's answer is rebuilt before it is passed on: `volume-mounts` keeps of each container
+   * only its Id and its volume mounts' Type and Name (what a ref count needs), nothing else.
+   */
+  reshape?: "volume-mounts";
 }
 
 export type Built =
@@ -201,12 +206,22 @@ export function planRequest(req: DoorRequest): PlanResult {
     const all = boolValue(req.query.get("all"));
     if (all === null) return no("all is 1 or 0");
     if (all !== undefined) query.push(["all", all]);
-    // Only the containers of a volume (dvol's `inspect`): the whole list would show every
-    // container's command, image, labels and mounts.
+    // The containers of a volume (dvol's `inspect`), as the engine gives them; or the whole list
+    // (a ref count of every volume), rebuilt by the gate down to each container's Id and volume
+    // mounts, since as the engine gives it, it shows every container's command, image, labels and
+    // bind mounts.
     const raw = req.query.get("filters");
-    const f = raw === undefined ? null : readFilters(raw, { volume: isVolumeName });
-    if (f && !f.ok) return f;
-    if (!f?.filters.volume) return no("containers/json is offered with a volume filter only");
+    if (raw === undefined) {
+      return plan({
+        operation: "container-mounts",
+        allow: READ,
+        call: call("GET", path, query),
+        reshape: "volume-mounts",
+      });
+    }
+    const f = readFilters(raw, { volume: isVolumeName });
+    if (!f.ok) return f;
+    if (!f.filters.volume) return no("containers/json is offered with a volume filter, or none");
     query.push(["filters", JSON.stringify(f.filters)]);
     return plan({ operation: "container-list", allow: READ, call: call("GET", path, query) });
   }
@@ -449,4 +464,31 @@ export function buildVolume(value: unknown): Built {
       body: { kind: "bytes", bytes: Buffer.from(JSON.stringify(body)), contentType: "application/json" },
     },
   };
+}
+
+/**
+ * The whole container list as the gate passes it on: each container's Id and the Type and Name of
+ * its volume mounts, and nothing else (no command, image, labels, environment or bind mounts).
+ * Null when the engine's answer is not a list.
+ */
+export function volumeMountsOnly(body: Buffer): Buffer | null {
+  let list: unknown;
+  try {
+    list = JSON.parse(body.toString("utf8"));
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(list)) return null;
+  const out = list.map((c: unknown) => {
+    const o = (c ?? {}) as { Id?: unknown; Mounts?: unknown };
+    const mounts = Array.isArray(o.Mounts) ? o.Mounts : [];
+    return {
+      Id: typeof o.Id === "string" ? o.Id : "",
+      Mounts: mounts
+        .map((m: unknown) => (m ?? {}) as { Type?: unknown; Name?: unknown })
+        .filter((m) => m.Type === "volume" && typeof m.Name === "string")
+        .map((m) => ({ Type: "volume", Name: m.Name as string })),
+    };
+  });
+  return Buffer.from(JSON.stringify(out));
 }

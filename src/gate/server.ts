@@ -20,7 +20,7 @@ import { GateChecks, Refused } from "./checks.js";
 import type { GateClient, GateConfig } from "./config.js";
 import { checkDoor, type DoorRequest } from "./door.js";
 import { EngineUnavailableError, GateEngine } from "./engine.js";
-import { type Check, type Planned, planRequest } from "./operations.js";
+import { type Check, type Planned, planRequest, volumeMountsOnly } from "./operations.js";
 import { parseStrictJson } from "./strict-json.js";
 import { checkedTar, TarRefusedError } from "./tar-check.js";
 
@@ -267,12 +267,22 @@ export async function startGate(config: GateConfig, options: GateOptions = {}): 
         const v = answer.headers[h];
         if (typeof v === "string") headers[h] = v;
       }
-      if (plan.remember === "helper" || plan.remember === "volume" || plan.operation === "version") {
+      if (
+        plan.remember === "helper" ||
+        plan.remember === "volume" ||
+        plan.operation === "version" ||
+        plan.reshape
+      ) {
         const chunks: Buffer[] = [];
         for await (const c of answer.body) chunks.push(c as Buffer);
         let text: Buffer = Buffer.concat(chunks);
         if (answer.status === 201) gateChecks.remember(plan, text, started);
         if (plan.operation === "version" && answer.status === 200) text = speaking(text, pinned);
+        if (plan.reshape === "volume-mounts" && answer.status === 200) {
+          const only = volumeMountsOnly(text);
+          if (only === null) throw new EngineUnavailableError("the engine's container list is not a list");
+          text = only;
+        }
         bytesOut = text.length;
         res.writeHead(answer.status, { ...headers, "Content-Length": text.length });
         res.end(text);

@@ -239,6 +239,29 @@ describe.each(KINDS)("a gate under attack, on a %s engine of its own", (kind) =>
     ]);
   });
 
+  it("passes the whole container list on as each container's Id and volume mounts, and nothing else", async () => {
+    const answer = await sendRaw(
+      gate.port,
+      pki,
+      pki.clients.reader,
+      `GET /v${engine.apiVersion}/containers/json?all=1 HTTP/1.1\r\nHost: gate\r\n\r\n`,
+      read,
+    );
+    expect(answer.status).toBe(200);
+    const direct = await socketGetJson<{ Id: string; Mounts: { Type: string; Name?: string }[] }[]>(
+      engine.socketPath,
+      "/containers/json?all=1",
+    );
+    expect(direct.some((c) => c.Mounts.some((m) => m.Type === "volume"))).toBe(true);
+    expect(JSON.parse(answer.body)).toEqual(
+      direct.map((c) => ({
+        Id: c.Id,
+        Mounts: c.Mounts.filter((m) => m.Type === "volume").map((m) => ({ Type: "volume", Name: m.Name })),
+      })),
+    );
+    expect(answer.body).not.toMatch(/Command|Image|Labels|Names/);
+  });
+
   describe("a restore's archive through the gate", () => {
     type Entry = {
       name: string;

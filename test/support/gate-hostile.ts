@@ -292,10 +292,13 @@ export const HOSTILE_ROWS: readonly HostileRow[] = [
   },
 
   {
-    name: "the whole container list",
+    name: "a container list filtered otherwise than by volume",
     client: "reader",
-    request: (t) => http(`GET /v${t.api}/containers/json?all=1 HTTP/1.1`),
-    reason: /containers\/json is offered with a volume filter only/,
+    request: (t) =>
+      http(
+        `GET /v${t.api}/containers/json?all=1&filters=${encodeURIComponent('{"status":["running"]}')} HTTP/1.1`,
+      ),
+    reason: /status/,
   },
 
   // --- hijacks and upgrades ----------------------------------------------------------------------

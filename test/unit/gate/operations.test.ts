@@ -8,6 +8,7 @@ import {
   helperTemplate,
   type Planned,
   planRequest,
+  volumeMountsOnly,
 } from "../../../src/gate/operations.js";
 
 function door(url: string, method = "GET", headers: string[] = []): DoorRequest {
@@ -49,6 +50,12 @@ describe("the gate's reads", () => {
       ["all", "1"],
       ["filters", '{"volume":["data"]}'],
     ]);
+    // The whole list, rebuilt by the gate (volumeMountsOnly) down to Ids and volume mounts.
+    expect(planned("/v1.41/containers/json?all=1")).toMatchObject({
+      operation: "container-mounts",
+      reshape: "volume-mounts",
+      call: { path: "/containers/json", query: [["all", "1"]] },
+    });
     const inspect = planned("/v1.41/volumes/my.vol_1");
     expect(inspect).toMatchObject({
       operation: "volume-inspect",
@@ -66,9 +73,8 @@ describe("the gate's reads", () => {
     ).toContain("duplicated key");
     expect(refused(`/containers/json?filters=${q({ label: ["a"] })}`)).toContain("label");
     expect(refused("/containers/json?size=1")).toContain("size");
-    expect(refused("/containers/json?all=1")).toBe("containers/json is offered with a volume filter only");
     expect(refused(`/containers/json?filters=${q({})}`)).toBe(
-      "containers/json is offered with a volume filter only",
+      "containers/json is offered with a volume filter, or none",
     );
     expect(refused("/v1.41/containers/json", "GET", ["Transfer-Encoding", "chunked"])).toContain(
       "a body where none",
@@ -176,5 +182,31 @@ describe("the gate's backups", () => {
     expect(refused(`/v1.41/containers/${id}/start`, "POST")).toContain("not an operation");
     expect(refused(`/v1.41/containers/${id}/export`)).toContain("not an operation");
     expect(planned("/v1.41/volumes/logs").volume).toBe("logs");
+  });
+});
+
+describe("volumeMountsOnly", () => {
+  it("keeps each container's Id and its volume mounts' Type and Name, and nothing else", () => {
+    const engine = [
+      {
+        Id: "c1",
+        Names: ["/db"],
+        Image: "postgres",
+        Command: "secret --password x",
+        Labels: { team: "a" },
+        Mounts: [
+          { Type: "volume", Name: "pgdata", Source: "/var/lib/docker/volumes/pgdata/_data", RW: true },
+          { Type: "bind", Source: "/etc/shadow", Destination: "/x" },
+        ],
+      },
+      { Id: "c2", Mounts: null },
+    ];
+    const out = volumeMountsOnly(Buffer.from(JSON.stringify(engine)));
+    expect(JSON.parse(String(out))).toEqual([
+      { Id: "c1", Mounts: [{ Type: "volume", Name: "pgdata" }] },
+      { Id: "c2", Mounts: [] },
+    ]);
+    expect(volumeMountsOnly(Buffer.from('{"message":"x"}'))).toBeNull();
+    expect(volumeMountsOnly(Buffer.from("not json"))).toBeNull();
   });
 });
