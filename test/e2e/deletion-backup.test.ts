@@ -31,13 +31,18 @@ import type { Job } from "../../src/jobs/job.js";
 import type { WorkerOutcome } from "../../src/jobs/run-request.js";
 import { openStore } from "../../src/store/open.js";
 import type { AuditRecord, DeletionRequest } from "../../src/store/records.js";
+import {
+  busybox,
+  createVolume as createPlainVolume,
+  FILL,
+  LIST,
+  volumeExists,
+} from "../support/backup-trees.js";
 import { engineHost, runCli, writeConfig } from "../support/dvol.js";
 import {
-  BUSYBOX_IMAGE,
   type Engine,
   type EngineKind,
   importBusyboxImage,
-  runDocker,
   socketRequest,
   startEngine,
 } from "../support/engines.js";
@@ -54,51 +59,12 @@ const BOB = "U0BOB0001"; // approver
 const EVE = "U0EVE0001"; // neither requester nor approver
 const run = randomBytes(3).toString("hex");
 const vname = (what: string) => `dbk-${run}-${what}`;
-
-/** A tree with nested dirs, an empty dir, a symlink, a hard link, owners and modes; the root 999:999 0700. */
-const FILL = [
-  "set -e; cd /data",
-  "mkdir -p a/b/c empty sub",
-  "echo hello > a/b/c/f.txt; chown 1000:1000 a/b/c/f.txt; chmod 640 a/b/c/f.txt",
-  "dd if=/dev/urandom of=sub/random.bin bs=1k count=300 2>/dev/null; chown 65534:65534 sub/random.bin",
-  "ln -s a/b/c/f.txt sym; ln a/b/c/f.txt hard; chown 123:456 empty; chmod 750 empty",
-  "chown 999:999 /data; chmod 0700 /data",
-].join("\n");
-
-/** The tree as busybox sees it, file by file: path, type, size, mode, owner, links, target, sha256. */
-const LIST =
-  'cd /data && find . | sort | while read -r p; do t=$(stat -c %F "$p"); s=$(stat -c %s "$p"); [ "$t" = directory ] && s=-; ' +
-  'echo "$p|$t|$s|$(stat -c %a:%u:%g:%h "$p")|$( [ -L "$p" ] && readlink "$p")|$( [ -f "$p" ] && [ ! -L "$p" ] && sha256sum "$p" | cut -d" " -f1)"; done';
-
-const busybox = (engine: Engine, volume: string, script: string) =>
-  runDocker(engine, [
-    "run",
-    "--rm",
-    "--network",
-    "none",
-    "-v",
-    `${volume}:/data`,
-    BUSYBOX_IMAGE,
-    "sh",
-    "-c",
-    script,
-  ]);
-
-async function createVolume(engine: Engine, name: string) {
-  const res = await socketRequest(engine.socketPath, "POST", "/volumes/create", 30_000, {
-    Name: name,
-    Driver: "local",
-    Labels: { "com.docker.compose.project": "e2eshop", "com.docker.compose.volume": name },
+/** A compose-labelled volume, so that a restore must bring its labels back for Compose. */
+const createVolume = (engine: Engine, name: string) =>
+  createPlainVolume(engine, name, {
+    "com.docker.compose.project": "e2eshop",
+    "com.docker.compose.volume": name,
   });
-  if (res.status !== 201) throw new Error(`creating ${name}: HTTP ${res.status} ${res.body}`);
-}
-
-async function volumeExists(engine: Engine, name: string): Promise<boolean> {
-  const res = await socketRequest(engine.socketPath, "GET", `/volumes/${encodeURIComponent(name)}`);
-  if (res.status === 200) return true;
-  if (res.status === 404) return false;
-  throw new Error(`GET /volumes/${name}: HTTP ${res.status} ${res.body}`);
-}
 
 /**
  * The real connection factory, with the archive of a helper made for a volume whose name contains

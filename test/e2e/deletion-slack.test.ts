@@ -29,6 +29,7 @@ import type { WorkerOutcome } from "../../src/jobs/run-request.js";
 import { startServer } from "../../src/server.js";
 import { openStore } from "../../src/store/open.js";
 import type { DeletionRequest } from "../../src/store/records.js";
+import { volumeExists } from "../support/backup-trees.js";
 import { engineHost, writeConfig } from "../support/dvol.js";
 import { type Dynalite, startDynalite } from "../support/dynalite.js";
 import { type DestroyRecorder, recordDestroys } from "../support/engine-events.js";
@@ -99,13 +100,6 @@ async function useVolume(engine: EngineInfo, volume: string): Promise<string> {
   );
   if (res.status !== 201) throw new Error(`creating container ${name}: HTTP ${res.status} ${res.body}`);
   return name;
-}
-
-async function volumeExists(engine: EngineInfo, name: string): Promise<boolean> {
-  const res = await socketRequest(engine.socketPath, "GET", `/volumes/${encodeURIComponent(name)}`);
-  if (res.status === 200) return true;
-  if (res.status === 404) return false;
-  throw new Error(`GET /volumes/${name}: HTTP ${res.status} ${res.body}`);
 }
 
 /** The engines' destroy events, recorded live for the whole file (test/support/engine-events.ts). */

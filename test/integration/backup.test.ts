@@ -20,13 +20,12 @@ import { SecretResolver } from "../../src/config/secrets.js";
 import type { HostConfig } from "../../src/config/types.js";
 import { tlsConnectionFactory } from "../../src/docker/connection.js";
 import { BackupFailedError, BackupTooBigError, RestoreFailedError } from "../../src/errors.js";
+import { busybox, createVolume, FILL, LIST } from "../support/backup-trees.js";
 import { engineHost, writeConfig } from "../support/dvol.js";
 import {
-  BUSYBOX_IMAGE,
   type Engine,
   type EngineKind,
   importBusyboxImage,
-  runDocker,
   socketRequest,
   startEngine,
 } from "../support/engines.js";
@@ -36,51 +35,6 @@ const testbed = requireTestbed();
 let counter = 0;
 const unique = (what: string) =>
   `bk-${what}-${process.pid}-${++counter}-${Math.random().toString(36).slice(2, 7)}`;
-
-/** Makes the volume's tree: nested dirs, an empty dir, a symlink, a hard link, owners and modes, root 999:999 0700. */
-const FILL = [
-  "set -e; cd /data",
-  "mkdir -p a/b/c empty sub/deeper",
-  "echo hello > a/b/c/f.txt; chown 1000:1000 a/b/c/f.txt; chmod 640 a/b/c/f.txt",
-  "printf 'x%.0s' $(seq 1 5000) > a/five-thousand; chown 33:33 a/five-thousand; chmod 600 a/five-thousand",
-  "dd if=/dev/urandom of=sub/deeper/random.bin bs=1k count=700 2>/dev/null; chown 65534:65534 sub/deeper/random.bin",
-  "echo run > a/run.sh; chmod 755 a/run.sh",
-  "ln -s a/b/c/f.txt sym; ln -s ../empty sub/up",
-  "ln a/b/c/f.txt hard",
-  ": > zero-length",
-  "chown 123:456 empty; chmod 750 empty; chmod 1777 a/b",
-  "chown 999:999 /data; chmod 0700 /data",
-].join("\n");
-
-/** The tree as busybox sees it: per path, its type, size (not of dirs), mode, owner, links, target, sha256. */
-const LIST =
-  'cd /data && find . | sort | while read -r p; do t=$(stat -c %F "$p"); s=$(stat -c %s "$p"); [ "$t" = directory ] && s=-; ' +
-  'echo "$p|$t|$s|$(stat -c %a:%u:%g:%h "$p")|$( [ -L "$p" ] && readlink "$p")|$( [ -f "$p" ] && [ ! -L "$p" ] && sha256sum "$p" | cut -d" " -f1)"; done';
-
-async function busybox(engine: Engine, volume: string, script: string, readOnly = false): Promise<string> {
-  return runDocker(engine, [
-    "run",
-    "--rm",
-    "--network",
-    "none",
-    "-v",
-    `${volume}:/data${readOnly ? ":ro" : ""}`,
-    BUSYBOX_IMAGE,
-    "sh",
-    "-c",
-    script,
-  ]);
-}
-
-async function createVolume(engine: Engine, name: string, labels: Record<string, string> = {}) {
-  const res = await socketRequest(engine.socketPath, "POST", "/volumes/create", 30_000, {
-    Name: name,
-    Driver: "local",
-    DriverOpts: {},
-    Labels: labels,
-  });
-  if (res.status !== 201) throw new Error(`creating ${name}: HTTP ${res.status} ${res.body}`);
-}
 
 async function volumeInfo(
   engine: Engine,

@@ -24,6 +24,7 @@ import type { ConnectionFactory } from "../../src/docker/connection.js";
 import { tlsConnectionFactory } from "../../src/docker/connection.js";
 import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/store.js";
+import { createVolume, volumeExists as exists } from "../support/backup-trees.js";
 import { engineHost, runCli, writeConfig } from "../support/dvol.js";
 import {
   BUSYBOX_IMAGE,
@@ -44,21 +45,6 @@ let counter = 0;
 /** A volume name no other test (or run) uses. */
 const unique = (what: string) =>
   `dt-${what}-${process.pid}-${++counter}-${Math.random().toString(36).slice(2, 7)}`;
-
-async function createVolume(engine: EngineInfo, name: string, labels: Record<string, string> = {}) {
-  const res = await socketRequest(engine.socketPath, "POST", "/volumes/create", 30_000, {
-    Name: name,
-    Driver: "local",
-    Labels: labels,
-  });
-  if (res.status !== 201) throw new Error(`creating ${name}: HTTP ${res.status} ${res.body}`);
-}
-
-async function exists(engine: EngineInfo, name: string): Promise<boolean> {
-  const res = await socketRequest(engine.socketPath, "GET", `/volumes/${name}`);
-  if (res.status !== 200 && res.status !== 404) throw new Error(`inspect ${name}: HTTP ${res.status}`);
-  return res.status === 200;
-}
 
 async function deleteDirectly(engine: EngineInfo, name: string) {
   const res = await socketRequest(engine.socketPath, "DELETE", `/volumes/${name}`);

@@ -23,6 +23,7 @@ import { loadConfig } from "../../src/config/load.js";
 import { SecretResolver } from "../../src/config/secrets.js";
 import type { HostConfig } from "../../src/config/types.js";
 import { tlsConnectionFactory } from "../../src/docker/connection.js";
+import { busybox, createVolume, volumeExists as exists, LIST } from "../support/backup-trees.js";
 import { engineHost, type HostEntry, runCli, writeConfig } from "../support/dvol.js";
 import {
   BUSYBOX_IMAGE,
@@ -41,41 +42,6 @@ const PROTECT = { names: ["*postgres*"], labels: ["dvol.protect=true"] };
 let counter = 0;
 const unique = (what: string) =>
   `gt-${what}-${process.pid}-${++counter}-${Math.random().toString(36).slice(2, 7)}`;
-
-async function createVolume(engine: Engine, name: string, labels: Record<string, string> = {}) {
-  const res = await socketRequest(engine.socketPath, "POST", "/volumes/create", 30_000, {
-    Name: name,
-    Driver: "local",
-    Labels: labels,
-  });
-  if (res.status !== 201) throw new Error(`creating ${name}: HTTP ${res.status} ${res.body}`);
-}
-
-async function exists(engine: Engine, name: string): Promise<boolean> {
-  const res = await socketRequest(engine.socketPath, "GET", `/volumes/${name}`);
-  if (res.status !== 200 && res.status !== 404) throw new Error(`inspect ${name}: HTTP ${res.status}`);
-  return res.status === 200;
-}
-
-/** The tree of a volume as busybox sees it: path, type, size, mode, owner, link target, sha256. */
-const LIST =
-  'cd /data && find . | sort | while read -r p; do echo "$p|$(stat -c %F:%s:%a:%u:%g "$p")|$( [ -L "$p" ] && readlink "$p")|$( [ -f "$p" ] && [ ! -L "$p" ] && sha256sum "$p" | cut -d" " -f1)"; done';
-
-async function busybox(engine: Engine, volume: string, script: string, readOnly = false) {
-  const mount = `${volume}:/data${readOnly ? ":ro" : ""}`;
-  return runDocker(engine, [
-    "run",
-    "--rm",
-    "--network",
-    "none",
-    "-v",
-    mount,
-    BUSYBOX_IMAGE,
-    "sh",
-    "-c",
-    script,
-  ]);
-}
 
 const KINDS: readonly EngineKind[] = ["docker20", "docker28"];
 

@@ -1,17 +1,23 @@
-// Volumes with a tree worth backing up, and the tree as busybox sees it, for the tests of the
-// backup commands (test/integration/backup-commands.test.ts, test/e2e/backup-slack.test.ts):
-// everything goes through the engine's unix socket or its docker CLI, never through dvol.
+// Volumes made, filled, read and checked on a real engine, for the integration and e2e tests
+// (backups, deletions, the gate): everything goes through the engine's unix socket or its docker
+// CLI, never through dvol, so that what dvol did is seen from outside.
 import { BUSYBOX_IMAGE, type EngineInfo, runDocker, socketRequest } from "./engines.js";
 
-/** Nested dirs, an empty dir, a symlink, a hard link, several owners and modes, root 999:999 0700. */
+/**
+ * A tree worth backing up: nested dirs, an empty dir, a symlink (and one that climbs), a hard link,
+ * an empty file, several owners and modes (sticky bit included), the root 999:999 0700.
+ */
 export const FILL = [
   "set -e; cd /data",
   "mkdir -p a/b/c empty sub/deeper",
   "echo hello > a/b/c/f.txt; chown 1000:1000 a/b/c/f.txt; chmod 640 a/b/c/f.txt",
-  "dd if=/dev/urandom of=sub/deeper/random.bin bs=1k count=300 2>/dev/null; chown 65534:65534 sub/deeper/random.bin",
+  "printf 'x%.0s' $(seq 1 5000) > a/five-thousand; chown 33:33 a/five-thousand; chmod 600 a/five-thousand",
+  "dd if=/dev/urandom of=sub/deeper/random.bin bs=1k count=700 2>/dev/null; chown 65534:65534 sub/deeper/random.bin",
   "echo run > a/run.sh; chmod 755 a/run.sh",
-  "ln -s a/b/c/f.txt sym; ln a/b/c/f.txt hard",
-  "chown 123:456 empty; chmod 750 empty",
+  "ln -s a/b/c/f.txt sym; ln -s ../empty sub/up",
+  "ln a/b/c/f.txt hard",
+  ": > zero-length",
+  "chown 123:456 empty; chmod 750 empty; chmod 1777 a/b",
   "chown 999:999 /data; chmod 0700 /data",
 ].join("\n");
 
@@ -52,6 +58,14 @@ export async function createVolume(engine: EngineInfo, name: string, labels: Rec
     Labels: labels,
   });
   if (res.status !== 201) throw new Error(`creating ${name}: HTTP ${res.status} ${res.body}`);
+}
+
+/** Whether the engine has a volume of that name. */
+export async function volumeExists(engine: EngineInfo, name: string): Promise<boolean> {
+  const res = await socketRequest(engine.socketPath, "GET", `/volumes/${encodeURIComponent(name)}`);
+  if (res.status === 200) return true;
+  if (res.status === 404) return false;
+  throw new Error(`GET /volumes/${name}: HTTP ${res.status} ${res.body}`);
 }
 
 export async function volumeLabels(engine: EngineInfo, name: string): Promise<Record<string, string> | null> {
